@@ -1,0 +1,40 @@
+"""Errors that carry readable messages; every adapter (CLI, pages) shows `.messages` as they are."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class PlannerError(Exception):
+    """Rejected input or an action not allowed now. Nothing was changed."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+class Problem(BaseModel):
+    file: str
+    row: int | None = None  # 1-based file line, header = line 1
+    column: str | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class IngestError(PlannerError):
+    """A rejected upload: every problem found (capped), with file, row and column."""
+
+    def __init__(self, problems: list[Problem], truncated: int = 0):
+        self.problems = problems
+        self.truncated = truncated
+        messages = [str(p) for p in problems]
+        if truncated:
+            messages.append(f"... and {truncated} more problems not shown")
+        super().__init__(messages)

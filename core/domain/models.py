@@ -1,0 +1,148 @@
+"""Typed objects handed between the engines and the orchestrator (full objects, not ids).
+
+These are the contracts between the forecast engine, the planning engine, the ingestion layer
+and the orchestrator. Keep them JSON-serialisable: the orchestrator stores them as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+# ---------------------------------------------------------------- forecast (SPEC 4.1, 4.2, 4.7)
+class WeekForecast(BaseModel):
+    week: int  # 1-based season week
+    start: date  # Monday of that week
+    plan: float
+    lo: float  # 80% interval
+    hi: float
+
+
+class ForecastResult(BaseModel):
+    category: str
+    method: str  # e.g. "ensemble(mstl+theta)"; "reforecast(...)" after an update
+    weeks: list[WeekForecast]
+    members: dict[str, float] = Field(default_factory=dict)  # member name -> season total
+    member_weekly: dict[str, list[float]] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    revision: int = 0  # 0 = original forecast; +1 per re-forecast
+    based_on_weeks: int = 0  # how many actual weeks the revision used
+
+    @property
+    def total(self) -> float:
+        return float(sum(w.plan for w in self.weeks))
+
+
+# ---------------------------------------------------------------- clusters and allocation (4.4, 4.5)
+class ClusterInfo(BaseModel):
+    name: str
+    stores: list[str]
+    avg_weekly_sales: float
+    profile: dict[str, float] = Field(default_factory=dict)  # mean of each raw feature
+
+
+class ClusterResult(BaseModel):
+    clusters: list[ClusterInfo]
+    assignments: dict[str, str]  # store_id -> cluster name
+    silhouette: float
+    features: list[str]
+
+
+class ClusterAllocation(BaseModel):
+    name: str
+    stores: int
+    share: float
+    units: int
+
+
+class StoreAllocation(BaseModel):
+    store_id: str
+    cluster: str
+    season_total: int
+    initial: int
+    dc_reserve: int
+
+
+class AllocationPlan(BaseModel):
+    order_qty: int
+    dc_holdback: float
+    clusters: list[ClusterAllocation]
+    stores: list[StoreAllocation]
+    share_basis: str  # e.g. "same weeks last year (2024-02-26..2024-05-19)" or "all history"
+
+    @property
+    def dc_on_hand(self) -> int:
+        return int(sum(s.dc_reserve for s in self.stores))
+
+
+# ---------------------------------------------------------------- in-season (4.6, 4.7)
+class StoreState(BaseModel):
+    store_id: str
+    season_total: int
+    shipped: int  # shipped so far (initial + replenishment)
+    sold: int  # sold so far
+
+
+class ReplenishmentLine(BaseModel):
+    week: int
+    store_id: str
+    need: float
+    on_hand: int
+    qty: int
+    partial: bool
+
+
+class VarianceRecord(BaseModel):
+    week: int
+    start: date
+    actual: float
+    plan: float  # current plan for this week at the time the actuals arrived
+    original: float  # original forecast for this week
+    variance: float  # (actual - plan) / plan
+    variance_vs_original: float
+    cumulative_variance: float  # season to date, against the current plan
+    reforecast: bool  # |variance| > variance_threshold
+    emergency: bool
+    emergency_qty: int = 0
+    store_variance: dict[str, float] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- markdown (4.8)
+class MarkdownProposal(BaseModel):
+    week: int
+    sold_to_date: int
+    approved_qty: int
+    sell_through: float
+    target: float
+    gap: float
+    depth: float  # 0.0 = no markdown
+
+
+# ---------------------------------------------------------------- season end (4.9)
+class TuningAdvice(BaseModel):
+    parameter: str
+    current: float | int | str | None
+    recommended: float | int | str | None
+    reason: str
+
+
+class SeasonReport(BaseModel):
+    mape: dict[str, float | None]  # {"original": x, "final": y}
+    wape: dict[str, float | None]
+    bias: dict[str, float | None]
+    weeks_observed: int
+    stockout_store_weeks: int
+    lost_sales_estimate: int
+    overstock_units: int
+    sell_through: float
+    markdown_units: int
+    markdown_cost: float
+    unit_price: float
+    reforecast_weeks: list[int]
+    approvals: dict[str, int]  # {"accepted": n, "modified": m}
+    runtime_s: float
+    closed_early: bool
+    tuning: list[TuningAdvice]
+    next_parameters: dict  # SeasonParameters fields for the next season

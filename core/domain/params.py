@@ -1,0 +1,189 @@
+"""SeasonParameters: the single source of truth for what a season plan does (SPEC section 2).
+
+Every rule lives here so the UI form, the CLI and the agents all validate the same way.
+Error messages name the field, the value and the allowed range.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.domain.errors import PlannerError
+
+Replenishment = Literal["none", "weekly", "bi-weekly"]
+REPLENISHMENT_CHOICES: tuple[str, ...] = ("none", "weekly", "bi-weekly")
+
+# (min, max, min_inclusive, max_inclusive) per numeric field; the UI form reads these too.
+BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
+    "horizon_weeks": (1, 52, True, True),
+    "dc_holdback": (0.0, 0.9, True, True),
+    "safety_stock": (0.0, 1.0, True, True),
+    "markdown_target": (0.0, 1.0, True, True),
+    "variance_threshold": (0.05, 1.0, True, True),
+    "emergency_threshold": (0.05, 5.0, False, True),
+    "markdown_elasticity": (0.0, 20.0, False, True),
+    "markdown_step": (0.0, 0.5, False, True),
+    "markdown_cap": (0.0, 0.9, True, True),
+    "price_elasticity": (0.0, 10.0, False, True),
+    "n_clusters": (2, 8, True, True),
+}
+
+DEFAULT_DC_HOLDBACK = 0.45
+DEFAULT_SAFETY_STOCK = 0.20
+DEFAULT_SAFETY_STOCK_NO_REPLENISHMENT = 0.25
+DEFAULT_MARKDOWN_WEEK = 6
+
+
+class ParameterError(PlannerError):
+    """Raised with one readable message per invalid field."""
+
+
+def range_text(field: str) -> str:
+    lo, hi, lo_inc, hi_inc = BOUNDS[field]
+    left = "[" if lo_inc else "("
+    right = "]" if hi_inc else ")"
+    return f"{left}{lo:g}, {hi:g}{right}"
+
+
+def monday_of(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+class SeasonParameters(BaseModel):
+    """Parameters of one season plan. Optional fields resolve to their documented defaults."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    category: str = Field(min_length=1, max_length=200)
+    season_start: date
+    horizon_weeks: int = 12
+    replenishment: Replenishment = "weekly"
+    dc_holdback: float | None = None
+    safety_stock: float | None = None
+    markdown_week: int | None = DEFAULT_MARKDOWN_WEEK
+    markdown_target: float | None = 0.60
+    variance_threshold: float = 0.20
+    emergency_threshold: float = 0.30
+    markdown_elasticity: float = 2.0
+    markdown_step: float = 0.05
+    markdown_cap: float = 0.40
+    price_elasticity: float = 1.0
+    n_clusters: int = 3
+    # Set when the requested start was not a Monday and was moved to its week's Monday.
+    season_start_requested: date | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key in ("replenishment",):
+            value = data.get(key)
+            if isinstance(value, str):
+                v = value.strip().lower().replace("_", "-").replace(" ", "-")
+                data[key] = {"biweekly": "bi-weekly", "no": "none"}.get(v, v)
+        # A short season that never reaches week 6 has no default checkpoint.
+        horizon = data.get("horizon_weeks", 12)
+        if "markdown_week" not in data and isinstance(horizon, int) and horizon < DEFAULT_MARKDOWN_WEEK:
+            data["markdown_week"] = None
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> "SeasonParameters":
+        errors: list[str] = []
+        for name in BOUNDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, float) and value != value:  # NaN never passes a range check
+                errors.append(f"{name} = nan is not a number: allowed {range_text(name)}")
+                continue
+            lo, hi, lo_inc, hi_inc = BOUNDS[name]
+            too_low = value < lo if lo_inc else value <= lo
+            too_high = value > hi if hi_inc else value >= hi
+            if too_low or too_high:
+                errors.append(f"{name} = {value:g} is out of range: allowed {range_text(name)}")
+        if self.dc_holdback is None:
+            self.dc_holdback = 0.0 if self.replenishment == "none" else DEFAULT_DC_HOLDBACK
+        elif self.replenishment == "none" and self.dc_holdback > 0:
+            errors.append(
+                f"dc_holdback = {self.dc_holdback:g} is not allowed with replenishment 'none': "
+                "stock held at the DC could never reach a store; allowed 0 with 'none'"
+            )
+        if self.safety_stock is None:
+            self.safety_stock = (
+                DEFAULT_SAFETY_STOCK_NO_REPLENISHMENT if self.replenishment == "none" else DEFAULT_SAFETY_STOCK
+            )
+        if self.markdown_week is not None:
+            if not 1 <= self.markdown_week <= self.horizon_weeks:
+                errors.append(
+                    f"markdown_week = {self.markdown_week} is out of range: allowed 1..{self.horizon_weeks} "
+                    "(horizon_weeks) or empty for no markdown checkpoint"
+                )
+            if self.markdown_target is None:
+                errors.append("markdown_target is required when markdown_week is set: allowed [0, 1]")
+        if self.emergency_threshold <= self.variance_threshold:
+            errors.append(
+                f"emergency_threshold = {self.emergency_threshold:g} must be greater than "
+                f"variance_threshold = {self.variance_threshold:g}"
+            )
+        if self.markdown_step > self.markdown_cap and self.markdown_cap > 0:
+            errors.append(
+                f"markdown_step = {self.markdown_step:g} must not exceed markdown_cap = {self.markdown_cap:g}"
+            )
+        if self.season_start.weekday() != 0:
+            self.season_start_requested = self.season_start
+            self.season_start = monday_of(self.season_start)
+        if errors:
+            raise ValueError(" | ".join(errors))
+        return self
+
+    @property
+    def season_end(self) -> date:
+        return self.season_start + timedelta(days=self.horizon_weeks * 7 - 1)
+
+    @property
+    def notes(self) -> list[str]:
+        notes = []
+        if self.season_start_requested is not None:
+            notes.append(
+                f"season_start {self.season_start_requested.isoformat()} is a "
+                f"{self.season_start_requested.strftime('%A')}; weeks run Monday..Sunday, so the season "
+                f"starts on Monday {self.season_start.isoformat()}"
+            )
+        return notes
+
+
+def parameter_errors(exc: ValidationError) -> list[str]:
+    """Readable messages from a pydantic ValidationError: field, value, allowed values."""
+    messages: list[str] = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ())) or "parameters"
+        value = err.get("input")
+        if err["type"] == "value_error":
+            msg = str(err.get("ctx", {}).get("error", err["msg"]))
+            messages.extend(m.strip() for m in msg.split(" | "))
+            continue
+        if err["type"] == "missing":
+            messages.append(f"{field} is required")
+            continue
+        if err["type"] == "extra_forbidden":
+            messages.append(f"{field} is not a known parameter")
+            continue
+        if field == "replenishment":
+            messages.append(f"replenishment = {value!r} is not allowed: allowed {', '.join(REPLENISHMENT_CHOICES)}")
+            continue
+        messages.append(f"{field} = {value!r}: {err['msg']}")
+    return messages
+
+
+def make_parameters(data: dict[str, Any]) -> SeasonParameters:
+    """Build SeasonParameters or raise ParameterError with one message per problem."""
+    try:
+        return SeasonParameters.model_validate(data)
+    except ValidationError as exc:
+        raise ParameterError(parameter_errors(exc)) from None
