@@ -48,6 +48,7 @@ class ClusterResult(BaseModel):
     assignments: dict[str, str]  # store_id -> cluster name
     silhouette: float
     features: list[str]
+    sales_basis: str = ""  # where avg weekly sales came from (category history or the 12-month figure)
 
 
 class ClusterAllocation(BaseModel):
@@ -118,6 +119,7 @@ class MarkdownProposal(BaseModel):
     target: float
     gap: float
     depth: float  # 0.0 = no markdown
+    reason: str = ""  # why this depth (or why none), in words
 
 
 # ---------------------------------------------------------------- season end (4.9)
