@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine with automatic migrations, repository and unit of work."""

@@ -1,0 +1,211 @@
+"""SQLAlchemy 2 tables of Season Planner (portable: SQLite by default, PostgreSQL through DATABASE_URL).
+
+One workflow row holds the state, the version used for optimistic concurrency and a JSON context
+with the typed hand-off objects; everything else is append-only history around it (events,
+approvals, uploads, forecast and plan revisions) so a season can be audited after the fact.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit constraint names keep alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class RawFile(Base):
+    """Every uploaded file as received (gzip), for audit; parsed rows live in their own tables."""
+
+    __tablename__ = "raw_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # history | stores | actuals
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_gz: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20))  # demo | upload
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    categories: Mapped[list[Any]] = mapped_column(JSON)
+    n_stores: Mapped[int] = mapped_column(Integer)
+    n_weeks: Mapped[int] = mapped_column(Integer)
+    history_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    history_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    frequency: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    history_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
+    stores_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HistoryRow(Base):
+    """The normalised weekly HistoryFrame of a dataset (never the raw daily rows)."""
+
+    __tablename__ = "dataset_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    store_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[float] = mapped_column(Float)
+    revenue: Mapped[float | None] = mapped_column(Float, nullable=True)
+    days: Mapped[int] = mapped_column(Integer)
+
+
+class StoreRow(Base):
+    __tablename__ = "dataset_stores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    store_id: Mapped[str] = mapped_column(String(100))
+    avg_weekly_sales_12mo: Mapped[float] = mapped_column(Float)
+    store_size_sqft: Mapped[float] = mapped_column(Float)
+    median_income: Mapped[float] = mapped_column(Float)
+    location_tier: Mapped[str] = mapped_column(String(10))
+    fashion_tier: Mapped[str] = mapped_column(String(20))
+    store_format: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(20))
+    __table_args__ = (UniqueConstraint("dataset_id", "store_id", name="uq_dataset_stores_dataset_store"),)
+
+
+class Workflow(Base):
+    __tablename__ = "workflows"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    category: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    __table_args__ = (Index("ix_events_workflow_id_id", "workflow_id", "id"),)
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # order | markdown
+    week: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # pending | accepted | modified
+    proposed: Mapped[float] = mapped_column(Float)
+    decided: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Upload(Base):
+    """One weekly actuals file; replacing a week keeps the old row, marked superseded."""
+
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    week: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # active | superseded
+    filename: Mapped[str] = mapped_column(String(500))
+    raw_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
+    total: Mapped[int] = mapped_column(Integer)
+    missing_stores: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    confirmed_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    __table_args__ = (UniqueConstraint("workflow_id", "week", "version", name="uq_uploads_wf_week_version"),)
+
+
+class ActualRow(Base):
+    """Units sold per store in one uploaded week (the daily detail stays in the raw file)."""
+
+    __tablename__ = "actuals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(32), index=True)
+    week: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class ForecastRevision(Base):
+    __tablename__ = "forecasts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    after_week: Mapped[int] = mapped_column(Integer)  # actual weeks known when it was made
+    total: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PlanRevision(Base):
+    """Allocation plans (initial, then remaining-season re-plans) per revision."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # allocation | reallocation
+    revision: Mapped[int] = mapped_column(Integer)
+    after_week: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+ALL_TABLES = [t.name for t in Base.metadata.sorted_tables]
