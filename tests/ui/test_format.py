@@ -1,0 +1,36 @@
+"""Formatting and safe CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from ui.format import csv_bytes, fmt_int, fmt_pct, state_label
+from ui.feedback import md_escape
+
+
+def test_csv_neutralises_formula_text_but_keeps_numbers():
+    frame = pd.DataFrame({"store_id": ["=HYPERLINK(\"x\")", "+1", "S01", "@SUM(A1)", "-2"], "qty": [1, -5, 3, 4, 5]})
+    rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode("utf-8"))))
+    assert rows[0] == ["store_id", "qty"]
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"x\")", "'+1", "S01", "'@SUM(A1)", "'-2"]
+    assert [r[1] for r in rows[1:]] == ["1", "-5", "3", "4", "5"]
+
+
+def test_csv_from_records():
+    data = csv_bytes([{"week": 1, "store_id": "S1", "qty": 7}])
+    assert data.decode("utf-8").splitlines() == ["week,store_id,qty", "1,S1,7"]
+
+
+def test_number_formats():
+    assert fmt_int(12345.6) == "12,346"
+    assert fmt_pct(0.1234) == "12.3%"
+    assert fmt_pct(-0.05, signed=True) == "-5.0%"
+    assert fmt_pct(None) == "—"
+    assert state_label("awaiting_order_approval") == "Awaiting order approval"
+
+
+def test_markdown_escape_disarms_links_and_emphasis():
+    assert md_escape("[x](http://e) *b*") == r"\[x\]\(http://e\) \*b\*"

@@ -1,0 +1,102 @@
+"""Formatting of numbers, states and tables for display and for CSV downloads."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+STATE_LABELS: dict[str, str] = {
+    "draft": "Draft",
+    "forecasting": "Forecasting",
+    "awaiting_order_approval": "Awaiting order approval",
+    "allocating": "Allocating",
+    "in_season": "In season",
+    "awaiting_markdown_approval": "Awaiting markdown approval",
+    "closed": "Closed",
+    "needs_attention": "Needs attention",
+}
+
+STATE_ICONS: dict[str, str] = {
+    "draft": ":material/edit_note:",
+    "forecasting": ":material/hourglass_top:",
+    "awaiting_order_approval": ":material/pending_actions:",
+    "allocating": ":material/hourglass_top:",
+    "in_season": ":material/storefront:",
+    "awaiting_markdown_approval": ":material/pending_actions:",
+    "closed": ":material/task_alt:",
+    "needs_attention": ":material/error:",
+}
+
+# Spreadsheet programs execute a cell that starts with one of these; a leading quote keeps it text.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_dict(obj: Any) -> Any:
+    """A plain JSON-like structure from a pydantic model (or anything already plain)."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    return obj
+
+
+def state_label(state: str | None) -> str:
+    if not state:
+        return "—"
+    return STATE_LABELS.get(state, state.replace("_", " ").capitalize())
+
+
+def fmt_int(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{round(float(value)):,}"
+
+
+def fmt_pct(value: float | None, digits: int = 1, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if signed else ""
+    return f"{float(value) * 100:{sign}.{digits}f}%"
+
+
+def fmt_date(value: date | datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value[:10]
+    return value.strftime("%Y-%m-%d")
+
+
+def fmt_when(value: datetime | str | None) -> str:
+    """A timestamp to the second, without the microseconds or timezone noise."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_bytes(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> bytes:
+    """CSV for download, safe to open in a spreadsheet (no formula injection from text cells)."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(neutralise_cell)
+    frame.columns = [neutralise_cell(str(c)) for c in frame.columns]
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,37 @@
+"""One PlannerService per process and database, created on first use (no work on a plain rerun)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+if TYPE_CHECKING:  # the import is heavy-ish and only needed once, inside the cached factory
+    from core.orchestrator.service import PlannerService
+
+
+def database_url() -> str | None:
+    """DATABASE_URL when set; None lets the service use the app's default SQLite file."""
+    return os.environ.get("DATABASE_URL") or None
+
+
+@st.cache_resource(show_spinner="Opening the planner database…")
+def _service_for(db_url: str | None) -> "PlannerService":
+    from core.orchestrator.service import PlannerService
+
+    return PlannerService(db_url)
+
+
+@st.cache_resource(show_spinner="Preparing the built-in demo data…")
+def _demo_dataset_for(db_url: str | None) -> Any:
+    return _service_for(db_url).ensure_demo_dataset()
+
+
+def get_service() -> "PlannerService":
+    return _service_for(database_url())
+
+
+def demo_dataset() -> Any:
+    """The built-in demo dataset, created once per process so a new user has data with no clicks."""
+    return _demo_dataset_for(database_url())
