@@ -1,0 +1,193 @@
+"""From fields read out of free text to a full, validated `Extraction` (shared by rules and LLM).
+
+Both readers produce "what the text said"; this module picks the category, applies the
+year rule to dates, fills documented defaults, validates with SeasonParameters and writes the
+flags the planner sees next to the form. Nothing here imports the Agents SDK.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.agents.results import Extraction
+from core.agents.rules_extractor import match_category, read_text, resolve_start
+from core.domain.params import SeasonParameters, monday_of, parameter_errors
+
+# Fields a planner normally states; when the text does not, the default is flagged.
+KEY_FIELDS = ("category", "season_start", "horizon_weeks", "replenishment", "dc_holdback", "safety_stock", "markdown_week")
+FIELDS = [f for f in SeasonParameters.model_fields if f != "season_start_requested"]
+
+
+def season_anchor(history_end: date | None, today: date | None) -> date:
+    """A date without a year is the first such date after this day."""
+    if history_end is not None:
+        return history_end
+    return today or date.today()
+
+
+def default_start(history_end: date | None, today: date | None) -> date:
+    """No date in the text: the season follows the history (or today) on the next Monday."""
+    anchor = season_anchor(history_end, today)
+    return monday_of(anchor) + timedelta(days=7)
+
+
+def pick_category(
+    named: str | None, text: str, categories: list[str], found: list[str], flagged: list[str]
+) -> str | None:
+    if named:
+        # An LLM may paraphrase ("womens dresses"): map it back onto the dataset's spelling.
+        exact = [c for c in categories if c == named]
+        cat = exact[0] if exact else match_category(named, categories)[0]
+        if cat is not None:
+            found.append("category")
+            return cat
+        flagged.append(f"category '{named}' is not in the data set (have: {', '.join(categories) or 'none'})")
+    if not categories:
+        flagged.append("category: no categories available in the data set; choose one in the form")
+        return None
+    if named is None:
+        flagged.append(
+            f"category not named in the text: defaulted to '{categories[0]}' "
+            f"(available: {', '.join(categories)})"
+        )
+    else:
+        flagged[-1] += f": defaulted to '{categories[0]}'"
+    return categories[0]
+
+
+def finalise(
+    *,
+    text: str,
+    raw: dict[str, Any],
+    categories: list[str],
+    history_end: date | None,
+    today: date | None,
+    start_parts: tuple[int, int, int | None] | None = None,
+    category_named: str | None = None,
+    flagged: list[str] | None = None,
+    notes: list[str] | None = None,
+    source: str = "rules",
+    attempts: int = 0,
+    error: str | None = None,
+) -> Extraction:
+    """Resolve defaults, validate, and explain. `raw` holds only fields the text stated."""
+    flagged = list(flagged or [])
+    notes = list(notes or [])
+    found: list[str] = []
+    values: dict[str, Any] = {k: v for k, v in raw.items() if k in FIELDS and k not in ("category", "season_start")}
+    found.extend(values)
+
+    category = pick_category(category_named, text, categories, found, flagged)
+
+    start: date | None = raw.get("season_start") if isinstance(raw.get("season_start"), date) else None
+    if start is None and start_parts is not None:
+        try:
+            start = resolve_start(start_parts, season_anchor(history_end, today))
+        except ValueError:
+            month, day, year = start_parts
+            flagged.append(f"season start {year or ''}-{month:02d}-{day:02d} is not a calendar date")
+    if start is not None:
+        found.append("season_start")
+    else:
+        start = default_start(history_end, today)
+        after = "the end of the history" if history_end else "today"
+        flagged.append(f"season_start not found in the text: defaulted to {start.isoformat()}, the Monday after {after}")
+
+    values["season_start"] = start
+    values["category"] = category
+
+    params, problems = _validate(values)
+    rejected: list[str] = []
+    if problems:
+        # Keep what is valid: drop each offending stated field back to its default, then retry.
+        for name in [n for n in list(values) if n not in ("category", "season_start") and _mentions(problems, n)]:
+            flagged.append(f"{name} = {values[name]!r} from the text was not accepted ({_about(problems, name)}): left at default")
+            values.pop(name)
+            rejected.append(name)
+            if name in found:
+                found.remove(name)
+        params, problems = _validate(values)
+        if problems:
+            flagged.extend(problems)
+
+    if params is not None:
+        resolved = params.model_dump()
+        resolved.pop("season_start_requested", None)
+        resolved["season_start"] = params.season_start_requested or params.season_start
+        resolved["category"] = category
+        notes.extend(params.notes)
+    else:
+        resolved = dict(values)
+
+    _flag_defaults(found + rejected, resolved, flagged)
+    return Extraction(
+        values=resolved, found=[f for f in FIELDS if f in found], flagged=flagged, notes=notes,
+        source=source, attempts=attempts, error=error,  # type: ignore[arg-type]
+    )
+
+
+def _validate(values: dict[str, Any]) -> tuple[SeasonParameters | None, list[str]]:
+    data = dict(values)
+    if not data.get("category"):
+        data["category"] = "(category to choose)"  # validation of the other fields still helps
+    try:
+        return SeasonParameters.model_validate(data), []
+    except ValidationError as exc:
+        return None, parameter_errors(exc)
+
+
+def _mentions(problems: list[str], name: str) -> bool:
+    return any(p.startswith(f"{name} ") for p in problems)
+
+
+def _about(problems: list[str], name: str) -> str:
+    return "; ".join(p for p in problems if p.startswith(f"{name} "))
+
+
+def _flag_defaults(found: list[str], values: dict[str, Any], flagged: list[str]) -> None:
+    def pct(v: Any) -> str:
+        return f"{v:.0%}" if isinstance(v, (int, float)) else str(v)
+
+    for name in KEY_FIELDS:
+        if name in found or name in ("category", "season_start"):
+            continue
+        value = values.get(name)
+        if name == "horizon_weeks":
+            flagged.append(f"horizon_weeks not found in the text: left at default {value}")
+        elif name == "replenishment":
+            flagged.append(f"replenishment not found in the text: left at default '{value}'")
+        elif name == "dc_holdback":
+            why = " (no replenishment)" if values.get("replenishment") == "none" else ""
+            flagged.append(f"dc_holdback not found in the text: left at default {pct(value)}{why}")
+        elif name == "safety_stock":
+            why = " (the default when replenishment is none)" if values.get("replenishment") == "none" else ""
+            flagged.append(f"safety_stock not found in the text: left at default {pct(value)}{why}")
+        elif name == "markdown_week":
+            if value is None:
+                flagged.append("markdown checkpoint not found in the text: none (season shorter than week 6)")
+            else:
+                flagged.append(
+                    f"markdown checkpoint not found in the text: left at default week {value}, "
+                    f"target {pct(values.get('markdown_target'))} sell-through"
+                )
+    if "markdown_week" in found and values.get("markdown_week") is not None and "markdown_target" not in found:
+        flagged.append(f"markdown_target not found in the text: left at default {pct(values.get('markdown_target'))}")
+
+
+def extract_with_rules(
+    text: str, *, categories: list[str], history_end: date | None = None, today: date | None = None,
+    attempts: int = 0, error: str | None = None, extra_flags: list[str] | None = None,
+) -> Extraction:
+    """The deterministic extractor: works offline, always returns a usable Extraction."""
+    reading = read_text(text, categories)
+    raw = dict(reading.values)
+    # "No markdowns" states markdown_week = None; keep it as stated rather than a missing field.
+    return finalise(
+        text=text, raw=raw, categories=categories, history_end=history_end, today=today,
+        start_parts=reading.start_parts, category_named=reading.category_text,
+        flagged=list(extra_flags or []) + reading.flagged, notes=reading.notes,
+        source="rules", attempts=attempts, error=error,
+    )
