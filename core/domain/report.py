@@ -1,0 +1,193 @@
+"""Season report (SPEC 4.9): accuracy, stock outcomes, markdown cost, approvals, tuning advice.
+
+Definitions (weeks 1..n are the weeks with actuals; n < horizon when the season closed early):
+  MAPE  = mean over weeks with actual > 0 of |actual - plan| / actual
+  WAPE  = sum |actual - plan| / sum actual
+  bias  = (sum plan - sum actual) / sum actual   (positive = the plan was too high)
+  each for the original forecast and for the final plan (the plan in force for each week when
+  its actuals arrived, i.e. what the season was actually run on); None when nothing sold.
+  stockout store-week: the store's cumulative sold reached its cumulative shipped that week.
+  lost sales estimate: for each stockout store-week, max(0, the store's mean weekly sales over its
+  in-stock weeks - what it sold that week) (the mean over all its weeks when it never was in
+  stock), summed over store-weeks and rounded half up.
+  overstock = max(0, approved - sold); sell-through = sold / approved.
+  markdown units = units sold after the markdown took effect (weeks markdown_week+1..n) when the
+  approved depth is > 0; markdown cost = markdown units x unit price x depth (revenue given up).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field, model_validator
+
+from core.domain.models import SeasonReport
+from core.domain.params import SeasonParameters, make_parameters
+from core.domain.rounding import round_half_up
+from core.domain.tuning import tuning_advice
+
+_DECIMALS = 6
+
+
+class SeasonInputs(BaseModel):
+    """Everything the season report needs, gathered by the orchestrator at season end."""
+
+    params: SeasonParameters
+    original_weekly: list[float]  # original forecast, weeks 1..H
+    final_plan_weekly: list[float]  # plan in force for each week when its actuals arrived, weeks 1..H
+    actual_weekly: list[float]  # category actuals, weeks 1..n (n <= H)
+    store_sold: dict[str, list[int]] = Field(default_factory=dict)  # store -> units sold, weeks 1..n
+    # store -> units received for each week 1..n (week 1 = initial shipment; week k+1 = the
+    # replenishment planned after week k's actuals)
+    store_shipped: dict[str, list[int]] = Field(default_factory=dict)
+    approved_qty: int
+    markdown_depth: float = 0.0  # approved depth; 0 = no markdown
+    markdown_week: int | None = None  # checkpoint week the markdown was decided at
+    unit_price: float = 0.0  # 0 = unknown (no revenue in history)
+    approvals_accepted: int = 0
+    approvals_modified: int = 0
+    reforecast_weeks: list[int] = Field(default_factory=list)
+    runtime_s: float = 0.0
+    closed_early: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> "SeasonInputs":
+        h = self.params.horizon_weeks
+        n = len(self.actual_weekly)
+        errors = []
+        if len(self.original_weekly) < n or len(self.final_plan_weekly) < n:
+            errors.append(f"original_weekly and final_plan_weekly need at least {n} weeks (the observed weeks)")
+        if n > h:
+            errors.append(f"actual_weekly has {n} weeks; the season has {h}")
+        if self.approved_qty <= 0:
+            errors.append(f"approved_qty = {self.approved_qty} must be > 0")
+        for name, table in (("store_sold", self.store_sold), ("store_shipped", self.store_shipped)):
+            bad = [s for s, v in table.items() if len(v) != n]
+            if bad:
+                errors.append(f"{name}: stores {', '.join(bad[:10])} do not have {n} weeks")
+        if set(self.store_sold) != set(self.store_shipped) and self.store_shipped:
+            errors.append("store_sold and store_shipped must cover the same stores")
+        if errors:
+            raise ValueError(" | ".join(errors))
+        return self
+
+
+def unit_price(history: pd.DataFrame, category: str) -> float:
+    """Average selling price: revenue / quantity over the category's rows that carry revenue.
+
+    Falls back to all categories' rows with revenue, and to 0.0 (unknown) when the history has no
+    revenue at all.
+    """
+    if history is None or history.empty or "revenue" not in history.columns:
+        return 0.0
+    with_revenue = history[history["revenue"].notna() & (history["quantity"] > 0)]
+    for rows in (with_revenue[with_revenue["category"] == category], with_revenue):
+        qty = float(rows["quantity"].sum())
+        if qty > 0:
+            return round(float(rows["revenue"].sum()) / qty, 4)
+    return 0.0
+
+
+def accuracy(actual: np.ndarray, plan: np.ndarray) -> tuple[float | None, float | None, float | None]:
+    """(MAPE, WAPE, bias) of `plan` against `actual`, as fractions; None when undefined."""
+    if actual.size == 0:
+        return None, None, None
+    total = float(actual.sum())
+    err = np.abs(actual - plan)
+    sold_weeks = actual > 0
+    mape = float(np.mean(err[sold_weeks] / actual[sold_weeks])) if sold_weeks.any() else None
+    wape = float(err.sum() / total) if total > 0 else None
+    bias = float((plan.sum() - total) / total) if total > 0 else None
+    return tuple(None if x is None else round(x, _DECIMALS) for x in (mape, wape, bias))  # type: ignore[return-value]
+
+
+def stockouts(sold: np.ndarray, shipped: np.ndarray) -> tuple[np.ndarray, int]:
+    """Stockout mask (stores x weeks) and the lost sales estimate (module docstring)."""
+    if sold.size == 0:
+        return np.zeros_like(sold, dtype=bool), 0
+    out = np.cumsum(sold, axis=1) >= np.cumsum(shipped, axis=1)
+    in_stock = ~out
+    counts = in_stock.sum(axis=1)
+    mean_in_stock = np.where(counts > 0, (sold * in_stock).sum(axis=1) / np.maximum(counts, 1), sold.mean(axis=1))
+    lost = np.clip(mean_in_stock[:, None] - sold, 0.0, None) * out
+    return out, round_half_up(float(lost.sum()))
+
+
+def season_report(inputs: SeasonInputs) -> SeasonReport:
+    p = inputs.params
+    n = len(inputs.actual_weekly)
+    actual = np.asarray(inputs.actual_weekly, dtype=float)
+    original = np.asarray(inputs.original_weekly[:n], dtype=float)
+    final = np.asarray(inputs.final_plan_weekly[:n], dtype=float)
+    mape_o, wape_o, bias_o = accuracy(actual, original)
+    mape_f, wape_f, bias_f = accuracy(actual, final)
+
+    stores = sorted(inputs.store_sold)
+    sold = np.array([inputs.store_sold[s] for s in stores], dtype=float).reshape(len(stores), n)
+    shipped = np.array([inputs.store_shipped.get(s, [0] * n) for s in stores], dtype=float).reshape(len(stores), n)
+    out_mask, lost = stockouts(sold, shipped)
+    stockout_store_weeks = int(out_mask.sum())
+
+    total_sold = float(actual.sum())
+    approved = inputs.approved_qty
+    sell_through = round(total_sold / approved, _DECIMALS)
+    overstock = max(0, round_half_up(approved - total_sold))
+    dc_unused = max(0, approved - int(shipped.sum())) if inputs.store_shipped else 0
+
+    md_units = 0
+    if inputs.markdown_depth > 0 and inputs.markdown_week is not None:
+        md_units = round_half_up(float(actual[inputs.markdown_week:].sum()))
+    md_cost = round(md_units * inputs.unit_price * inputs.markdown_depth, 2)
+
+    checkpoint_st = None
+    if p.markdown_week is not None and n >= p.markdown_week:
+        checkpoint_st = float(actual[: p.markdown_week].sum()) / approved
+
+    advice = tuning_advice(
+        p,
+        weeks_observed=n,
+        store_weeks=len(stores) * n,
+        stockout_store_weeks=stockout_store_weeks,
+        lost_sales=lost,
+        sell_through=sell_through,
+        dc_unused=dc_unused,
+        approved_qty=approved,
+        checkpoint_sell_through=checkpoint_st,
+        reforecast_count=len(inputs.reforecast_weeks),
+        bias_original=bias_o,
+        closed_early=inputs.closed_early,
+    )
+    return SeasonReport(
+        mape={"original": mape_o, "final": mape_f},
+        wape={"original": wape_o, "final": wape_f},
+        bias={"original": bias_o, "final": bias_f},
+        weeks_observed=n,
+        stockout_store_weeks=stockout_store_weeks,
+        lost_sales_estimate=lost,
+        overstock_units=overstock,
+        sell_through=sell_through,
+        markdown_units=md_units,
+        markdown_cost=md_cost,
+        unit_price=inputs.unit_price,
+        reforecast_weeks=sorted(inputs.reforecast_weeks),
+        approvals={"accepted": inputs.approvals_accepted, "modified": inputs.approvals_modified},
+        runtime_s=round(inputs.runtime_s, 3),
+        closed_early=inputs.closed_early,
+        tuning=advice,
+        next_parameters=next_parameters(p, advice),
+    )
+
+
+def next_parameters(params: SeasonParameters, advice: list) -> dict:
+    """This season's parameters with the recommendations applied and the start moved 52 weeks on.
+
+    52 weeks keep the start on a Monday and on the same retail week. The result is validated as
+    SeasonParameters (ParameterError if a rule were ever broken) and returned as JSON-ready data.
+    """
+    data = params.model_dump(mode="json", exclude={"season_start_requested"})
+    for a in advice:
+        data[a.parameter] = a.recommended
+    data["season_start"] = (params.season_start + timedelta(weeks=52)).isoformat()
+    return make_parameters(data).model_dump(mode="json", exclude={"season_start_requested"})
