@@ -19,22 +19,20 @@ UNITS_AXIS = "Units per week"
 PHASE_STATUS_COLOURS: dict[str, str] = {
     "done": GOOD,
     "running": PRIMARY,
+    "waiting": WARN,  # waiting for an approval or for the next week's actuals
     "waiting_for_approval": WARN,
-    "awaiting_approval": WARN,
     "skipped": MUTED,
     "pending": "#DDE3E9",
-    "waiting": "#DDE3E9",
     "failed": BAD,
     "needs_attention": BAD,
 }
 PHASE_STATUS_LABELS: dict[str, str] = {
     "done": "done",
     "running": "running",
+    "waiting": "waiting",
     "waiting_for_approval": "waiting for approval",
-    "awaiting_approval": "waiting for approval",
     "skipped": "skipped",
     "pending": "not started",
-    "waiting": "not started",
     "failed": "failed",
     "needs_attention": "needs attention",
 }
@@ -231,19 +229,21 @@ def phase_graph_figure(phases: Sequence[Mapping[str, Any]]) -> go.Figure:
     x = list(range(n))
     statuses = [str(p.get("status", "pending")) for p in phases]
     colours = [PHASE_STATUS_COLOURS.get(s, "#DDE3E9") for s in statuses]
-    labels = [str(p.get("name") or p.get("phase")) for p in phases]
+    labels = [str(p.get("name") or p.get("phase")).capitalize() for p in phases]
     hover = []
     for p, s in zip(phases, statuses):
         text = PHASE_STATUS_LABELS.get(s, s.replace("_", " "))
         if p.get("reason"):
             text += f": {p['reason']}"
+        if s == "waiting" and "approv" in str(p.get("reason", "")):
+            text = "waiting for approval: " + str(p["reason"])
         hover.append(text)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=[0] * n, mode="lines", line=dict(color="#C9D1D9", width=3), hoverinfo="skip",
                              showlegend=False))
     fig.add_trace(go.Scatter(
         x=x, y=[0] * n, mode="markers+text", marker=dict(size=34, color=colours, line=dict(color="white", width=2)),
-        text=[str(p.get("phase", i)) for i, p in enumerate(phases)], textfont=dict(color="white", size=13),
+        text=[str(p.get("index", i)) for i, p in enumerate(phases)], textfont=dict(color="white", size=13),
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", showlegend=False))
     for xi, label, s in zip(x, labels, statuses):
         fig.add_annotation(x=xi, y=-0.55, text=label, showarrow=False, font=dict(size=12))

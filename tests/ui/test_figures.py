@@ -94,16 +94,18 @@ def test_cluster_profile_is_relative_to_the_mean_of_clusters():
 
 def test_phase_graph_colours_each_status_and_explains_skips():
     phases = [
-        {"phase": 0, "name": "Parameters", "status": "done"},
-        {"phase": 3, "name": "In-season", "status": "skipped", "reason": "Replenishment skipped: strategy is none"},
-        {"phase": 4, "name": "Markdown", "status": "waiting_for_approval"},
+        {"phase": "parameters", "index": 0, "status": "done"},
+        {"phase": "in-season", "index": 3, "status": "skipped", "reason": "Replenishment skipped: strategy is none"},
+        {"phase": "markdown", "index": 4, "status": "waiting", "reason": "markdown awaits approval"},
     ]
     fig = figures.phase_graph_figure(phases)
     nodes = fig.data[1]
     assert list(nodes.marker.color) == [figures.GOOD, figures.MUTED, figures.WARN]
+    assert list(nodes.text) == ["0", "3", "4"]
     assert nodes.customdata[1] == "skipped: Replenishment skipped: strategy is none"
+    assert nodes.customdata[2] == "waiting for approval: markdown awaits approval"
     texts = [a.text for a in fig.layout.annotations]
-    assert "waiting for approval" in texts and "Markdown" in texts
+    assert "waiting" in texts and "Markdown" in texts and "In-season" in texts
 
 
 def test_store_figure_plots_plan_actual_and_cumulative_lines():

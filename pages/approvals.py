@@ -1,0 +1,164 @@
+"""Approvals: the manufacturing order and markdowns — Accept, or Modify with a value and a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui.approvals import explanation_for
+from ui.feedback import call_service, md_escape, show_flashes
+from ui.format import as_dict, fmt_int, fmt_pct, fmt_when
+from ui.service import get_service
+from ui.session import current_status, flash
+
+DIALOG_KEY = "approval_dialog"  # which dialog is open: "accept" / "modify"; survives reruns inside it
+
+service = get_service()
+show_flashes()
+st.title("Approvals")
+status: dict[str, Any] | None = current_status()
+if status is None:
+    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
+    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
+    st.stop()
+
+wf = status["workflow_id"]
+params = status.get("parameters") or {}
+pending = status.get("pending")
+
+
+def _close_dialog() -> None:
+    st.session_state.pop(DIALOG_KEY, None)
+
+
+def _decided(doc: Any, what: str) -> None:
+    _close_dialog()
+    doc = as_dict(doc)
+    flash("success", f"{what} Season is now: {doc.get('state', '').replace('_', ' ')}.")
+    st.rerun()
+
+
+def _describe(kind: str, value: float) -> str:
+    return f"{fmt_int(value)} units" if kind == "order" else f"{fmt_pct(value, 0)} off"
+
+
+@st.dialog("Accept the proposal", on_dismiss=_close_dialog)
+def accept_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
+    st.write(f"Accept the proposed {'manufacturing order' if kind == 'order' else 'markdown'} of "
+             f"**{_describe(kind, proposal)}**?")
+    by = st.text_input("Your name", value=st.session_state.get("planner_name", "planner"), max_chars=80,
+                       key="accept_by")
+    c1, c2 = st.columns(2)
+    if c1.button("Accept", type="primary", icon=":material/check:", key="accept_confirm"):
+        st.session_state["planner_name"] = by or "planner"
+        ok, doc = call_service(service.decide, wf, accept=True, by=by or "planner", expected_approval_id=approval_id,
+                               spinner="Recording the decision and running the next steps…")
+        if ok:
+            _decided(doc, f"Accepted: {_describe(kind, proposal)}.")
+    if c2.button("Cancel", key="accept_cancel"):
+        _close_dialog()
+        st.rerun()
+
+
+@st.dialog("Modify the proposal", on_dismiss=_close_dialog)
+def modify_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
+    if kind == "order":
+        value = st.number_input("Manufacturing quantity (units)", min_value=1, step=100, value=int(proposal),
+                                key="modify_value", help="Any positive whole number of units.")
+    else:
+        cap = float(params.get("markdown_cap") or 0.4)
+        value = st.slider("Markdown depth (% off)", min_value=0, max_value=int(round(cap * 100)),
+                          value=int(round(proposal * 100)), step=1, key="modify_value_pct",
+                          help=f"Between 0% and the cap of {cap:.0%}.") / 100.0
+    reason = st.text_area("Reason (required)", key="modify_reason", max_chars=1000,
+                          placeholder="e.g. supplier minimum order, budget limit, competitor pricing")
+    by = st.text_input("Your name", value=st.session_state.get("planner_name", "planner"), max_chars=80,
+                       key="modify_by")
+    c1, c2 = st.columns(2)
+    if c1.button("Apply change", type="primary", icon=":material/edit:", key="modify_confirm"):
+        if not reason.strip():
+            st.error("A reason is required when you change the proposal.")
+        else:
+            st.session_state["planner_name"] = by or "planner"
+            ok, doc = call_service(service.decide, wf, accept=False, value=value, reason=reason.strip(),
+                                   by=by or "planner", expected_approval_id=approval_id,
+                                   spinner="Recording the decision and running the next steps…")
+            if ok:
+                _decided(doc, f"Modified: {_describe(kind, proposal)} → {_describe(kind, value)}.")
+    if c2.button("Cancel", key="modify_cancel"):
+        _close_dialog()
+        st.rerun()
+
+
+# ------------------------------------------------------------------ pending approval
+if pending:
+    kind = pending.get("kind")
+    proposal = float(pending.get("proposal") or 0)
+    approval_id = pending.get("approval_id") or pending.get("id")
+    with st.container(border=True):
+        if kind == "order":
+            forecast = status.get("forecast") or {}
+            st.subheader(":material/factory: Manufacturing order", anchor=False)
+            c = st.columns(3)
+            c[0].metric("Forecast, season total", f"{fmt_int(forecast.get('total'))} units")
+            c[1].metric("Safety stock", fmt_pct(params.get("safety_stock"), 0))
+            c[2].metric("Proposed order", f"{fmt_int(proposal)} units")
+            st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({fmt_int(forecast.get('total'))} x "
+                       f"{1 + float(params.get('safety_stock') or 0):.2f}).")
+        else:
+            md = status.get("markdown") or {}
+            target = params.get("markdown_target")
+            st.subheader(f":material/sell: Markdown at week {md.get('week', params.get('markdown_week'))}",
+                         anchor=False)
+            c = st.columns(3)
+            c[0].metric("Sell-through to date", fmt_pct(md.get("sell_through"), 1))
+            c[1].metric("Target", fmt_pct(target, 0))
+            c[2].metric("Proposed markdown", f"{fmt_pct(proposal, 0)} off")
+            if md.get("sell_through") is not None and target is not None:
+                st.caption(f"Gap = {fmt_pct(target, 1)} − {fmt_pct(md.get('sell_through'), 1)}; depth = gap x "
+                           f"elasticity {params.get('markdown_elasticity')}, in steps of "
+                           f"{fmt_pct(params.get('markdown_step'), 0)}, capped at {fmt_pct(params.get('markdown_cap'), 0)}.")
+        text = explanation_for(status, kind)
+        if text:
+            st.markdown("**Why**")
+            st.markdown(md_escape(text))
+        b1, b2, _ = st.columns([1, 1, 2])
+        if b1.button("Accept", type="primary", icon=":material/check:", key="open_accept", use_container_width=True):
+            st.session_state[DIALOG_KEY] = "accept"
+        if b2.button("Modify…", icon=":material/edit:", key="open_modify", use_container_width=True):
+            st.session_state[DIALOG_KEY] = "modify"
+    which = st.session_state.get(DIALOG_KEY)
+    if which == "accept":
+        accept_dialog(kind, proposal, approval_id)
+    elif which == "modify":
+        modify_dialog(kind, proposal, approval_id)
+else:
+    _close_dialog()
+    st.success("Nothing is waiting for your decision.", icon=":material/task_alt:")
+    order = status.get("order") or {}
+    if order.get("approved"):
+        st.caption(f"Approved manufacturing order: {fmt_int(order['approved'])} units.")
+
+# ------------------------------------------------------------------ decided approvals
+st.subheader("Decisions", divider="gray", anchor=False)
+approvals = [as_dict(a) for a in service.approvals(wf)]
+decided = [a for a in approvals if a.get("status") != "pending"]
+if not decided:
+    st.caption("No decisions yet.")
+else:
+    rows = []
+    for a in decided:
+        kind = a.get("kind")
+        what = "Manufacturing order" if kind == "order" else f"Markdown (week {a.get('week')})"
+        rows.append({
+            "what": what,
+            "proposed": _describe(kind, a["proposed"]),
+            "decision": str(a.get("status") or "").capitalize(),
+            "decided": _describe(kind, a["decided"]) if a.get("decided") is not None else "—",
+            "reason": a.get("reason") or "",
+            "by": a.get("decided_by") or "",
+            "when (UTC)": fmt_when(a.get("decided_at")),
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)

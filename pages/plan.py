@@ -1,0 +1,127 @@
+"""Plan: describe the season in words, check the parameters, pick the data, start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ui.feedback import call_service, md_escape, render_message, show_flashes
+from ui.format import as_dict, fmt_date, fmt_int
+from ui.params_form import apply_values, render_form
+from ui.service import demo_dataset, get_service
+from ui.session import flash, select_workflow
+
+EXAMPLE_TEXT = (
+    "I'm planning a 12-week spring fashion season starting March 1st. Send all inventory to stores at "
+    "launch with no DC holdback. I don't want ongoing replenishment - just one initial allocation. "
+    "Check for markdown opportunities at week 6 if we're below 60% sell-through."
+)
+DEMO, OWN = "Built-in demo data", "My own files (history + stores CSV)"
+
+service = get_service()
+show_flashes()
+st.title("Plan a season")
+st.caption("Describe the season in your own words, check the parameters, choose the data, and start. "
+           "The forecast and the manufacturing order are ready for your approval a few seconds later.")
+
+# ------------------------------------------------------------------ 1. data
+st.subheader("1 · Data", divider="gray")
+demo = as_dict(demo_dataset())
+datasets = [as_dict(d) for d in service.list_datasets()]
+own = [d for d in datasets if d["id"] != demo["id"]]
+mode = st.radio("Sales history and stores", [DEMO, OWN], horizontal=True, key="data_mode",
+                label_visibility="collapsed")
+dataset: dict[str, Any] | None = demo
+if mode == OWN:
+    with st.container(border=True):
+        st.markdown("Upload a **history** file (`date, store_id, category, quantity_sold[, revenue]`, daily or "
+                    "weekly rows) and a **stores** file (`store_id, avg_weekly_sales_12mo, store_size_sqft, "
+                    "median_income, location_tier, fashion_tier, store_format, region`). Both are checked "
+                    "before anything is stored.")
+        u1, u2 = st.columns(2)
+        history_file = u1.file_uploader("History CSV", type=["csv"], key="up_history")
+        stores_file = u2.file_uploader("Stores CSV", type=["csv"], key="up_stores")
+        label = st.text_input("Name for this data set (optional)", key="up_label", max_chars=80)
+        if st.button("Check and import", icon=":material/upload:", disabled=not (history_file and stores_file)):
+            ok, info = call_service(
+                service.import_dataset, history=history_file.getvalue(), history_name=history_file.name,
+                stores=stores_file.getvalue(), stores_name=stores_file.name, label=label or None,
+                spinner="Checking and importing the files…")
+            if ok:
+                info = as_dict(info)
+                st.session_state["own_dataset"] = info["id"]
+                flash("success", f"Imported '{info['label']}': {len(info['categories'])} categories, "
+                                 f"{info['stores']} stores, {info['weeks']} weeks of history.")
+                st.rerun()
+    if own:
+        ids = [d["id"] for d in own]
+        chosen = st.session_state.get("own_dataset")
+        pick = st.selectbox("Imported data set", ids, index=ids.index(chosen) if chosen in ids else len(ids) - 1,
+                            format_func=lambda i: next(d["label"] for d in own if d["id"] == i))
+        dataset = next(d for d in own if d["id"] == pick)
+    else:
+        dataset = None
+        st.info("No data set imported yet: upload both files above, or switch back to the demo data.")
+
+if dataset is not None:
+    cols = st.columns(3)
+    cols[0].metric("Stores", fmt_int(dataset.get("stores")))
+    cols[1].metric("History", f"{fmt_int(dataset.get('weeks'))} weeks")
+    cols[2].metric("Categories", fmt_int(len(dataset.get("categories") or [])))
+    st.caption("Data set: " + md_escape(str(dataset.get("label"))) + " — categories: "
+               + md_escape(", ".join(dataset.get("categories") or [])))
+categories: list[str] = list(dataset.get("categories") or []) if dataset else []
+
+# ------------------------------------------------------------------ 2. describe
+st.subheader("2 · Describe the season", divider="gray")
+st.session_state.setdefault("plan_text", EXAMPLE_TEXT)
+text = st.text_area("In your own words", key="plan_text", height=110, max_chars=4000,
+                    help="Season length, start, replenishment, DC holdback, markdown checkpoint and target, "
+                         "safety stock. Anything not mentioned keeps its default and is flagged below.")
+read_clicked = st.button("Read parameters from the text", icon=":material/auto_fix_high:",
+                         disabled=dataset is None)
+
+prefill = st.session_state.pop("plan_prefill", None)
+if prefill is not None:  # "start next season with these parameters" from the Season Review page
+    apply_values(prefill, categories)
+    st.session_state["extraction"] = {"values": prefill, "found": [], "flagged": [],
+                                      "notes": ["Parameters carried over from the last season's review: "
+                                                "check the season start before starting."], "source": "review"}
+elif dataset is not None and (read_clicked or "extraction" not in st.session_state):
+    ok, extraction = call_service(service.extract_parameters, text, dataset["id"],
+                                  spinner="Reading the parameters…")
+    if ok:
+        extraction = as_dict(extraction)
+        st.session_state["extraction"] = extraction
+        apply_values(extraction["values"], categories)
+
+extraction = st.session_state.get("extraction")
+if extraction:
+    if extraction.get("found"):
+        st.success("Read from the text: " + md_escape(", ".join(extraction["found"])), icon=":material/check:")
+    if extraction.get("flagged"):
+        render_message("warning", list(extraction["flagged"]), "Please check:")
+    for note in extraction.get("notes") or []:
+        st.info(md_escape(note), icon=":material/info:")
+    if extraction.get("error"):
+        st.caption("The language model was not used: " + md_escape(str(extraction["error"])))
+
+# ------------------------------------------------------------------ 3. parameters and start
+st.subheader("3 · Parameters", divider="gray")
+if dataset is None:
+    st.stop()
+params, values = render_form(categories)
+if params is not None:
+    st.caption(f"Season {fmt_date(params.season_start)} .. {fmt_date(params.season_end)} "
+               f"({params.horizon_weeks} weeks) · order = forecast x {1 + (params.safety_stock or 0):.2f}")
+if st.button("Start season", type="primary", icon=":material/play_arrow:", disabled=params is None,
+             help=None if params is not None else "Fix the fields marked in red first."):
+    ok, doc = call_service(service.start_workflow, params, dataset_id=dataset["id"], source_text=text,
+                           spinner="Forecasting demand, sizing the manufacturing order…")
+    if ok:
+        doc = as_dict(doc)
+        select_workflow(doc["workflow_id"])
+        flash("success", f"Season started ({params.category}, {params.horizon_weeks} weeks). "
+                         "Review the manufacturing order below.")
+        st.switch_page("pages/approvals.py")

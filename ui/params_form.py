@@ -1,0 +1,156 @@
+"""The editable parameter form: widget bounds come from SeasonParameters, errors shown at the field."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from core.domain.params import BOUNDS, REPLENISHMENT_CHOICES, ParameterError, SeasonParameters, make_parameters
+from ui.feedback import md_escape
+
+PREFIX = "p_"
+FIELDS = [f for f in SeasonParameters.model_fields if f != "season_start_requested"]
+INT_FIELDS = {"horizon_weeks", "n_clusters", "markdown_week"}
+
+LABELS: dict[str, tuple[str, str]] = {
+    # field: (label, help)
+    "category": ("Category", "The product category to plan; it must exist in the chosen data."),
+    "season_start": ("Season start", "Weeks run Monday..Sunday; another day moves to its week's Monday."),
+    "horizon_weeks": ("Season length (weeks)", "Number of Monday..Sunday weeks in the season."),
+    "replenishment": ("Replenishment from the DC", "How often stores are refilled from stock held at the DC."),
+    "dc_holdback": ("DC holdback (share of the order)", "0.45 = 45% of the order waits at the DC for "
+                    "replenishment; must be 0 when replenishment is none."),
+    "safety_stock": ("Safety stock (share of forecast)", "Order = ceil(forecast x (1 + safety stock))."),
+    "markdown_week": ("Markdown checkpoint week (0 = none)", "Week whose actuals trigger the markdown check."),
+    "markdown_target": ("Sell-through target at the checkpoint", "0.60 = 60% of the approved order sold."),
+    "variance_threshold": ("Re-forecast threshold (|variance|)", "0.20 = re-forecast when a week is more "
+                           "than 20% off plan."),
+    "emergency_threshold": ("Emergency threshold (|variance|)", "Above this, and short of stock, an emergency "
+                            "reorder is recommended. Must exceed the re-forecast threshold."),
+    "markdown_elasticity": ("Markdown elasticity", "Depth = gap x elasticity, rounded to the step."),
+    "markdown_step": ("Markdown step", "Depths are multiples of this (0.05 = 5% steps)."),
+    "markdown_cap": ("Markdown cap", "Deepest markdown allowed (0.40 = 40% off)."),
+    "price_elasticity": ("Price elasticity of demand", "Demand after a markdown x (1 - depth)^(-elasticity)."),
+    "n_clusters": ("Store clusters", "Number of K-means store clusters."),
+}
+
+STEP = {"dc_holdback": 0.05, "safety_stock": 0.05, "markdown_target": 0.05, "variance_threshold": 0.05,
+        "emergency_threshold": 0.05, "markdown_elasticity": 0.1, "markdown_step": 0.01, "markdown_cap": 0.05,
+        "price_elasticity": 0.1}
+
+
+def key(field: str) -> str:
+    return PREFIX + field
+
+
+def apply_values(values: dict[str, Any], categories: list[str]) -> None:
+    """Load parameter values into the form's widgets (before they are drawn in this run)."""
+    for field in FIELDS:
+        if field not in values:
+            continue
+        value = values[field]
+        if field == "season_start":
+            value = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        elif field == "markdown_week":
+            value = int(value) if value is not None else 0
+        elif field == "category":
+            if value not in categories:
+                continue
+        elif field in INT_FIELDS:
+            value = int(value)
+        elif field != "replenishment" and value is not None:
+            value = float(value)
+        if value is None:
+            continue
+        st.session_state[key(field)] = value
+
+
+def _number(field: str) -> Any:
+    lo, hi, _, _ = BOUNDS[field]
+    label, help_text = LABELS[field]
+    if field in INT_FIELDS:
+        return st.number_input(label, min_value=int(lo), max_value=int(hi), step=1, key=key(field), help=help_text)
+    return st.number_input(label, min_value=float(lo), max_value=float(hi), step=STEP.get(field, 0.05),
+                           format="%.2f", key=key(field), help=help_text)
+
+
+def _field_messages(messages: list[str]) -> dict[str, list[str]]:
+    """Attach each validation message to the field it starts with (the model names the field first)."""
+    by_field: dict[str, list[str]] = {}
+    for message in messages:
+        field = next((f for f in sorted(FIELDS, key=len, reverse=True) if message.startswith(f)), "_form")
+        by_field.setdefault(field, []).append(message)
+    return by_field
+
+
+def render_form(categories: list[str]) -> tuple[SeasonParameters | None, dict[str, Any]]:
+    """Draw the form; return the validated parameters (None when invalid) and the raw values."""
+    slots: dict[str, Any] = {}
+    if st.session_state.get(key("category")) not in categories:  # e.g. the data set changed
+        if categories:
+            st.session_state[key("category")] = categories[0]
+        else:
+            st.session_state.pop(key("category"), None)
+
+    def field_slot(field: str) -> None:
+        slots[field] = st.empty()
+
+    c1, c2 = st.columns(2)
+    with c1:
+        st.selectbox(LABELS["category"][0], categories, key=key("category"), help=LABELS["category"][1])
+        field_slot("category")
+        st.date_input(LABELS["season_start"][0], key=key("season_start"), help=LABELS["season_start"][1],
+                      format="YYYY-MM-DD")
+        field_slot("season_start")
+        _number("horizon_weeks")
+        field_slot("horizon_weeks")
+        st.selectbox(LABELS["replenishment"][0], list(REPLENISHMENT_CHOICES), key=key("replenishment"),
+                     help=LABELS["replenishment"][1])
+        field_slot("replenishment")
+        _number("dc_holdback")
+        field_slot("dc_holdback")
+    with c2:
+        _number("safety_stock")
+        field_slot("safety_stock")
+        lo, hi, _, _ = BOUNDS["horizon_weeks"]
+        st.number_input(LABELS["markdown_week"][0], min_value=0, max_value=int(hi), step=1, key=key("markdown_week"),
+                        help=LABELS["markdown_week"][1])
+        field_slot("markdown_week")
+        _number("markdown_target")
+        field_slot("markdown_target")
+        _number("variance_threshold")
+        field_slot("variance_threshold")
+        _number("emergency_threshold")
+        field_slot("emergency_threshold")
+    with st.expander("Advanced: markdown rule, price response, clusters"):
+        a1, a2 = st.columns(2)
+        with a1:
+            _number("markdown_elasticity")
+            field_slot("markdown_elasticity")
+            _number("markdown_step")
+            field_slot("markdown_step")
+        with a2:
+            _number("markdown_cap")
+            field_slot("markdown_cap")
+            _number("price_elasticity")
+            field_slot("price_elasticity")
+            _number("n_clusters")
+            field_slot("n_clusters")
+    form_slot = st.empty()
+
+    values = {f: st.session_state.get(key(f)) for f in FIELDS}
+    values["markdown_week"] = values["markdown_week"] or None  # 0 in the form = no checkpoint
+    # An explicit None keeps "no checkpoint" (leaving the key out would mean the default week 6).
+    values = {k: v for k, v in values.items() if v is not None or k == "markdown_week"}
+    try:
+        params = make_parameters(values)
+    except ParameterError as exc:
+        for field, messages in _field_messages(list(exc.messages)).items():
+            slot = slots.get(field, form_slot)
+            slot.error("\n".join(f"- {md_escape(m)}" for m in messages), icon=":material/error:")
+        return None, values
+    for note in params.notes:
+        slots["season_start"].info(md_escape(note), icon=":material/info:")
+    return params, values
