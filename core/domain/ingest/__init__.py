@@ -1,0 +1,32 @@
+"""CSV validation -> normalised frames, or IngestError listing every problem (SPEC section 3)."""
+
+from core.domain.ingest.actuals import ACTUALS_COLUMNS, ActualsUpload, parse_actuals
+from core.domain.ingest.history import HISTORY_COLUMNS, HISTORY_FRAME_COLUMNS, HistoryUpload, parse_history
+from core.domain.ingest.stores import (
+    FASHION_TIERS,
+    LOCATION_TIERS,
+    REGIONS,
+    STORE_ENUMS,
+    STORE_FORMATS,
+    STORES_FRAME_COLUMNS,
+    StoresUpload,
+    parse_stores,
+)
+
+__all__ = [
+    "ACTUALS_COLUMNS",
+    "ActualsUpload",
+    "FASHION_TIERS",
+    "HISTORY_COLUMNS",
+    "HISTORY_FRAME_COLUMNS",
+    "HistoryUpload",
+    "LOCATION_TIERS",
+    "REGIONS",
+    "STORES_FRAME_COLUMNS",
+    "STORE_ENUMS",
+    "STORE_FORMATS",
+    "StoresUpload",
+    "parse_actuals",
+    "parse_history",
+    "parse_stores",
+]

@@ -1,0 +1,221 @@
+"""Sales history upload -> HistoryFrame (one row per Monday week, store and category)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from core.domain.ingest import limits
+from core.domain.ingest.csv_reading import (
+    ColumnSpec,
+    ProblemLog,
+    Vocabulary,
+    bad_identifier,
+    bad_label,
+    day_to_date,
+    monday_day,
+    open_csv,
+    parse_dates,
+    parse_labels,
+    parse_numbers,
+    reject,
+)
+
+HISTORY_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("date"),
+    ColumnSpec("store_id"),
+    ColumnSpec("category"),
+    ColumnSpec("quantity_sold", aliases=("quantity",)),
+    ColumnSpec("revenue", required=False),
+)
+HISTORY_FRAME_COLUMNS = ["week_start", "store_id", "category", "quantity", "revenue", "days"]
+
+# Bit layout of the (date, store, category) key used for duplicate detection.
+_DAY_SHIFT = 40
+_STORE_SHIFT = 16
+_LOW_MASK = (1 << _DAY_SHIFT) - 1
+
+
+@dataclass
+class HistoryUpload:
+    frame: pd.DataFrame  # HistoryFrame, see docs/architecture.md
+    frequency: Literal["daily", "weekly"]
+    rows_read: int
+    categories: list[str]
+    stores: list[str]
+    first_date: date
+    last_date: date
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_history(data: bytes, filename: str) -> HistoryUpload:
+    """Validate a history CSV and sum it into Monday-based weeks; IngestError lists every problem."""
+    csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limits.MAX_HISTORY_BYTES, what="history")
+    has_revenue = "revenue" in csv_file.columns
+    log = ProblemLog(filename)
+    stores, categories = Vocabulary(), Vocabulary()
+    keys: list[np.ndarray] = []
+    key_lines: list[np.ndarray] = []
+    weekly_parts: list[pd.DataFrame] = []
+    rows_read = 0
+
+    for chunk in csv_file.chunks(log):
+        frame, lines = chunk.frame, chunk.lines
+        rows_read += len(frame)
+        days = parse_dates(frame["date"].to_numpy(), lines, "date", log)
+        s_codes, s_values = parse_labels(
+            frame["store_id"].to_numpy(), lines, "store_id", log, what="store_id", judge=bad_identifier
+        )
+        c_codes, c_values = parse_labels(
+            frame["category"].to_numpy(), lines, "category", log, what="category", judge=bad_label
+        )
+        quantity, q_bad = parse_numbers(
+            frame["quantity_sold"].to_numpy(), lines, "quantity_sold", log,
+            integer=True, maximum=limits.MAX_QUANTITY,
+        )
+        if has_revenue:
+            revenue, r_bad = parse_numbers(
+                frame["revenue"].to_numpy(), lines, "revenue", log, required=False, factorised=False
+            )
+        else:
+            revenue, r_bad = np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool)
+        store_ids = stores.ids(s_codes, s_values)
+        category_ids = categories.ids(c_codes, c_values)
+        keyed = (days >= 0) & (store_ids >= 0) & (category_ids >= 0)
+        keys.append(
+            (days[keyed] << _DAY_SHIFT) | (store_ids[keyed] << _STORE_SHIFT) | category_ids[keyed]
+        )
+        key_lines.append(lines[keyed])
+        ok = keyed & ~q_bad & ~r_bad
+        if log or not ok.any():
+            continue  # the upload will be rejected; keep checking but stop aggregating
+        weekly_parts.append(_weekly_sums(days[ok], store_ids[ok], category_ids[ok], quantity[ok], revenue[ok]))
+
+    if rows_read == 0 and not log:
+        raise reject(filename, "the file has a header but no data rows")
+    all_keys = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
+    _report_duplicates(all_keys, np.concatenate(key_lines) if key_lines else all_keys, stores, categories, log)
+    log.raise_if_any()
+
+    weekly = pd.concat(weekly_parts, ignore_index=True)
+    if len(weekly_parts) > 1:  # a week can straddle two chunks
+        weekly = _weekly_totals(weekly)
+    frequency = _frequency(weekly, all_keys)
+    warnings: list[str] = []
+    first_day, last_day = int(all_keys.min() >> _DAY_SHIFT), int(all_keys.max() >> _DAY_SHIFT)
+    if frequency == "weekly":
+        weekly["days"] = 7
+        weekdays = np.unique(((all_keys >> _DAY_SHIFT) + 3) % 7)
+        if not (weekdays.size == 1 and weekdays[0] == 0):
+            names = ", ".join(pd.Timestamp(day_to_date(np.array([d + 4]))[0]).day_name() for d in weekdays)
+            warnings.append(
+                f"weekly rows are dated on {names}, not Monday; each row was counted in the "
+                "Monday..Sunday week that contains its date"
+            )
+    else:
+        warnings.extend(_partial_week_warnings(weekly))
+    if not has_revenue:
+        warnings.append("no revenue column: revenue is left empty")
+
+    frame = pd.DataFrame(
+        {
+            "week_start": day_to_date(weekly["week"].to_numpy()),
+            "store_id": np.asarray(stores.values, dtype=object)[weekly["store"].to_numpy()],
+            "category": np.asarray(categories.values, dtype=object)[weekly["category"].to_numpy()],
+            "quantity": weekly["quantity"].to_numpy(dtype=float),
+            "revenue": weekly["revenue"].to_numpy(dtype=float),
+            "days": weekly["days"].to_numpy(dtype=np.int64),
+        }
+    ).sort_values(["category", "store_id", "week_start"], ignore_index=True)
+    return HistoryUpload(
+        frame=frame,
+        frequency=frequency,
+        rows_read=rows_read,
+        categories=sorted(set(frame["category"])),
+        stores=sorted(set(frame["store_id"])),
+        first_date=pd.Timestamp(day_to_date(np.array([first_day]))[0]).date(),
+        last_date=pd.Timestamp(day_to_date(np.array([last_day]))[0]).date(),
+        warnings=warnings,
+    )
+
+
+def _weekly_sums(
+    days: np.ndarray, store: np.ndarray, category: np.ndarray, quantity: np.ndarray, revenue: np.ndarray
+) -> pd.DataFrame:
+    rows = pd.DataFrame(
+        {"week": monday_day(days), "store": store, "category": category, "quantity": quantity, "revenue": revenue}
+    )
+    grouped = rows.groupby(["week", "store", "category"], sort=False)
+    out = grouped.agg(quantity=("quantity", "sum"), days=("quantity", "size"))
+    out["revenue"] = grouped["revenue"].sum(min_count=1)
+    return out.reset_index()
+
+
+def _weekly_totals(parts: pd.DataFrame) -> pd.DataFrame:
+    grouped = parts.groupby(["week", "store", "category"], sort=False)
+    out = grouped.agg(quantity=("quantity", "sum"), days=("days", "sum"))
+    out["revenue"] = grouped["revenue"].sum(min_count=1)
+    return out.reset_index()
+
+
+def _report_duplicates(
+    keys: np.ndarray, lines: np.ndarray, stores: Vocabulary, categories: Vocabulary, log: ProblemLog
+) -> None:
+    duplicated = pd.Series(keys).duplicated(keep="first").to_numpy()
+    if not duplicated.any():
+        return
+    dup_keys = keys[duplicated]
+    # Name the first line carrying each repeated key so the planner can find both rows.
+    candidates = np.isin(keys, dup_keys)
+    firsts = pd.Series(lines[candidates]).groupby(keys[candidates]).min()
+    first_line = firsts.reindex(dup_keys).to_numpy()
+
+    def describe(i: int) -> str:
+        key = int(dup_keys[i])
+        day = pd.Timestamp(day_to_date(np.array([key >> _DAY_SHIFT]))[0]).date()
+        store = stores.values[(key & _LOW_MASK) >> _STORE_SHIFT]
+        category = categories.values[key & ((1 << _STORE_SHIFT) - 1)]
+        return (
+            f"duplicate row: date {day}, store_id {store!r}, category {category!r} already appears "
+            f"on line {int(first_line[i])}"
+        )
+
+    log.add_rows(np.ones(dup_keys.size, dtype=bool), lines[duplicated], None, describe)
+
+
+def _frequency(weekly: pd.DataFrame, keys: np.ndarray) -> Literal["daily", "weekly"]:
+    """Weekly when every store/category series has its rows at least 7 days apart."""
+    if len(weekly) == 0 or int(weekly["days"].max()) > 1:
+        return "daily"
+    series = keys & _LOW_MASK
+    by_series = np.sort((series << 20) | (keys >> _DAY_SHIFT))
+    same = (by_series[1:] >> 20) == (by_series[:-1] >> 20)
+    if not same.any():
+        return "daily"  # one row per series: nothing says these are weeks
+    gaps = np.diff(by_series & ((1 << 20) - 1))[same]
+    return "weekly" if int(gaps.min()) >= 7 else "daily"
+
+
+def _partial_week_warnings(weekly: pd.DataFrame) -> list[str]:
+    per_week = weekly.groupby("week")["days"].max()
+    warnings: list[str] = []
+    first, last = per_week.index.min(), per_week.index.max()
+    for label, week in (("first", first), ("last", last)):
+        seen = int(per_week.loc[week])
+        if seen < 7:
+            start = pd.Timestamp(day_to_date(np.array([week]))[0]).date()
+            warnings.append(
+                f"the {label} week ({start}) has only {seen} of 7 days; forecasting drops partial weeks"
+            )
+        if first == last:
+            break
+    incomplete = int(((weekly["days"] < 7) & ~weekly["week"].isin([first, last])).sum())
+    if incomplete:
+        warnings.append(
+            f"{incomplete} store-weeks inside the history have fewer than 7 days of rows (missing days count as 0)"
+        )
+    return warnings
