@@ -191,3 +191,46 @@ def extract_with_rules(
         flagged=list(extra_flags or []) + reading.flagged, notes=reading.notes,
         source="rules", attempts=attempts, error=error,
     )
+
+
+def draft_problems(raw: dict[str, Any], ctx: Any) -> list[str]:
+    """Validation messages for an LLM draft (`raw` from parameter_agent.draft_to_raw); [] = valid.
+
+    `ctx` is an ExtractionContext (categories, history_end, today).
+    """
+    values = {k: v for k, v in raw.items() if not k.startswith("_")}
+    problems: list[str] = []
+    parts = raw.get("_start_parts")
+    start = None
+    if parts is not None:
+        try:
+            start = resolve_start(tuple(parts), season_anchor(ctx.history_end, ctx.today))  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            problems.append(f"season start (year, month, day) = {parts[2]}, {parts[0]}, {parts[1]} is not a calendar date")
+    values["season_start"] = start or default_start(ctx.history_end, ctx.today)
+    values["category"] = ctx.categories[0] if ctx.categories else "(category to choose)"
+    _, more = _validate(values)
+    return problems + more
+
+
+def extract_from_draft(
+    raw: dict[str, Any], category_named: str | None, unclear: list[str], *, text: str, categories: list[str],
+    history_end: date | None, today: date | None, attempts: int,
+) -> Extraction | list[str]:
+    """An Extraction from a validated LLM draft, or the validation messages that reject it."""
+
+    class _Ctx:
+        pass
+
+    ctx = _Ctx()
+    ctx.categories, ctx.history_end, ctx.today = categories, history_end, today  # type: ignore[attr-defined]
+    problems = draft_problems(raw, ctx)
+    if problems:
+        return problems
+    stated = {k: v for k, v in raw.items() if not k.startswith("_")}
+    return finalise(
+        text=text, raw=stated, categories=categories, history_end=history_end, today=today,
+        start_parts=raw.get("_start_parts"), category_named=category_named,
+        flagged=[f"the model could not read: \"{u}\"" for u in unclear if u and u.strip()],
+        source="llm", attempts=attempts,
+    )
