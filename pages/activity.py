@@ -1,0 +1,75 @@
+"""Activity: the live event timeline and the phase graph (done / running / waiting / skipped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui.feedback import call_service, md_escape, show_flashes
+from ui.figures import PHASE_STATUS_LABELS, phase_graph_figure
+from ui.format import as_dict, fmt_when, state_label
+from ui.service import get_service
+from ui.session import current_status, flash
+
+RUNNING_STATES = {"forecasting", "allocating"}
+REFRESH_S = 2.0
+
+service = get_service()
+show_flashes()
+st.title("Activity")
+status: dict[str, Any] | None = current_status()
+if status is None:
+    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
+    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
+    st.stop()
+
+wf = status["workflow_id"]
+if status.get("state") == "needs_attention":
+    with st.container(border=True):
+        st.error("A step failed after 3 retries. The error: " + md_escape(str(status.get("last_error") or "unknown")),
+                 icon=":material/error:")
+        st.write("What to do: fix the cause if it is named above (e.g. the database was locked or a file was "
+                 "unreadable), then retry the step. Nothing that already finished is repeated.")
+        if st.button("Retry", type="primary", icon=":material/refresh:", key="retry"):
+            ok, doc = call_service(service.retry, wf, spinner="Retrying the failed step…")
+            if ok:
+                flash("success", f"Retried: the season is now {state_label(as_dict(doc).get('state'))}.")
+                st.rerun()
+
+running = status.get("state") in RUNNING_STATES or bool(status.get("running_step"))
+
+
+@st.fragment(run_every=REFRESH_S if running else None)
+def live() -> None:
+    # Re-read on every tick so the timeline moves while another session or the CLI runs a step.
+    doc = as_dict(service.status(wf)) if running else status
+    if doc.get("running_step"):
+        st.info(f"Running: {md_escape(str(doc['running_step']))} — this page refreshes every {REFRESH_S:.0f} s.",
+                icon=":material/hourglass_top:")
+    phases = doc.get("phases") or []
+    if phases:
+        st.plotly_chart(phase_graph_figure(phases), use_container_width=True, key="phase_graph")
+        table = pd.DataFrame([{"phase": f"{p.get('index')} · {str(p.get('phase')).capitalize()}",
+                               "status": PHASE_STATUS_LABELS.get(p.get("status"), p.get("status")),
+                               "detail": p.get("reason") or ""} for p in phases])
+        st.dataframe(table, hide_index=True, use_container_width=True)
+    for skip in doc.get("skipped") or []:
+        st.caption(f"Skipped — {md_escape(str(skip.get('phase')))}: {md_escape(str(skip.get('reason')))}")
+
+    st.subheader("Timeline", divider="gray", anchor=False)
+    events = [as_dict(e) for e in service.events(wf)]
+    if not events:
+        st.caption("No events yet.")
+        return
+    kinds = sorted({e["kind"] for e in events})
+    shown = st.multiselect("Event kinds", kinds, default=kinds, key="ev_kinds")
+    rows = [{"time (UTC)": fmt_when(e["ts"]), "kind": e["kind"], "step": e.get("step") or "",
+             "message": e["message"]} for e in reversed(events) if e["kind"] in shown]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True, height=min(38 + 35 * len(rows), 560),
+                 column_config={"message": st.column_config.TextColumn("message", width="large")})
+    st.caption(f"{len(events)} events, newest first.")
+
+
+live()

@@ -1,0 +1,128 @@
+"""Forecast & Allocation: the weekly forecast and its models, store clusters, the store allocation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui.feedback import md_escape, show_flashes
+from ui.figures import cluster_profile_figure, clusters_figure, forecast_figure, members_figure
+from ui.format import csv_bytes, fmt_int, fmt_pct
+from ui.session import current_status
+
+show_flashes()
+st.title("Forecast & Allocation")
+status: dict[str, Any] | None = current_status()
+if status is None:
+    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
+    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
+    st.stop()
+
+params = status.get("parameters") or {}
+forecast = status.get("forecast") or {}
+order = status.get("order") or {}
+if not forecast:
+    st.info("The forecast is not ready yet. Activity shows the running steps.")
+    st.page_link("pages/activity.py", label="Open Activity", icon=":material/timeline:")
+    st.stop()
+
+c = st.columns(4)
+c[0].metric("Forecast, season total", f"{fmt_int(forecast.get('total'))} units")
+c[1].metric("Proposed order", f"{fmt_int(order.get('proposed'))} units",
+            help=f"Forecast x (1 + safety stock {fmt_pct(params.get('safety_stock'), 0)}), rounded up.")
+c[2].metric("Approved order", f"{fmt_int(order.get('approved'))} units" if order.get("approved") else "pending")
+c[3].metric("Held at the DC now", f"{fmt_int(status.get('dc_on_hand'))} units"
+            if status.get("dc_on_hand") is not None else "—")
+
+tab_fc, tab_cl, tab_al = st.tabs([":material/show_chart: Forecast", ":material/hub: Clusters",
+                                  ":material/store: Allocation"])
+
+with tab_fc:
+    show_members = st.toggle("Show each ensemble member", value=True, key="fc_members")
+    st.plotly_chart(forecast_figure(forecast, show_members=show_members), use_container_width=True)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(members_figure(forecast), use_container_width=True)
+    with right:
+        st.markdown("**Method**")
+        st.caption(md_escape(str(forecast.get("method") or "ensemble")))
+        backtest = forecast.get("backtest") or {}
+        if backtest:
+            st.markdown("**Backtest accuracy** (last weeks of history, held out)")
+            rows = [{"model": name, **({k: v for k, v in vals.items()} if isinstance(vals, dict) else {"wape": vals})}
+                    for name, vals in backtest.items()]
+            frame = pd.DataFrame(rows)
+            for col in frame.columns:
+                if col != "model" and frame[col].dtype.kind == "f":
+                    frame[col] = frame[col].map(lambda v: fmt_pct(v, 1))
+            st.dataframe(frame, hide_index=True, use_container_width=True)
+        else:
+            st.caption("No backtest figures were stored with this forecast.")
+        for warning in forecast.get("warnings") or []:
+            st.warning(md_escape(warning))
+    weekly = pd.DataFrame(forecast.get("weekly") or [])
+    if not weekly.empty:
+        with st.expander("Weekly numbers"):
+            st.dataframe(weekly, hide_index=True, use_container_width=True,
+                         column_config={c: st.column_config.NumberColumn(c, format="%.0f")
+                                        for c in ("plan", "original", "lo", "hi") if c in weekly})
+
+clusters = status.get("clusters") or []
+allocation = status.get("allocation") or []
+with tab_cl:
+    if not clusters:
+        st.info("Clusters are computed once the manufacturing order is approved (Approvals page).")
+    else:
+        m = st.columns(3)
+        m[0].metric("Clusters", len(clusters))
+        m[1].metric("Stores", sum(int(c.get("stores") if not isinstance(c.get("stores"), list) else len(c["stores"]))
+                                  for c in clusters))
+        sil = status.get("silhouette")
+        m[2].metric("Silhouette score", f"{sil:.2f}" if sil is not None else "—",
+                    help="-1..1; higher means stores sit clearly in their cluster.")
+        st.plotly_chart(clusters_figure(clusters), use_container_width=True)
+        table = pd.DataFrame([{"cluster": c["name"], "stores": c.get("stores") if not isinstance(c.get("stores"), list)
+                               else len(c["stores"]), "share": c.get("share"), "units": c.get("units"),
+                               "avg weekly sales": c.get("avg_weekly_sales")} for c in clusters])
+        st.dataframe(table.dropna(axis=1, how="all"), hide_index=True, use_container_width=True,
+                     column_config={"share": st.column_config.NumberColumn("share", format="percent"),
+                                    "avg weekly sales": st.column_config.NumberColumn(format="%.1f")})
+        profiles = {c["name"]: c["profile"] for c in clusters if c.get("profile")}
+        if profiles:
+            st.plotly_chart(cluster_profile_figure(profiles), use_container_width=True)
+
+with tab_al:
+    if not allocation:
+        st.info("The store allocation appears once the manufacturing order is approved (Approvals page).")
+    else:
+        frame = pd.DataFrame(allocation)
+        f1, f2 = st.columns([2, 1])
+        names = sorted(frame["cluster"].unique())
+        picked = f1.multiselect("Clusters", names, default=names, key="al_clusters")
+        search = f2.text_input("Store contains", key="al_search", max_chars=40)
+        view = frame[frame["cluster"].isin(picked)]
+        if search:
+            view = view[view["store_id"].astype(str).str.contains(search, case=False, regex=False)]
+        totals = view[["season_total", "initial", "dc_reserve"]].sum()
+        t = st.columns(3)
+        t[0].metric("Season total (shown stores)", f"{fmt_int(totals['season_total'])} units")
+        t[1].metric("Initial shipment", f"{fmt_int(totals['initial'])} units")
+        t[2].metric("Held back at the DC", f"{fmt_int(totals['dc_reserve'])} units",
+                    help=f"DC holdback {fmt_pct(params.get('dc_holdback'), 0)} of each store's season total.")
+        st.dataframe(view, hide_index=True, use_container_width=True,
+                     column_config={"store_id": "store", "season_total": "season total", "initial": "initial",
+                                    "dc_reserve": "DC reserve"})
+        st.caption("Click a column header to sort.")
+        d1, d2 = st.columns(2)
+        d1.download_button("Download allocation (CSV)", csv_bytes(frame), file_name="allocation.csv",
+                           mime="text/csv", icon=":material/download:", key="dl_allocation")
+        shipments = [{"week": 0, "store_id": r["store_id"], "qty": int(r["initial"]), "type": "initial (season start)"}
+                     for r in allocation if int(r.get("initial") or 0) > 0]
+        shipments += [{"week": int(r["week"]), "store_id": r["store_id"], "qty": int(r["qty"]),
+                       "type": "replenishment (partial)" if r.get("partial") else "replenishment"}
+                      for r in status.get("replenishment") or [] if int(r.get("qty") or 0) > 0]
+        d2.download_button("Download shipment list (CSV)", csv_bytes(pd.DataFrame(shipments)),
+                           file_name="shipments.csv", mime="text/csv", icon=":material/local_shipping:",
+                           key="dl_shipments")

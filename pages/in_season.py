@@ -1,0 +1,204 @@
+"""In-Season: drag-and-drop weekly actuals, forecast vs actual, variance, stores, replenishment."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.domain.calendar import week_of_season
+from ui.feedback import call_service, md_escape, render_message, show_flashes
+from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
+from ui.format import as_dict, csv_bytes, fmt_int, fmt_pct
+from ui.service import get_service
+from ui.session import current_status, flash
+from ui.uploads import UploadResult, first_date, submit
+
+RESULTS_KEY = "upload_results"  # file_id -> UploadResult, in processing order
+UPLOADER_GEN = "uploader_generation"
+OPEN_STATES = {"in_season", "awaiting_markdown_approval"}
+
+service = get_service()
+show_flashes()
+st.title("In-Season")
+status: dict[str, Any] | None = current_status()
+if status is None:
+    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
+    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
+    st.stop()
+
+wf = status["workflow_id"]
+state = status.get("state")
+params = status.get("parameters") or {}
+season_start = date.fromisoformat(str(params["season_start"])[:10])
+horizon = int(params.get("horizon_weeks") or 0)
+weeks = status.get("weeks") or []
+observed = [w for w in weeks if w.get("actual") is not None]
+order = status.get("order") or {}
+results: dict[str, UploadResult] = st.session_state.setdefault(RESULTS_KEY, {})
+
+if state in ("draft", "forecasting", "awaiting_order_approval", "allocating"):
+    st.info("Weekly actuals can be uploaded once the manufacturing order is approved and stock is allocated.")
+    st.page_link("pages/approvals.py", label="Go to Approvals", icon=":material/approval:")
+    st.stop()
+
+# ------------------------------------------------------------------ alerts and headline numbers
+for alert in status.get("alerts") or []:
+    alert = as_dict(alert)
+    text = alert.get("message") or str(alert)
+    st.error(md_escape(text), icon=":material/emergency:")
+
+sold = sum(float(w["actual"]) for w in observed)
+approved = order.get("approved") or order.get("proposed")
+last = observed[-1] if observed else None
+cumulative = last.get("cumulative_variance") if last else None
+m = st.columns(4)
+m[0].metric("Weeks received", f"{len(observed)} of {horizon}")
+m[1].metric("Sold to date", f"{fmt_int(sold)} units")
+m[2].metric("Sell-through", fmt_pct(sold / approved, 1) if approved else "—",
+            help="Units sold to date / approved manufacturing order.")
+m[3].metric("Last week vs plan", fmt_pct(last.get("variance"), 1, signed=True) if last else "—",
+            delta=None if cumulative is None else f"{cumulative * 100:+.1f}% season to date", delta_color="off")
+
+if state == "awaiting_markdown_approval":
+    st.warning("A markdown proposal is waiting for your decision. You can keep uploading weeks meanwhile.",
+               icon=":material/pending_actions:")
+    st.page_link("pages/approvals.py", label="Decide on the markdown", icon=":material/approval:")
+
+# ------------------------------------------------------------------ upload
+if state in OPEN_STATES or state == "needs_attention":
+    with st.container(border=True):
+        st.markdown("**Upload weekly actuals** — one file per week (`date, store_id, quantity_sold`), "
+                    "several at once is fine; they are processed in date order.")
+        gen = st.session_state.setdefault(UPLOADER_GEN, 0)
+        files = st.file_uploader("Weekly actuals CSV files", type=["csv"], accept_multiple_files=True,
+                                 key=f"actuals_{gen}", label_visibility="collapsed")
+        fresh = [f for f in files or [] if f.file_id not in results]
+        if fresh:
+            # Calendar order, so week k is processed before week k+1 whatever order they were dropped in.
+            fresh.sort(key=lambda f: (first_date(f.getvalue()) or date.max, f.name))
+            bar = st.progress(0.0, text="Processing uploads…")
+            for i, f in enumerate(fresh, start=1):
+                bar.progress((i - 1) / len(fresh), text=f"Checking and processing {f.name} ({i} of {len(fresh)})…")
+                result, doc = submit(service, wf, f.name, f.getvalue())
+                day = first_date(f.getvalue())
+                if result.week is None and day is not None:
+                    result.week = week_of_season(day, season_start, horizon)
+                results[f.file_id] = result
+            bar.progress(1.0, text="Done")
+            st.rerun()  # redraw the sidebar and charts with the new weeks
+else:
+    st.info(f"The season is {state.replace('_', ' ')}: no more uploads.")
+
+
+def _confirm(file_id: str, result: UploadResult, *, replace: bool, zero: bool) -> None:
+    new, _ = submit(service, wf, result.name, result.data or b"", replace=replace, missing_as_zero=zero)
+    new.week = new.week or result.week
+    results[file_id] = new
+
+
+for file_id, result in list(results.items())[::-1][:12]:
+    label = f"week {result.week}" if result.week else result.name
+    if result.kind == "stored":
+        row = next((w for w in weeks if w.get("week") == result.week), None)
+        extra = ""
+        if row and row.get("actual") is not None:
+            extra = (f": {fmt_int(row['actual'])} units vs plan {fmt_int(row.get('plan'))} "
+                     f"({fmt_pct(row.get('variance'), 1, signed=True)})")
+            if row.get("reforecast"):
+                extra += " — variance over the threshold, remaining weeks re-forecast"
+        how = " (replaced the earlier upload)" if result.replace else ""
+        how += " (missing stores counted as zero)" if result.missing_as_zero else ""
+        st.success(f"{md_escape(result.name)} → {label} stored{how}{md_escape(extra)}", icon=":material/check:")
+    elif result.kind == "replace":
+        with st.container(border=True):
+            render_message("warning", result.messages, f"{result.name}: week {result.week} is already stored")
+            if st.button(f"Replace week {result.week}", key=f"replace_{file_id}", icon=":material/swap_horiz:",
+                         help="The earlier upload is kept in the history; this file becomes the week's actuals."):
+                with st.spinner(f"Replacing week {result.week}…"):
+                    _confirm(file_id, result, replace=True, zero=result.missing_as_zero)
+                st.rerun()
+    elif result.kind == "missing":
+        with st.container(border=True):
+            render_message("warning", result.messages, f"{result.name}: some stores have no rows")
+            if st.button("Treat missing stores as zero", key=f"zero_{file_id}", icon=":material/exposure_zero:"):
+                with st.spinner("Processing with missing stores as zero…"):
+                    _confirm(file_id, result, replace=result.replace, zero=True)
+                st.rerun()
+    else:
+        render_message("error", result.messages, result.title)
+if results and st.button("Clear upload messages", key="clear_results", type="tertiary"):
+    results.clear()
+    st.session_state[UPLOADER_GEN] = st.session_state.get(UPLOADER_GEN, 0) + 1
+    st.rerun()
+
+# ------------------------------------------------------------------ charts
+forecast = status.get("forecast") or {}
+tab_fc, tab_var, tab_store, tab_rep = st.tabs([":material/show_chart: Forecast vs actual", ":material/percent: Variance",
+                                               ":material/store: Stores", ":material/local_shipping: Replenishment"])
+with tab_fc:
+    st.plotly_chart(forecast_vs_actual_figure(forecast, weeks), use_container_width=True)
+    if observed:
+        table = pd.DataFrame(observed)
+        keep = [c for c in ("week", "start", "actual", "plan", "original", "variance", "variance_vs_original",
+                            "cumulative_variance", "reforecast", "emergency", "emergency_qty") if c in table]
+        st.dataframe(table[keep], hide_index=True, use_container_width=True,
+                     column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+                                    for c in ("variance", "variance_vs_original", "cumulative_variance")})
+with tab_var:
+    if observed:
+        st.plotly_chart(variance_figure(weeks, threshold=float(params.get("variance_threshold") or 0.2),
+                                        emergency=float(params.get("emergency_threshold") or 0.3)),
+                        use_container_width=True)
+    else:
+        st.caption("No actuals yet.")
+with tab_store:
+    store_weeks = status.get("store_weeks") or []
+    allocation = status.get("allocation") or []
+    stores = sorted({str(r["store_id"]) for r in allocation})
+    if not stores:
+        st.caption("No stores allocated.")
+    else:
+        store = st.selectbox("Store", stores, key="drill_store")
+        rows = [r for r in store_weeks if str(r.get("store_id")) == store]
+        alloc = next((a for a in allocation if str(a["store_id"]) == store), {})
+        s = st.columns(4)
+        s[0].metric("Cluster", str(alloc.get("cluster", "—")))
+        s[1].metric("Season total", f"{fmt_int(alloc.get('season_total'))} units")
+        s[2].metric("Shipped", f"{fmt_int(alloc.get('shipped'))} units")
+        s[3].metric("Sold", f"{fmt_int(alloc.get('sold'))} units")
+        if rows:
+            st.plotly_chart(store_figure(store, rows), use_container_width=True)
+        else:
+            st.caption("No weekly actuals for this store yet.")
+with tab_rep:
+    queue = pd.DataFrame(status.get("replenishment") or [])
+    if params.get("replenishment") == "none":
+        st.info("Replenishment skipped: strategy is none (all stock shipped at launch).")
+    elif queue.empty:
+        st.caption("No replenishment shipments planned yet.")
+    else:
+        weeks_in_queue = sorted(queue["week"].unique())
+        pick = st.multiselect("Weeks", weeks_in_queue, default=weeks_in_queue[-1:], key="rep_weeks")
+        view = queue[queue["week"].isin(pick)] if pick else queue
+        r = st.columns(3)
+        r[0].metric("Units to ship", fmt_int(view["qty"].sum()))
+        r[1].metric("Stores", fmt_int((view["qty"] > 0).sum()))
+        r[2].metric("Partial (DC short)", fmt_int(view["partial"].sum()) if "partial" in view else "0")
+        st.dataframe(view, hide_index=True, use_container_width=True)
+        st.download_button("Export replenishment queue (CSV)", csv_bytes(view), file_name="replenishment.csv",
+                           mime="text/csv", icon=":material/download:", key="dl_replenishment")
+
+# ------------------------------------------------------------------ close
+if state in OPEN_STATES:
+    st.divider()
+    with st.expander("Close the season early"):
+        st.write("Ends the season now with the weeks received so far and writes the season report.")
+        if st.checkbox("Yes, close this season now", key="confirm_close"):
+            if st.button("Close season", type="primary", icon=":material/flag:", key="close_season"):
+                ok, doc = call_service(service.close_season, wf, spinner="Closing the season and writing the report…")
+                if ok:
+                    flash("success", "Season closed. The report is ready.")
+                    st.switch_page("pages/review.py")

@@ -1,0 +1,98 @@
+"""Season Review: the season report, its charts and the tuning advice for the next season."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta, date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui.feedback import call_service, md_escape, show_flashes
+from ui.figures import forecast_vs_actual_figure, report_errors_figure
+from ui.format import as_dict, fmt_int, fmt_pct
+from ui.service import get_service
+from ui.session import current_status, flash, select_workflow
+
+service = get_service()
+show_flashes()
+st.title("Season Review")
+status: dict[str, Any] | None = current_status()
+if status is None:
+    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
+    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
+    st.stop()
+
+wf = status["workflow_id"]
+if status.get("state") != "closed":
+    st.info("The report is written when the season closes: after the last week's actuals, or when you close "
+            "the season early on the In-Season page.")
+    st.page_link("pages/in_season.py", label="Go to In-Season", icon=":material/upload_file:")
+    st.stop()
+
+
+@st.cache_data(show_spinner="Loading the season report…", max_entries=16)
+def _report(workflow_id: str, version: int) -> dict[str, Any]:  # a closed season's report never changes
+    return as_dict(service.report(workflow_id))
+
+
+try:
+    report = _report(wf, int(status.get("version") or 0))
+except Exception:
+    ok, _ = call_service(service.report, wf)  # shows the messages and what to do
+    st.stop()
+
+st.caption("Closed early by the planner." if report.get("closed_early") else "All season weeks were received.")
+m = st.columns(4)
+m[0].metric("Sell-through", fmt_pct(report.get("sell_through"), 1))
+m[1].metric("WAPE, final plan", fmt_pct((report.get("wape") or {}).get("final"), 1),
+            delta=None if (report.get("wape") or {}).get("original") is None
+            else f"original {fmt_pct(report['wape']['original'], 1)}", delta_color="off")
+m[2].metric("Stockout store-weeks", fmt_int(report.get("stockout_store_weeks")))
+m[3].metric("Overstock", f"{fmt_int(report.get('overstock_units'))} units",
+            help="Approved quantity − units sold.")
+n = st.columns(4)
+n[0].metric("Markdown units", fmt_int(report.get("markdown_units")))
+n[1].metric("Markdown cost", f"{report.get('markdown_cost', 0):,.0f}",
+            help=f"At a unit price of {report.get('unit_price', 0):,.2f}.")
+approvals = report.get("approvals") or {}
+n[2].metric("Approvals", f"{approvals.get('accepted', 0)} accepted · {approvals.get('modified', 0)} modified")
+n[3].metric("Re-forecasts", len(report.get("reforecast_weeks") or []),
+            help="Weeks: " + (", ".join(str(w) for w in report.get("reforecast_weeks") or []) or "none"))
+st.caption(f"Weeks observed: {report.get('weeks_observed')} · estimated lost sales: "
+           f"{fmt_int(report.get('lost_sales_estimate'))} units · workflow runtime {report.get('runtime_s', 0):.1f} s")
+
+c1, c2 = st.columns(2)
+with c1:
+    st.plotly_chart(report_errors_figure(report), use_container_width=True)
+with c2:
+    st.plotly_chart(forecast_vs_actual_figure(status.get("forecast") or {}, status.get("weeks") or []),
+                    use_container_width=True)
+
+st.subheader("Tuning advice for the next season", divider="gray", anchor=False)
+tuning = report.get("tuning") or []
+if tuning:
+    st.dataframe(pd.DataFrame(tuning).astype({"current": str, "recommended": str}), hide_index=True,
+                 use_container_width=True,
+                 column_config={"reason": st.column_config.TextColumn("reason", width="large")})
+else:
+    st.caption("No changes recommended: the parameters worked for this season.")
+
+b1, b2 = st.columns(2)
+b1.download_button("Download report (JSON)", json.dumps(report, indent=2, default=str).encode("utf-8"),
+                   file_name=f"season_report_{wf[:8]}.json", mime="application/json", icon=":material/download:",
+                   key="dl_report")
+if b2.button("Start next season with these parameters", type="primary", icon=":material/replay:",
+             key="next_season"):
+    nxt = dict(report.get("next_parameters") or status.get("parameters") or {})
+    start = nxt.get("season_start")
+    if start and date.fromisoformat(str(start)[:10]) <= date.fromisoformat(str(status["parameters"]["season_start"])[:10]):
+        # Same season next year is the usual next plan; the planner can change it in the form.
+        nxt["season_start"] = date.fromisoformat(str(start)[:10]) + timedelta(weeks=52)
+    st.session_state["plan_prefill"] = nxt
+    st.session_state.pop("extraction", None)
+    select_workflow(None)
+    flash("info", "Parameters carried over from the review, with the tuning advice applied. "
+                  "Check them and press Start season.")
+    st.switch_page("pages/plan.py")

@@ -1,0 +1,69 @@
+"""Weekly actuals uploads from the page: ordering by date, submitting once, follow-up confirmations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from core.domain.errors import IngestError, PlannerError
+from core.orchestrator.errors import MissingStores, WeekAlreadyStored
+from ui.feedback import error_messages
+
+PEEK_BYTES = 65_536
+
+
+def first_date(data: bytes) -> date | None:
+    """The date on the first data row (only to submit several files in calendar order)."""
+    text = data[:PEEK_BYTES].decode("utf-8-sig", errors="replace")
+    rows = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(rows)]
+        column = header.index("date")
+        for row in rows:
+            if len(row) > column and row[column].strip():
+                return date.fromisoformat(row[column].strip())
+    except (StopIteration, ValueError):
+        return None
+    return None
+
+
+@dataclass
+class UploadResult:
+    """What happened to one uploaded file; kept in session state so a rerun never resubmits it."""
+
+    name: str
+    kind: str  # stored | replace | missing | rejected | error
+    messages: list[str]
+    week: int | None = None
+    data: bytes | None = field(default=None, repr=False)  # kept only while a confirmation is offered
+    replace: bool = False
+    missing_as_zero: bool = False
+    missing_stores: list[str] = field(default_factory=list)
+    title: str | None = None
+
+
+def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: bool = False,
+           missing_as_zero: bool = False) -> tuple[UploadResult, Any]:
+    """One service call; every outcome becomes a result the page can show and act on."""
+    try:
+        doc = service.upload_actuals(workflow_id, data, name, replace=replace,
+                                     confirm_missing_as_zero=missing_as_zero)
+    except WeekAlreadyStored as exc:
+        return UploadResult(name, "replace", list(exc.messages), week=exc.week, data=data, replace=replace,
+                            missing_as_zero=missing_as_zero), None
+    except MissingStores as exc:
+        return UploadResult(name, "missing", list(exc.messages), data=data, replace=replace,
+                            missing_as_zero=missing_as_zero, missing_stores=list(exc.stores)), None
+    except IngestError as exc:
+        return UploadResult(name, "rejected", list(exc.messages),
+                            title=f"{name} was rejected — nothing was stored. Fix these and upload again:"), None
+    except PlannerError as exc:
+        title, messages = error_messages(exc)
+        return UploadResult(name, "rejected", messages, title=f"{name}: {title}"), None
+    except Exception as exc:  # shown with what to do; the page never swallows it
+        title, messages = error_messages(exc)
+        return UploadResult(name, "error", messages, title=f"{name}: {title}"), None
+    return UploadResult(name, "stored", [], replace=replace, missing_as_zero=missing_as_zero), doc
