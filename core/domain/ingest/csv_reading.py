@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +95,16 @@ class Chunk:
     frame: pd.DataFrame  # canonical column names, text values, NaN for empty cells
     lines: np.ndarray  # 1-based file line of each row (header = line 1)
 
+    def column(self, name: str) -> np.ndarray | pd.Categorical:
+        """Values of one column; Categoricals stay coded instead of becoming one string per cell."""
+        return column_values(self.frame[name])
+
+
+def column_values(series: pd.Series) -> np.ndarray | pd.Categorical:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.array
+    return series.to_numpy()
+
 
 @dataclass
 class CsvFile:
@@ -105,12 +115,33 @@ class CsvFile:
     names: list[str]  # header as written (trimmed)
     columns: dict[str, int]  # canonical name -> position in the header
 
-    def chunks(self, log: ProblemLog, chunk_rows: int = limits.CHUNK_ROWS) -> Iterator[Chunk]:
-        """Rows in chunks, blank lines skipped. Structural parse errors go to `log` and stop the read."""
+    def chunks(
+        self,
+        log: ProblemLog,
+        chunk_rows: int = limits.CHUNK_ROWS,
+        *,
+        coded: Collection[str] = (),
+        floats: Collection[str] = (),
+    ) -> Iterator[Chunk]:
+        """Rows in chunks, blank lines skipped. Structural parse errors go to `log` and stop the read.
+
+        `coded` columns come back as pandas Categoricals: the parser factorises them while reading,
+        far cheaper than building one Python string per cell. `floats` columns are parsed as numbers
+        directly; any cell that does not parse raises FastPathFailed so the caller can re-read the
+        file with those columns as text and report the bad cells one by one.
+        """
         wanted = sorted(self.columns.items(), key=lambda kv: kv[1])
         # One spare column catches rows with a single extra field; more than that is a parser error.
         names = [f"c{i}" for i in range(len(self.names) + 1)]
+        dtypes: dict[str, str | type] = {name: str for name in names}
+        for canon, pos in wanted:
+            if canon in coded:
+                dtypes[names[pos]] = "category"
+            elif canon in floats:
+                dtypes[names[pos]] = "float64"
+        dtypes[names[-1]] = "category"
         line = 2
+        reading_floats = any(canon in floats for canon, _ in wanted)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -120,7 +151,7 @@ class CsvFile:
                     skiprows=1,
                     names=names,
                     index_col=False,
-                    dtype=str,
+                    dtype=dtypes,
                     encoding="utf-8-sig",
                     encoding_errors="strict",
                     keep_default_na=False,
@@ -130,9 +161,11 @@ class CsvFile:
                     engine="c",
                 )
                 for raw in reader:
-                    lines = np.arange(line, line + len(raw), dtype=np.int64)
+                    lines = np.arange(line, line + len(raw), dtype=np.int32)
                     line += len(raw)
-                    blank = raw.isna().all(axis=1).to_numpy()
+                    blank = raw[names[0]].isna().to_numpy()
+                    if blank.any():
+                        blank &= raw.isna().all(axis=1).to_numpy()
                     extra = raw[names[-1]].notna().to_numpy() & ~blank
                     log.add_rows(
                         extra,
@@ -140,15 +173,22 @@ class CsvFile:
                         None,
                         lambda i: f"row has more fields than the header ({len(self.names)} columns)",
                     )
-                    keep = ~blank
-                    frame = pd.DataFrame(
-                        {canon: raw[names[pos]].to_numpy()[keep] for canon, pos in wanted}
-                    )
-                    yield Chunk(frame=frame, lines=lines[keep])
+                    frame = raw[[names[pos] for _, pos in wanted]]
+                    frame.columns = [canon for canon, _ in wanted]
+                    if blank.any():
+                        yield Chunk(frame=frame.loc[~blank].reset_index(drop=True), lines=lines[~blank])
+                    else:
+                        yield Chunk(frame=frame, lines=lines)
         except UnicodeDecodeError:
             log.add(*_encoding_problem(self.data))
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError) as exc:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, TypeError) as exc:
+            if reading_floats and not isinstance(exc, pd.errors.ParserError):
+                raise FastPathFailed() from None
             log.add(_parser_message(exc), row=_parser_line(exc))
+
+
+class FastPathFailed(Exception):
+    """A number column did not parse as numbers: re-read it as text to report each bad cell."""
 
 
 def _parser_line(exc: Exception) -> int | None:
@@ -270,8 +310,11 @@ def open_csv(
 # ---------------------------------------------------------------- vectorised value checks
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes (-1 = empty cell) and distinct values, trimmed of surrounding whitespace."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    uniques = np.asarray(uniques, dtype=object)
+    if isinstance(values, pd.Categorical):
+        codes, uniques = np.asarray(values.codes, dtype=np.int64), np.asarray(values.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
     if uniques.size:
         stripped = np.array([u.strip() for u in uniques], dtype=object)
         if not (stripped == uniques).all():
@@ -385,7 +428,13 @@ def parse_numbers(
 
     `factorised=False` parses every cell directly: faster for nearly-unique columns such as revenue.
     """
-    if factorised:
+    if values.dtype.kind == "f":  # already parsed by the fast path: only blanks are NaN
+        numbers = np.asarray(values, dtype=float)
+        empty = np.isnan(numbers)
+
+        def text(i: int) -> str:
+            return repr(float(numbers[i]))
+    elif factorised:
         codes, uniques = factorize(values)
         parsed_u = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
         numbers = np.where(codes >= 0, parsed_u[np.maximum(codes, 0)] if uniques.size else np.nan, np.nan)

@@ -12,6 +12,8 @@ import pandas as pd
 from core.domain.ingest import limits
 from core.domain.ingest.csv_reading import (
     ColumnSpec,
+    CsvFile,
+    FastPathFailed,
     ProblemLog,
     Vocabulary,
     bad_identifier,
@@ -56,50 +58,18 @@ def parse_history(data: bytes, filename: str) -> HistoryUpload:
     """Validate a history CSV and sum it into Monday-based weeks; IngestError lists every problem."""
     csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limits.MAX_HISTORY_BYTES, what="history")
     has_revenue = "revenue" in csv_file.columns
-    log = ProblemLog(filename)
-    stores, categories = Vocabulary(), Vocabulary()
-    keys: list[np.ndarray] = []
-    key_lines: list[np.ndarray] = []
-    weekly_parts: list[pd.DataFrame] = []
-    rows_read = 0
-
-    for chunk in csv_file.chunks(log):
-        frame, lines = chunk.frame, chunk.lines
-        rows_read += len(frame)
-        days = parse_dates(frame["date"].to_numpy(), lines, "date", log)
-        s_codes, s_values = parse_labels(
-            frame["store_id"].to_numpy(), lines, "store_id", log, what="store_id", judge=bad_identifier
-        )
-        c_codes, c_values = parse_labels(
-            frame["category"].to_numpy(), lines, "category", log, what="category", judge=bad_label
-        )
-        quantity, q_bad = parse_numbers(
-            frame["quantity_sold"].to_numpy(), lines, "quantity_sold", log,
-            integer=True, maximum=limits.MAX_QUANTITY,
-        )
-        if has_revenue:
-            revenue, r_bad = parse_numbers(
-                frame["revenue"].to_numpy(), lines, "revenue", log, required=False, factorised=False
-            )
-        else:
-            revenue, r_bad = np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool)
-        store_ids = stores.ids(s_codes, s_values)
-        category_ids = categories.ids(c_codes, c_values)
-        keyed = (days >= 0) & (store_ids >= 0) & (category_ids >= 0)
-        keys.append(
-            (days[keyed] << _DAY_SHIFT) | (store_ids[keyed] << _STORE_SHIFT) | category_ids[keyed]
-        )
-        key_lines.append(lines[keyed])
-        ok = keyed & ~q_bad & ~r_bad
-        if log or not ok.any():
-            continue  # the upload will be rejected; keep checking but stop aggregating
-        weekly_parts.append(_weekly_sums(days[ok], store_ids[ok], category_ids[ok], quantity[ok], revenue[ok]))
-
-    if rows_read == 0 and not log:
+    try:
+        scan = _scan(csv_file, fast=True)
+    except FastPathFailed:
+        scan = _scan(csv_file, fast=False)
+    log, stores, categories = scan.log, scan.stores, scan.categories
+    if scan.rows_read == 0 and not log:
         raise reject(filename, "the file has a header but no data rows")
-    all_keys = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
-    _report_duplicates(all_keys, np.concatenate(key_lines) if key_lines else all_keys, stores, categories, log)
+    all_keys = np.concatenate(scan.keys) if scan.keys else np.empty(0, dtype=np.int64)
+    all_lines = np.concatenate(scan.key_lines) if scan.key_lines else all_keys
+    _report_duplicates(all_keys, all_lines, stores, categories, log)
     log.raise_if_any()
+    rows_read, weekly_parts = scan.rows_read, scan.weekly_parts
 
     weekly = pd.concat(weekly_parts, ignore_index=True)
     if len(weekly_parts) > 1:  # a week can straddle two chunks
@@ -143,6 +113,61 @@ def parse_history(data: bytes, filename: str) -> HistoryUpload:
     )
 
 
+@dataclass
+class _Scan:
+    log: ProblemLog
+    stores: Vocabulary = field(default_factory=Vocabulary)
+    categories: Vocabulary = field(default_factory=Vocabulary)
+    keys: list[np.ndarray] = field(default_factory=list)  # (date, store, category) per valid row
+    key_lines: list[np.ndarray] = field(default_factory=list)
+    weekly_parts: list[pd.DataFrame] = field(default_factory=list)
+    rows_read: int = 0
+
+
+def _scan(csv_file: CsvFile, *, fast: bool) -> _Scan:
+    """Validate every chunk and sum the valid rows into weeks (only while no problem was found)."""
+    has_revenue = "revenue" in csv_file.columns
+    scan = _Scan(log=ProblemLog(csv_file.filename))
+    log = scan.log
+    chunks = csv_file.chunks(
+        log,
+        coded=("date", "store_id", "category", "quantity_sold"),
+        floats=("revenue",) if fast else (),
+    )
+    for chunk in chunks:
+        lines = chunk.lines
+        n = len(lines)
+        scan.rows_read += n
+        days = parse_dates(chunk.column("date"), lines, "date", log)
+        s_codes, s_values = parse_labels(
+            chunk.column("store_id"), lines, "store_id", log, what="store_id", judge=bad_identifier
+        )
+        c_codes, c_values = parse_labels(
+            chunk.column("category"), lines, "category", log, what="category", judge=bad_label
+        )
+        quantity, q_bad = parse_numbers(
+            chunk.column("quantity_sold"), lines, "quantity_sold", log, integer=True, maximum=limits.MAX_QUANTITY
+        )
+        if has_revenue:
+            revenue, r_bad = parse_numbers(
+                chunk.column("revenue"), lines, "revenue", log, required=False, factorised=False
+            )
+        else:
+            revenue, r_bad = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        store_ids = scan.stores.ids(s_codes, s_values)
+        category_ids = scan.categories.ids(c_codes, c_values)
+        keyed = (days >= 0) & (store_ids >= 0) & (category_ids >= 0)
+        scan.keys.append((days[keyed] << _DAY_SHIFT) | (store_ids[keyed] << _STORE_SHIFT) | category_ids[keyed])
+        scan.key_lines.append(lines[keyed])
+        ok = keyed & ~q_bad & ~r_bad
+        if log or not ok.any():
+            continue  # the upload will be rejected; keep checking but stop aggregating
+        scan.weekly_parts.append(
+            _weekly_sums(days[ok], store_ids[ok], category_ids[ok], quantity[ok], revenue[ok])
+        )
+    return scan
+
+
 def _weekly_sums(
     days: np.ndarray, store: np.ndarray, category: np.ndarray, quantity: np.ndarray, revenue: np.ndarray
 ) -> pd.DataFrame:
@@ -165,6 +190,8 @@ def _weekly_totals(parts: pd.DataFrame) -> pd.DataFrame:
 def _report_duplicates(
     keys: np.ndarray, lines: np.ndarray, stores: Vocabulary, categories: Vocabulary, log: ProblemLog
 ) -> None:
+    if not _may_have_duplicates(keys):
+        return
     duplicated = pd.Series(keys).duplicated(keep="first").to_numpy()
     if not duplicated.any():
         return
@@ -185,6 +212,25 @@ def _report_duplicates(
         )
 
     log.add_rows(np.ones(dup_keys.size, dtype=bool), lines[duplicated], None, describe)
+
+
+def _may_have_duplicates(keys: np.ndarray) -> bool:
+    """Cheap exact check through a dense bincount; hashing 6.6M keys costs over a second."""
+    if keys.size < 2:
+        return False
+    n_categories = int((keys & ((1 << _STORE_SHIFT) - 1)).max()) + 1
+    width = (int(((keys & _LOW_MASK) >> _STORE_SHIFT).max()) + 1) * n_categories
+    first_day = int(keys.min() >> _DAY_SHIFT)
+    span = (int(keys.max() >> _DAY_SHIFT) - first_day + 1) * width
+    if span > 4 * keys.size + 1_000_000:
+        return True  # too sparse for a bincount: let the hash-based check decide
+    # Built in place: three temporaries of the full length would cost ~150 MB at 6.6M rows.
+    dense = keys >> _DAY_SHIFT
+    dense -= first_day
+    dense *= width
+    dense += ((keys & _LOW_MASK) >> _STORE_SHIFT) * n_categories
+    dense += keys & ((1 << _STORE_SHIFT) - 1)
+    return bool(np.bincount(dense, minlength=span).max() > 1)
 
 
 def _frequency(weekly: pd.DataFrame, keys: np.ndarray) -> Literal["daily", "weekly"]:
