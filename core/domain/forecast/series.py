@@ -1,0 +1,67 @@
+"""Weekly category series from the normalised history (SPEC 4.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+FULL_WEEK_DAYS = 7
+
+
+@dataclass
+class WeeklySeries:
+    values: pd.Series  # float, indexed by the Monday of each week, no gaps
+    warnings: list[str] = field(default_factory=list)
+
+
+def _dates(weeks: pd.Index, limit: int = 5) -> str:
+    shown = ", ".join(d.date().isoformat() for d in weeks[:limit])
+    return shown + (f" and {len(weeks) - limit} more" if len(weeks) > limit else "")
+
+
+def category_weekly_series(history: pd.DataFrame, category: str) -> WeeklySeries:
+    """Sum a HistoryFrame over stores into the category's weekly series.
+
+    Partial weeks at either end (fewer than 7 days seen) are dropped because a 3-day week reads as
+    a collapse in demand. Weeks missing inside the range are filled by linear interpolation and
+    reported; negative quantities are clipped to zero and reported.
+    """
+    rows = history[history["category"] == category]
+    if rows.empty:
+        known = sorted(history["category"].astype(str).unique())
+        raise ValueError(f"category {category!r} has no history rows: known categories are {', '.join(known)}")
+    warnings: list[str] = []
+    quantity = rows["quantity"].astype(float)
+    negative = int((quantity < 0).sum())
+    if negative:
+        warnings.append(f"{category}: {negative} negative quantities clipped to 0")
+        quantity = quantity.clip(lower=0.0)
+    weeks = pd.to_datetime(rows["week_start"])
+    totals = quantity.groupby(weeks).sum()
+    days_seen = rows["days"].groupby(weeks).max() if "days" in rows else pd.Series(FULL_WEEK_DAYS, index=totals.index)
+    totals, days_seen = totals.sort_index(), days_seen.sort_index()
+
+    full = days_seen >= FULL_WEEK_DAYS
+    if not full.any():
+        raise ValueError(f"category {category!r}: no complete Monday..Sunday week in the history")
+    first, last = full.idxmax(), full[::-1].idxmax()
+    dropped = totals.index[(totals.index < first) | (totals.index > last)]
+    if len(dropped):
+        warnings.append(f"{category}: dropped {len(dropped)} partial edge week(s) starting {_dates(dropped)}")
+    totals, days_seen = totals.loc[first:last], days_seen.loc[first:last]
+    short = days_seen.index[days_seen < FULL_WEEK_DAYS]
+    if len(short):
+        warnings.append(f"{category}: {len(short)} week(s) inside the history have fewer than 7 days: {_dates(short)}")
+
+    grid = pd.date_range(first, last, freq="7D")
+    values = totals.reindex(grid)
+    missing = values.index[values.isna()]
+    if len(missing):
+        warnings.append(
+            f"{category}: {len(missing)} week(s) without any sales rows filled by interpolation: {_dates(missing)}"
+        )
+        values = values.interpolate(method="linear")
+    values.index.name = "week_start"
+    values.name = category
+    return WeeklySeries(values=values.astype(float), warnings=warnings)
