@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (SPEC section 9)."""
