@@ -5,6 +5,7 @@ Imports the Agents SDK at module level; only the LLM path imports this module.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -37,14 +38,14 @@ def manufacturing_order(forecast_total: float, safety_stock: float) -> int:
 
 
 @function_tool
-def forecast_weeks(ctx: RunContextWrapper[ExplainContext]) -> list[dict[str, Any]]:
+def forecast_weeks(ctx: RunContextWrapper[ExplainContext]) -> str:
     """Week-by-week plan (week, start, plan, lo, hi) of the forecast behind this decision, if any."""
     forecast = ctx.context.facts.get("forecast")
     weeks = getattr(forecast, "weeks", None)
     if not weeks:
-        return []
-    return [{"week": w.week, "start": w.start.isoformat(), "plan": round(w.plan, 1), "lo": round(w.lo, 1),
-             "hi": round(w.hi, 1)} for w in weeks]
+        return "[]"
+    return json.dumps([{"week": w.week, "start": w.start.isoformat(), "plan": round(w.plan, 1), "lo": round(w.lo, 1),
+             "hi": round(w.hi, 1)} for w in weeks])
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ Imports the Agents SDK at module level; only the LLM path imports this module.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -24,7 +25,7 @@ class InventoryExplanation(BaseModel):
 
 
 @function_tool
-def split_units(total: int, weights: list[float]) -> list[int]:
+def split_units(total: int, weights: list[float]) -> str:
     """Split a whole number of units by weights so the parts sum exactly to the total.
 
     Args:
@@ -33,11 +34,11 @@ def split_units(total: int, weights: list[float]) -> list[int]:
     """
     from core.domain.rounding import largest_remainder
 
-    return largest_remainder(total, weights)
+    return json.dumps(largest_remainder(total, weights))
 
 
 @function_tool
-def initial_shipment(season_totals: list[int], order_qty: int, dc_holdback: float) -> list[int]:
+def initial_shipment(season_totals: list[int], order_qty: int, dc_holdback: float) -> str:
     """Units each store receives at launch; the rest of its season total stays at the DC.
 
     Args:
@@ -47,7 +48,7 @@ def initial_shipment(season_totals: list[int], order_qty: int, dc_holdback: floa
     """
     from core.domain.allocation import split_initial
 
-    return split_initial(season_totals, order_qty, dc_holdback)
+    return json.dumps(split_initial(season_totals, order_qty, dc_holdback))
 
 
 @lru_cache(maxsize=1)

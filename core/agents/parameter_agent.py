@@ -9,6 +9,7 @@ Imports the Agents SDK at module level; only the LLM path imports this module.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -64,8 +65,8 @@ def _instructions(ctx: RunContextWrapper[ExtractionContext], agent: Agent[Extrac
 
 
 @function_tool
-def check_parameters(ctx: RunContextWrapper[ExtractionContext], draft: ParameterDraft) -> list[str]:
-    """Validate a draft with the planner's rules; returns the problems (empty list = valid).
+def check_parameters(ctx: RunContextWrapper[ExtractionContext], draft: ParameterDraft) -> str:
+    """Validate a draft with the planner's rules; returns JSON {"valid": bool, "problems": [...]}.
 
     Args:
         draft: the fields read so far.
@@ -74,7 +75,7 @@ def check_parameters(ctx: RunContextWrapper[ExtractionContext], draft: Parameter
 
     problems = draft_problems(draft_to_raw(draft, ctx.context), ctx.context)
     ctx.context.checked = problems
-    return problems
+    return json.dumps({"valid": not problems, "problems": problems})
 
 
 def draft_to_raw(draft: ParameterDraft, ctx: ExtractionContext) -> dict[str, Any]:

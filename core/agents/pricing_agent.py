@@ -5,6 +5,7 @@ Imports the Agents SDK at module level; only the LLM path imports this module.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +27,7 @@ class PricingExplanation(BaseModel):
 @function_tool
 def markdown_proposal(
     ctx: RunContextWrapper[ExplainContext], week: int, sold_to_date: int, approved_qty: int
-) -> dict[str, Any]:
+) -> str:
     """Recompute the markdown proposal (sell-through, gap, depth) with this season's parameters.
 
     Args:
@@ -38,8 +39,8 @@ def markdown_proposal(
 
     params = ctx.context.facts.get("params")
     if params is None:
-        return {"error": "season parameters not available in this context"}
-    return propose_markdown(week, sold_to_date, approved_qty, params).model_dump(mode="json")
+        return json.dumps({"error": "season parameters not available in this context"})
+    return propose_markdown(week, sold_to_date, approved_qty, params).model_dump_json()
 
 
 @function_tool

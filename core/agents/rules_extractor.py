@@ -120,7 +120,8 @@ _MONTH_DAY_RE = re.compile(
 _DAY_MONTH_RE = re.compile(
     rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?(?:,?\s*(?P<y>\d{{4}})\b)?", re.I
 )
-_START_WORDS = re.compile(r"\b(start\w*|begin\w*|from|launch\w*|kick\w*\s+off|opening|commenc\w*|on)\s*$", re.I)
+_STRONG_START = re.compile(r"\b(?:start\w*|begin\w*|launch\w*|kick\w*\s+off|open\w*|commenc\w*|go(?:es)?\s+live)\b", re.I)
+_WEAK_START = re.compile(r"\b(?:from|on|as of|week of)\s*(?:the\s+)?$", re.I)
 
 
 @dataclass
@@ -162,11 +163,13 @@ def read_start(text: str, r: Reading) -> None:
     hits = [h for h in _date_hits(text) if 1 <= h.month <= 12 and 1 <= h.day <= 31]
     if not hits:
         return
-    chosen = None
-    for h in hits:
-        if _START_WORDS.search(text[max(0, h.span[0] - 20): h.span[0]]):
-            chosen = h
-            break
+    def before(h: _DateHit) -> str:
+        s, _ = _sentence_bounds(text, h.span[0])
+        return text[max(s, h.span[0] - 40): h.span[0]]
+
+    # "We start the season on <date>" beats "checked on <date>"; then "from/on <date>"; then the first.
+    chosen = next((h for h in hits if _STRONG_START.search(before(h))), None)
+    chosen = chosen or next((h for h in hits if _WEAK_START.search(before(h))), None)
     if chosen is None:
         chosen = hits[0]
         if len(hits) > 1:
