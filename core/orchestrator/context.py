@@ -1,0 +1,135 @@
+"""The typed workflow context stored as JSON on the workflow row.
+
+Steps receive and return these objects (full pydantic objects, not ids); the database keeps them
+as JSON and every read validates them back into the same types.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from core.domain.models import (
+    AllocationPlan,
+    ClusterResult,
+    ForecastResult,
+    MarkdownProposal,
+    ReplenishmentLine,
+    SeasonReport,
+    StoreState,
+    VarianceRecord,
+)
+from core.domain.params import SeasonParameters
+
+
+class StepMarker(BaseModel):
+    """The step in progress; present from the moment a step starts until its results commit."""
+
+    name: str  # forecast | allocate | week | markdown | close
+    args: dict[str, Any] = Field(default_factory=dict)
+    started_at: datetime
+    pid: int
+    host: str
+    attempt: int = 0
+
+
+class Skip(BaseModel):
+    phase: str
+    reason: str
+    week: int | None = None
+
+
+class Attention(BaseModel):
+    step: StepMarker
+    error: str
+    error_type: str
+    failed_at: datetime
+    attempts: int
+
+
+class OrderInfo(BaseModel):
+    forecast_total: float
+    safety_stock: float
+    proposed: int
+    approved: int | None = None
+    approval_id: int | None = None
+    decision: str | None = None  # accepted | modified
+
+
+class StoreWeek(BaseModel):
+    week: int
+    store_id: str
+    actual: int
+    plan: float
+
+
+class Alert(BaseModel):
+    week: int
+    kind: str  # emergency_reorder
+    quantity: int
+    message: str
+
+
+class MarkdownState(BaseModel):
+    week: int
+    proposal: MarkdownProposal
+    approval_id: int | None = None
+    approved: float | None = None  # depth decided (None while pending or when none was needed)
+    decision: str | None = None  # accepted | modified | not_needed
+
+
+class SeasonState(BaseModel):
+    """Everything the in-season phase folds week by week; a copy is stored after each week."""
+
+    weeks_done: int = 0
+    forecast: ForecastResult  # the current plan (re-forecasts replace it)
+    allocation: AllocationPlan  # current store season totals (re-allocations replace it)
+    stores: list[StoreState]
+    dc_on_hand: int
+    weeks: list[VarianceRecord] = Field(default_factory=list)
+    week_totals: list[int] = Field(default_factory=list)
+    store_weeks: list[StoreWeek] = Field(default_factory=list)
+    replenishment: list[ReplenishmentLine] = Field(default_factory=list)
+    alerts: list[Alert] = Field(default_factory=list)
+    markdown: MarkdownState | None = None
+    reforecast_weeks: list[int] = Field(default_factory=list)
+    skipped: list[Skip] = Field(default_factory=list)
+    forecast_revision: int = 0
+    plan_revision: int = 0
+
+
+class ExplanationView(BaseModel):
+    kind: str
+    text: str
+    source: str
+    at: datetime
+    week: int | None = None
+
+
+class WorkflowContext(BaseModel):
+    parameters: SeasonParameters
+    notes: list[str] = Field(default_factory=list)
+    step: StepMarker | None = None
+    forecast_original: ForecastResult | None = None
+    forecast_warnings: list[str] = Field(default_factory=list)
+    order: OrderInfo | None = None
+    clusters: ClusterResult | None = None
+    allocation_initial: AllocationPlan | None = None
+    season: SeasonState | None = None
+    skipped: list[Skip] = Field(default_factory=list)
+    explanations: dict[str, ExplanationView] = Field(default_factory=dict)
+    attention: Attention | None = None
+    report: SeasonReport | None = None
+    closed_early: bool = False
+    started_at: datetime | None = None
+    closed_at: datetime | None = None
+    step_seconds: dict[str, float] = Field(default_factory=dict)
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def season_start(ctx: WorkflowContext) -> date:
+    return ctx.parameters.season_start

@@ -1,0 +1,47 @@
+"""Retry policy for steps: transient failures are retried 3 times with 1 s, 2 s, 4 s backoff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from core.orchestrator.errors import TransientStepError
+
+T = TypeVar("T")
+DEFAULT_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures that may succeed on a second try: locks, timeouts, dropped connections."""
+    if isinstance(exc, (TransientStepError, TimeoutError, ConnectionError)):
+        return True
+    try:
+        from sqlalchemy.exc import DBAPIError, OperationalError
+    except ImportError:  # pragma: no cover
+        return False
+    if isinstance(exc, OperationalError):
+        text = str(exc).lower()
+        return any(k in text for k in ("locked", "busy", "timeout", "connection", "server closed"))
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return False
+
+
+def run_with_retries(
+    attempt: Callable[[], T],
+    *,
+    delays: Sequence[float] = DEFAULT_DELAYS,
+    sleep: Callable[[float], None],
+    on_retry: Callable[[int, float, BaseException], None] | None = None,
+) -> T:
+    """Call `attempt`; on a transient error wait delays[i] and try again; re-raise the last error."""
+    for i in range(len(delays) + 1):
+        try:
+            return attempt()
+        except Exception as exc:
+            if not is_transient(exc) or i == len(delays):
+                raise
+            if on_retry is not None:
+                on_retry(i + 1, delays[i], exc)
+            sleep(delays[i])
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,478 @@
+"""The workflow's steps as computations on typed objects: no database, no clock, no retries.
+
+Each step takes the workflow context (and the dataset frames or stored actuals it needs) and
+returns a StepResult: the next state, the new context and what to record (events, an approval
+request, forecast and plan revisions). The engine in service.py persists a result in one
+transaction, so a step either happened completely or not at all and can simply be run again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from core.domain.models import ForecastResult, StoreState
+from core.orchestrator.context import (
+    Alert,
+    ExplanationView,
+    MarkdownState,
+    OrderInfo,
+    SeasonState,
+    Skip,
+    StoreWeek,
+    WorkflowContext,
+)
+from core.orchestrator.states import State
+
+
+@dataclass
+class EventSpec:
+    kind: str
+    message: str
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ApprovalSpec:
+    kind: str  # order | markdown
+    proposed: float
+    week: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepResult:
+    state: State
+    context: WorkflowContext
+    events: list[EventSpec] = field(default_factory=list)
+    approval: ApprovalSpec | None = None
+    forecasts: list[tuple[int, str, int, ForecastResult]] = field(default_factory=list)  # rev, reason, week, fc
+    plans: list[tuple[str, int, int, dict[str, Any]]] = field(default_factory=list)  # kind, rev, week, data
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def explain(kind: str, facts: dict[str, Any], week: int | None = None) -> ExplanationView | None:
+    """Plain-language explanation from core.agents; never allowed to fail a step."""
+    try:
+        from core.agents import explain as agents_explain
+    except Exception:  # agents package absent or broken: the workflow goes on without prose
+        return None
+    try:
+        result = agents_explain(kind, facts)
+    except Exception:
+        return None
+    return ExplanationView(kind=kind, text=result.text, source=result.source, at=now(), week=week)
+
+
+def _with_explanation(ctx: WorkflowContext, ev: EventSpec, kind: str, facts: dict[str, Any],
+                      week: int | None = None) -> None:
+    view = explain(kind, facts, week)
+    if view is not None:
+        ctx.explanations[kind] = view
+        ev.data["explanation"] = view.text
+        ev.data["explanation_source"] = view.source
+
+
+# ---------------------------------------------------------------------------------------- phase 1
+def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
+    from core.domain.forecast import category_weekly_series, forecast_season
+    from core.domain.order import manufacturing_order
+
+    p = ctx.parameters
+    series = category_weekly_series(history, p.category)
+    fc = forecast_season(series.values, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
+                         category=p.category)
+    warnings = list(getattr(series, "warnings", []) or []) + list(fc.warnings)
+    safety = float(p.safety_stock if p.safety_stock is not None else 0.0)
+    proposed = manufacturing_order(fc.total, safety)
+    ctx = ctx.model_copy(deep=True)
+    ctx.forecast_original = fc
+    ctx.forecast_warnings = warnings
+    ctx.order = OrderInfo(forecast_total=round(fc.total, 3), safety_stock=safety, proposed=proposed)
+    done = EventSpec("completed", f"Forecast {fc.total:,.0f} units over {p.horizon_weeks} weeks ({fc.method})",
+                     "forecast", {"total": round(fc.total, 3), "members": fc.members, "method": fc.method,
+                                  "warnings": warnings})
+    ask = EventSpec("approval_requested",
+                    f"Manufacturing order of {proposed:,} units awaits approval "
+                    f"(forecast {fc.total:,.0f} x (1 + safety stock {safety:.0%}))",
+                    "forecast", {"kind": "order", "proposed": proposed})
+    _with_explanation(ctx, ask, "order", {
+        "category": p.category, "forecast_total": round(fc.total, 1), "safety_stock": safety, "order_qty": proposed,
+        "members": fc.members, "method": fc.method, "horizon_weeks": p.horizon_weeks,
+        "season_start": p.season_start.isoformat(), "lo_total": round(sum(w.lo for w in fc.weeks), 1),
+        "hi_total": round(sum(w.hi for w in fc.weeks), 1), "warnings": warnings})
+    return StepResult(
+        state=State.AWAITING_ORDER_APPROVAL, context=ctx, events=[done, ask],
+        approval=ApprovalSpec("order", float(proposed), details={"forecast_total": round(fc.total, 3),
+                                                                 "safety_stock": safety}),
+        forecasts=[(0, "original forecast", 0, fc)],
+    )
+
+
+# ---------------------------------------------------------------------------------------- phase 2
+def allocate_step(ctx: WorkflowContext, history: Any, stores: Any) -> StepResult:
+    from core.domain.allocation import allocate
+    from core.domain.clustering import cluster_stores
+
+    p = ctx.parameters
+    assert ctx.order is not None and ctx.order.approved is not None and ctx.forecast_original is not None
+    clusters = cluster_stores(stores, history, p.category, p.n_clusters)
+    plan = allocate(ctx.order.approved, clusters, stores, history, category=p.category,
+                    season_start=p.season_start, horizon_weeks=p.horizon_weeks,
+                    dc_holdback=float(p.dc_holdback or 0.0))
+    ctx = ctx.model_copy(deep=True)
+    ctx.clusters = clusters
+    ctx.allocation_initial = plan
+    season = SeasonState(
+        forecast=ctx.forecast_original, allocation=plan,
+        stores=[StoreState(store_id=s.store_id, season_total=s.season_total, shipped=s.initial, sold=0)
+                for s in plan.stores],
+        dc_on_hand=plan.dc_on_hand,
+    )
+    events = [EventSpec(
+        "completed",
+        f"{len(clusters.clusters)} clusters (silhouette {clusters.silhouette:.2f}); {plan.order_qty:,} units "
+        f"allocated to {len(plan.stores)} stores: {plan.order_qty - plan.dc_on_hand:,} shipped now, "
+        f"{plan.dc_on_hand:,} held at the DC",
+        "allocate", {"silhouette": clusters.silhouette, "clusters": [c.model_dump() for c in plan.clusters],
+                     "dc_on_hand": plan.dc_on_hand, "share_basis": plan.share_basis})]
+    _with_explanation(ctx, events[0], "allocation", {
+        "order_qty": plan.order_qty, "stores": len(plan.stores), "clusters": [c.model_dump() for c in plan.clusters],
+        "silhouette": clusters.silhouette, "share_basis": plan.share_basis, "dc_holdback": plan.dc_holdback,
+        "initial_total": plan.order_qty - plan.dc_on_hand, "dc_total": plan.dc_on_hand})
+    if p.replenishment == "none":
+        skip = Skip(phase="in-season", reason="Replenishment skipped: strategy is none")
+        ctx.skipped.append(skip)
+        events.append(EventSpec("skipped", skip.reason, "allocate", {"phase": skip.phase}))
+    if p.markdown_week is None:
+        skip = Skip(phase="markdown", reason="Markdown skipped: no markdown week is set")
+        ctx.skipped.append(skip)
+        events.append(EventSpec("skipped", skip.reason, "allocate", {"phase": skip.phase}))
+    ctx.season = season
+    return StepResult(state=State.IN_SEASON, context=ctx, events=events,
+                      plans=[("allocation", 0, 0, plan.model_dump(mode="json")),
+                             ("season_state", 0, 0, season.model_dump(mode="json"))])
+
+
+# ---------------------------------------------------------------------------------------- phase 3/4
+@dataclass
+class MarkdownDecision:
+    depth: float
+    decision: str  # accepted | modified
+    approval_id: int
+    by: str | None = None
+    reason: str | None = None
+
+
+def _store_demand(season: SeasonState, rest_total: float) -> dict[str, float]:
+    """Each store's expected season demand: sold so far + its share of the remaining plan."""
+    sold_total = sum(s.sold for s in season.stores)
+    if sold_total > 0:
+        weights = {s.store_id: s.sold / sold_total for s in season.stores}
+    else:
+        total = sum(s.season_total for s in season.stores) or 1
+        weights = {s.store_id: s.season_total / total for s in season.stores}
+    return {s.store_id: s.sold + rest_total * weights[s.store_id] for s in season.stores}
+
+
+def _reallocate(season: SeasonState, week: int, reason: str, result: StepResult) -> None:
+    from core.domain.allocation import reallocate_remaining
+
+    rest = float(sum(w.plan for w in season.forecast.weeks[week:]))
+    plan = reallocate_remaining(season.allocation, season.stores, _store_demand(season, rest))
+    season.allocation = plan
+    totals = {s.store_id: s.season_total for s in plan.stores}
+    for st in season.stores:
+        st.season_total = totals[st.store_id]
+    season.plan_revision += 1
+    result.plans.append(("reallocation", season.plan_revision, week, plan.model_dump(mode="json")))
+    result.events.append(EventSpec("reallocated", f"Remaining store allocations recomputed after week {week} "
+                                                  f"({reason}); {season.dc_on_hand:,} units at the DC", "week",
+                                   {"week": week, "revision": season.plan_revision}))
+
+
+def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int],
+               result: StepResult, decisions: dict[int, MarkdownDecision]) -> bool:
+    """Fold one week of actuals into `season` (in place). Returns True when the workflow must stop
+    at the markdown gate."""
+    from core.domain.forecast import reforecast
+    from core.domain.markdown import markdown_due, propose_markdown
+    from core.domain.replenishment import plan_replenishment, skip_reason
+    from core.domain.variance import assess_variance
+
+    p = ctx.parameters
+    original = ctx.forecast_original
+    approved = ctx.order.approved if ctx.order and ctx.order.approved else 0
+    assert original is not None
+    h = p.horizon_weeks
+    store_shares = {s.store_id: s.season_total for s in season.allocation.stores}
+    order_qty = season.allocation.order_qty or 1
+    week_plan = float(season.forecast.weeks[week - 1].plan)
+    total = int(sum(by_store.values()))
+    for st in season.stores:
+        st.sold += int(by_store.get(st.store_id, 0))
+    for sid, share in store_shares.items():
+        season.store_weeks.append(StoreWeek(week=week, store_id=sid, actual=int(by_store.get(sid, 0)),
+                                            plan=round(week_plan * share / order_qty, 3)))
+    season.week_totals.append(total)
+    actuals = [float(x) for x in season.week_totals]
+    plans = [r.plan for r in season.weeks] + [week_plan]
+    orig = [w.plan for w in original.weeks]
+    remaining = [w.plan for w in season.forecast.weeks[week:]]
+    common = dict(start=season.forecast.weeks[week - 1].start, actuals=actuals, plans=plans, original=orig,
+                  available_stock=approved, variance_threshold=p.variance_threshold,
+                  emergency_threshold=p.emergency_threshold, store_actuals=by_store, store_shares=store_shares)
+    record = assess_variance(week, remaining_plan=remaining, **common)
+    ev = EventSpec("variance", f"Week {week}: actual {total:,} vs plan {week_plan:,.0f} "
+                               f"({record.variance:+.1%}; threshold ±{p.variance_threshold:.0%})", "week",
+                   {"week": week, "actual": total, "plan": week_plan, "variance": record.variance,
+                    "cumulative_variance": record.cumulative_variance,
+                    "variance_vs_original": record.variance_vs_original})
+    result.events.append(ev)
+
+    if record.reforecast and week < h:
+        new_fc = reforecast(season.forecast, actuals, original=original)
+        season.forecast_revision += 1
+        new_fc = new_fc.model_copy(update={"revision": season.forecast_revision})
+        old_rest = sum(remaining)
+        season.forecast = new_fc
+        season.reforecast_weeks.append(week)
+        result.forecasts.append((season.forecast_revision, f"re-forecast after week {week} "
+                                 f"(variance {record.variance:+.1%})", week, new_fc))
+        new_rest = sum(w.plan for w in new_fc.weeks[week:])
+        rf = EventSpec("reforecast", f"Re-forecast after week {week}: remaining weeks {old_rest:,.0f} -> "
+                                     f"{new_rest:,.0f} units", "week",
+                       {"week": week, "revision": season.forecast_revision, "remaining_before": old_rest,
+                        "remaining_after": new_rest, "method": new_fc.method})
+        _with_explanation(ctx, ev, "variance", {
+            "week": week, "actual": total, "plan": week_plan, "variance": record.variance,
+            "variance_vs_original": record.variance_vs_original, "cumulative_variance": record.cumulative_variance,
+            "variance_threshold": p.variance_threshold, "reforecast": True, "emergency": record.emergency}, week)
+        _with_explanation(ctx, rf, "reforecast", {
+            "week": week, "based_on_weeks": week, "old_remaining": round(old_rest, 1),
+            "new_remaining": round(new_rest, 1), "weeks_left": h - week, "method": new_fc.method}, week)
+        result.events.append(rf)
+        record = assess_variance(week, remaining_plan=remaining,
+                                 projected_remaining=[w.plan for w in new_fc.weeks[week:]], **common)
+        _reallocate(season, week, "re-forecast", result)
+    elif record.reforecast:
+        record = record  # last week: nothing left to re-forecast
+    season.weeks.append(record)
+    if record.emergency:
+        alert = Alert(week=week, kind="emergency_reorder", quantity=record.emergency_qty,
+                      message=(f"Week {week} is {record.variance:+.1%} off plan and projected demand exceeds the "
+                               f"{approved:,} units available: consider an emergency reorder of "
+                               f"{record.emergency_qty:,} units"))
+        season.alerts.append(alert)
+        em = EventSpec("emergency", alert.message, "week", alert.model_dump())
+        _with_explanation(ctx, em, "emergency", {
+            "week": week, "variance": record.variance, "emergency_threshold": p.emergency_threshold,
+            "available_stock": approved, "emergency_qty": record.emergency_qty}, week)
+        result.events.append(em)
+
+    reason = skip_reason(week, strategy=p.replenishment, horizon_weeks=h)
+    if reason is not None:
+        if p.replenishment != "none" or week == 1:
+            season.skipped.append(Skip(phase="in-season", reason=reason, week=week))
+        result.events.append(EventSpec("skipped", reason, "week", {"week": week, "phase": "in-season"}))
+    else:
+        lines = plan_replenishment(week, strategy=p.replenishment, horizon_weeks=h, states=season.stores,
+                                   dc_on_hand=season.dc_on_hand)
+        by_id = {s.store_id: s for s in season.stores}
+        for line in lines:
+            by_id[line.store_id].shipped += line.qty
+            season.dc_on_hand -= line.qty
+        season.replenishment.extend(lines)
+        shipped = sum(l.qty for l in lines)
+        partial = sum(1 for l in lines if l.partial)
+        result.events.append(EventSpec(
+            "replenishment", f"Replenishment after week {week}: {shipped:,} units to {sum(1 for l in lines if l.qty)} "
+                             f"stores for week {week + 1}" + (f" ({partial} partial)" if partial else "")
+                             + f"; {season.dc_on_hand:,} left at the DC", "week",
+            {"week": week, "units": shipped, "lines": len(lines), "partial": partial, "dc_on_hand": season.dc_on_hand}))
+    season.weeks_done = week
+
+    if markdown_due(week, p):
+        sold = sum(s.sold for s in season.stores)
+        proposal = propose_markdown(week, sold, approved, p)
+        md_event = EventSpec("markdown", proposal.reason or f"Markdown proposal {proposal.depth:.0%}", "week",
+                             {"week": week, "sell_through": proposal.sell_through, "depth": proposal.depth})
+        _with_explanation(ctx, md_event, "markdown", {
+            **proposal.model_dump(mode="json"), "elasticity": p.markdown_elasticity, "step": p.markdown_step,
+            "cap": p.markdown_cap, "price_elasticity": p.price_elasticity}, week)
+        result.events.append(md_event)
+        if proposal.depth <= 0:
+            season.markdown = MarkdownState(week=week, proposal=proposal, approved=0.0, decision="not_needed")
+            season.skipped.append(Skip(phase="markdown", reason=proposal.reason or "no markdown needed", week=week))
+            result.events.append(EventSpec("skipped", proposal.reason or "No markdown needed", "week",
+                                           {"week": week, "phase": "markdown"}))
+            return False
+        season.markdown = MarkdownState(week=week, proposal=proposal)
+        decided = decisions.get(week)
+        if decided is None:
+            result.approval = ApprovalSpec("markdown", proposal.depth, week=week,
+                                           details=proposal.model_dump(mode="json"))
+            result.events.append(EventSpec("approval_requested",
+                                           f"Markdown of {proposal.depth:.0%} awaits approval", "week",
+                                           {"kind": "markdown", "proposed": proposal.depth, "week": week}))
+            return True
+        # A replayed week whose markdown was already decided: the human decision stands.
+        apply_markdown(ctx, season, decided, result, replayed=True)
+    return False
+
+
+def apply_markdown(ctx: WorkflowContext, season: SeasonState, decision: MarkdownDecision, result: StepResult,
+                   replayed: bool = False) -> None:
+    from core.domain.forecast import apply_markdown_response
+
+    p = ctx.parameters
+    md = season.markdown
+    assert md is not None
+    md.approved = decision.depth
+    md.decision = decision.decision
+    md.approval_id = decision.approval_id
+    week = md.week
+    if not replayed:
+        dec = EventSpec("markdown_applied", f"Markdown {decision.depth:.0%} {decision.decision} at week {week}",
+                        "markdown", {"week": week, "depth": decision.depth, "decision": decision.decision})
+        _with_explanation(ctx, dec, "markdown_decision", {
+            "accepted": decision.decision == "accepted", "depth": decision.depth,
+            "proposed_depth": md.proposal.depth, "reason": decision.reason}, week)
+        result.events.append(dec)
+    if decision.depth > 0 and week < p.horizon_weeks:
+        fc = apply_markdown_response(season.forecast, from_week=week + 1, depth=decision.depth,
+                                     price_elasticity=p.price_elasticity)
+        season.forecast_revision += 1
+        fc = fc.model_copy(update={"revision": season.forecast_revision})
+        season.forecast = fc
+        result.forecasts.append((season.forecast_revision, f"markdown {decision.depth:.0%} from week {week + 1}",
+                                 week, fc))
+        result.events.append(EventSpec(
+            "reforecast", f"Remaining weeks re-forecast for a {decision.depth:.0%} markdown "
+                          f"(price elasticity {p.price_elasticity:g})" + (" (replayed)" if replayed else ""),
+            "markdown", {"week": week, "depth": decision.depth, "revision": season.forecast_revision}))
+        _reallocate(season, week, "markdown", result)
+
+
+def _fold(ctx: WorkflowContext, season: SeasonState, from_week: int, actuals: dict[int, dict[str, int]],
+          decisions: dict[int, MarkdownDecision], result: StepResult) -> bool:
+    """Apply the stored weeks from `from_week` on; True when stopped at a markdown gate."""
+    last = max(actuals) if actuals else from_week - 1
+    for week in range(from_week, last + 1):
+        gate = apply_week(ctx, season, week, actuals[week], result, decisions)
+        result.plans.append(("season_state", season.plan_revision, week, season.model_dump(mode="json")))
+        if gate:
+            return True
+    return False
+
+
+def _finish(ctx: WorkflowContext, season: SeasonState, gate: bool, history: Any, result: StepResult) -> StepResult:
+    ctx.season = season
+    if gate:
+        result.state = State.AWAITING_MARKDOWN_APPROVAL
+    elif season.weeks_done >= ctx.parameters.horizon_weeks:
+        close_into(ctx, history, result, early=False)
+    else:
+        result.state = State.IN_SEASON
+    result.context = ctx
+    return result
+
+
+def week_step(ctx: WorkflowContext, start: SeasonState, from_week: int, actuals: dict[int, dict[str, int]],
+              decisions: dict[int, MarkdownDecision], history: Any) -> StepResult:
+    """Fold the stored weeks from `from_week` on into `start` (the state before that week)."""
+    ctx = ctx.model_copy(deep=True)
+    season = start.model_copy(deep=True)
+    result = StepResult(state=State.IN_SEASON, context=ctx)
+    gate = _fold(ctx, season, from_week, actuals, decisions, result)
+    return _finish(ctx, season, gate, history, result)
+
+
+def markdown_step(ctx: WorkflowContext, decision: MarkdownDecision, history: Any,
+                  actuals: dict[int, dict[str, int]], decisions: dict[int, MarkdownDecision]) -> StepResult:
+    """Apply the decided markdown, then any stored weeks after the checkpoint (after a replay)."""
+    ctx = ctx.model_copy(deep=True)
+    assert ctx.season is not None and ctx.season.markdown is not None
+    season = ctx.season
+    result = StepResult(state=State.IN_SEASON, context=ctx)
+    apply_markdown(ctx, season, decision, result)
+    week = season.markdown.week
+    result.plans.append(("season_state", season.plan_revision, week, season.model_dump(mode="json")))
+    gate = _fold(ctx, season, week + 1, actuals, decisions, result)
+    return _finish(ctx, season, gate, history, result)
+
+
+# ---------------------------------------------------------------------------------------- phase 5
+def report_inputs(ctx: WorkflowContext, history: Any, early: bool) -> Any:
+    from core.domain.report import SeasonInputs, unit_price
+
+    p = ctx.parameters
+    season = ctx.season
+    assert season is not None and ctx.forecast_original is not None and ctx.order is not None
+    n = season.weeks_done
+    h = p.horizon_weeks
+    observed_plans = [r.plan for r in season.weeks]
+    final_plan = observed_plans + [w.plan for w in season.forecast.weeks[n:h]]
+    sold: dict[str, list[int]] = {s.store_id: [0] * n for s in season.stores}
+    for sw in season.store_weeks:
+        if sw.store_id in sold and sw.week <= n:
+            sold[sw.store_id][sw.week - 1] = sw.actual
+    initial = {s.store_id: s.initial for s in (ctx.allocation_initial.stores if ctx.allocation_initial else [])}
+    shipped: dict[str, list[int]] = {sid: [0] * n for sid in sold}
+    for sid in shipped:
+        if n:
+            shipped[sid][0] = initial.get(sid, 0)
+    for line in season.replenishment:
+        if line.week < n and line.store_id in shipped:
+            shipped[line.store_id][line.week] += line.qty  # planned after week k, received in week k+1
+    md = season.markdown
+    decisions = [ctx.order.decision] + ([md.decision] if md and md.decision in ("accepted", "modified") else [])
+    started = ctx.started_at or now()
+    return SeasonInputs(
+        params=p, original_weekly=[w.plan for w in ctx.forecast_original.weeks], final_plan_weekly=final_plan,
+        actual_weekly=[float(x) for x in season.week_totals], store_sold=sold, store_shipped=shipped,
+        approved_qty=int(ctx.order.approved or ctx.order.proposed),
+        markdown_depth=float(md.approved or 0.0) if md else 0.0, markdown_week=md.week if md else None,
+        unit_price=unit_price(history, p.category),
+        approvals_accepted=sum(1 for d in decisions if d == "accepted"),
+        approvals_modified=sum(1 for d in decisions if d == "modified"),
+        reforecast_weeks=list(season.reforecast_weeks),
+        runtime_s=round((now() - started).total_seconds(), 3), closed_early=early,
+    )
+
+
+def close_into(ctx: WorkflowContext, history: Any, result: StepResult, *, early: bool) -> None:
+    from core.domain.report import season_report
+
+    report = season_report(report_inputs(ctx, history, early))
+    ctx.report = report
+    ctx.closed_early = early
+    ctx.closed_at = now()
+    n = ctx.season.weeks_done if ctx.season else 0
+    ev = EventSpec("closed", ("Season closed early" if early else "Season closed") +
+                   f" after {n} of {ctx.parameters.horizon_weeks} weeks: sell-through {report.sell_through:.1%}, "
+                   f"WAPE {_pct(report.wape.get('final'))} (original forecast {_pct(report.wape.get('original'))})",
+                   "close", {"weeks": n, "sell_through": report.sell_through, "early": early})
+    _with_explanation(ctx, ev, "season_end", {
+        "closed_early": early, "sell_through": report.sell_through, "mape": report.mape, "wape": report.wape,
+        "stockout_store_weeks": report.stockout_store_weeks, "overstock_units": report.overstock_units,
+        "markdown_units": report.markdown_units, "reforecast_weeks": report.reforecast_weeks,
+        "tuning": [t.model_dump(mode="json") for t in report.tuning]})
+    result.events.append(ev)
+    result.state = State.CLOSED
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+def close_step(ctx: WorkflowContext, history: Any) -> StepResult:
+    ctx = ctx.model_copy(deep=True)
+    result = StepResult(state=State.CLOSED, context=ctx)
+    close_into(ctx, history, result, early=True)
+    return result
