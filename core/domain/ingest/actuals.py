@@ -24,6 +24,7 @@ from core.domain.ingest.csv_reading import (
     parse_numbers,
     reject,
     show,
+    take,
 )
 
 ACTUALS_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -83,7 +84,7 @@ def parse_actuals(
     known = set(known_stores)
     if known and s_values.size:
         unknown_value = np.array([v not in known for v in s_values], dtype=bool)
-        unknown = (s_codes >= 0) & unknown_value[np.maximum(s_codes, 0)]
+        unknown = take(unknown_value, s_codes, False)
         listed = _describe_ids(sorted(known))
         log.add_rows(
             unknown,
@@ -177,7 +178,7 @@ def _rows_of_category(
         return codes >= 0, None
     wanted = category.strip().casefold()
     match = np.array([u.casefold() == wanted for u in uniques], dtype=bool)
-    keep = (codes >= 0) & match[np.maximum(codes, 0)] if uniques.size else np.zeros(len(codes), bool)
+    keep = take(match, codes, False)
     if not keep.any():
         raise reject(
             filename,

@@ -329,6 +329,13 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniques
 
 
+def take(per_unique: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
+    """Per-row values from per-distinct-value ones; `fill` where the code is -1 (empty cell)."""
+    if per_unique.size == 0:
+        return np.full(len(codes), fill, dtype=per_unique.dtype if fill is not None else object)
+    return np.where(codes >= 0, per_unique[np.maximum(codes, 0)], fill)
+
+
 def check_present(codes: np.ndarray, lines: np.ndarray, column: str, log: ProblemLog) -> np.ndarray:
     """Mask of empty cells, reported as missing values."""
     missing = codes < 0
@@ -351,7 +358,7 @@ def parse_dates(
         years = parsed.dt.year.to_numpy()
         ok &= (years >= limits.MIN_YEAR) & (years <= limits.MAX_YEAR)
         days[ok] = (parsed.to_numpy()[ok].astype("datetime64[D]") - _EPOCH).astype(np.int64)
-    row_bad = (codes >= 0) & ~ok[np.maximum(codes, 0)] if uniques.size else np.zeros(len(codes), bool)
+    row_bad = take(~ok, codes, False)
 
     def describe(i: int) -> str:
         value = uniques[codes[i]]
@@ -360,7 +367,7 @@ def parse_dates(
         return f"{show(value)} is not a valid date; expected YYYY-MM-DD (e.g. 2025-03-03)"
 
     log.add_rows(row_bad, lines, column, describe)
-    out = np.where(codes >= 0, days[np.maximum(codes, 0)], -1)
+    out = take(days, codes, -1)
     out[bad_row] = -1
     return out
 
@@ -404,7 +411,7 @@ def parse_labels(
     bad_row = check_present(codes, lines, column, log)
     reasons = [judge(u) for u in uniques]
     unique_bad = np.array([r is not None for r in reasons], dtype=bool)
-    row_bad = (codes >= 0) & unique_bad[np.maximum(codes, 0)] if uniques.size else np.zeros(len(codes), bool)
+    row_bad = take(unique_bad, codes, False)
     log.add_rows(row_bad, lines, column, lambda i: f"{what} {show(uniques[codes[i]])} {reasons[codes[i]]}")
     codes = codes.copy()
     codes[bad_row | row_bad] = -1
@@ -437,7 +444,7 @@ def parse_numbers(
     elif factorised:
         codes, uniques = factorize(values)
         parsed_u = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
-        numbers = np.where(codes >= 0, parsed_u[np.maximum(codes, 0)] if uniques.size else np.nan, np.nan)
+        numbers = take(parsed_u, codes, np.nan)
         empty = codes < 0
 
         def text(i: int) -> str:
@@ -500,7 +507,7 @@ def parse_choice(
     lookup = {a.casefold(): a for a in allowed}
     canonical = np.array([lookup.get(u.casefold().replace(" ", "")) for u in uniques], dtype=object)
     known = np.array([c is not None for c in canonical], dtype=bool)
-    row_bad = (codes >= 0) & ~known[np.maximum(codes, 0)] if uniques.size else np.zeros(len(codes), bool)
+    row_bad = take(~known, codes, False)
     log.add_rows(missing, lines, column, lambda i: f"missing value; allowed {', '.join(allowed)}")
     log.add_rows(
         row_bad,
@@ -508,7 +515,7 @@ def parse_choice(
         column,
         lambda i: f"{show(uniques[codes[i]])} is not an allowed value; allowed {', '.join(allowed)}",
     )
-    out = np.where(codes >= 0, canonical[np.maximum(codes, 0)] if uniques.size else None, None)
+    out = take(canonical, codes, None)
     return out, missing | row_bad
 
 
@@ -527,7 +534,7 @@ class Vocabulary:
                 got = self.index[u] = len(self.values)
                 self.values.append(u)
             mapped[k] = got
-        return np.where(codes >= 0, mapped[np.maximum(codes, 0)] if uniques.size else -1, -1)
+        return take(mapped, codes, -1)
 
 
 def day_to_date(days: np.ndarray) -> np.ndarray:

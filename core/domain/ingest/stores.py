@@ -17,6 +17,7 @@ from core.domain.ingest.csv_reading import (
     parse_labels,
     parse_numbers,
     reject,
+    take,
 )
 
 LOCATION_TIERS: tuple[str, ...] = ("A", "B", "C")
@@ -76,7 +77,7 @@ def parse_stores(data: bytes, filename: str) -> StoresUpload:
             lambda i: f"duplicate store_id {values[codes[i]]!r}; first on line {int(first_line[codes[i]])}",
         )
     columns: dict[str, np.ndarray] = {
-        "store_id": np.where(codes >= 0, values[np.maximum(codes, 0)] if values.size else None, None)
+        "store_id": take(values, codes, None)
     }
     for name, positive in STORE_NUMBERS:
         columns[name], _ = parse_numbers(raw[name].to_numpy(), lines, name, log, strictly_positive=positive)
