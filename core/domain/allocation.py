@@ -157,10 +157,12 @@ def reallocate_remaining(
         no demand at all it follows the old season totals;
       * new season_total = shipped + extra (never below shipped); initial is unchanged (it was
         shipped already) and dc_reserve = season_total - initial.
-    Cluster units and shares are re-summed from the stores. No unit is created or lost.
+    A store without a state is taken as shipped its initial only. Cluster units and shares are
+    re-summed from the stores. No unit is created or lost.
     """
     by_id = {s.store_id: s for s in states}
-    unknown = [sid for sid in by_id if sid not in {s.store_id for s in plan.stores}]
+    planned = {s.store_id for s in plan.stores}
+    unknown = [sid for sid in by_id if sid not in planned]
     if unknown:
         raise PlannerError(f"store states for stores not in the plan: {', '.join(unknown[:20])}")
     ids = [s.store_id for s in plan.stores]
@@ -183,9 +185,12 @@ def reallocate_remaining(
         )
         for s, t in zip(plan.stores, new_totals)
     ]
+    units_by_cluster: dict[str, int] = {}
+    for r in store_rows:
+        units_by_cluster[r.cluster] = units_by_cluster.get(r.cluster, 0) + r.season_total
     cluster_rows = []
     for c in plan.clusters:
-        units = int(sum(r.season_total for r in store_rows if r.cluster == c.name))
+        units = units_by_cluster.get(c.name, 0)
         share = units / plan.order_qty if plan.order_qty else 0.0
         cluster_rows.append(ClusterAllocation(name=c.name, stores=c.stores, share=round(share, 6), units=units))
     return AllocationPlan(
