@@ -50,7 +50,11 @@ def _prior_after(weeks_seen: int, prior: float, noise: float, drift: float) -> f
 def reforecast(
     current: ForecastResult, actuals: Sequence[float], *, original: ForecastResult | None = None
 ) -> ForecastResult:
-    """Update weeks k+1..H from the actual totals of weeks 1..k (k = len(actuals))."""
+    """Update weeks k+1..H from the actual totals of weeks 1..k (k = len(actuals)).
+
+    Pass the revision-0 forecast as `original`: its intervals give the prior spread (a revised
+    forecast's intervals are already narrowed by what was seen).
+    """
     k = len(actuals)
     horizon = len(current.weeks)
     if not 1 <= k <= horizon:

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.domain.forecast import forecast_season
+from tests.domain.forecast.helpers import seasonal_series, seasonal_value
+
+
+def test_two_season_starts_give_different_correctly_dated_forecasts() -> None:
+    series = seasonal_series()  # Monday weeks 2021-01-04 .. 2023-12-25
+    spring = forecast_season(series, season_start=date(2024, 3, 4), horizon_weeks=12, category="D")
+    autumn = forecast_season(series, season_start=date(2024, 9, 2), horizon_weeks=12, category="D")
+    assert [w.start for w in spring.weeks] == [date(2024, 3, 4) + timedelta(weeks=k) for k in range(12)]
+    assert [w.start for w in autumn.weeks] == [date(2024, 9, 2) + timedelta(weeks=k) for k in range(12)]
+    assert [w.week for w in spring.weeks] == list(range(1, 13))
+    # The gap (Jan..Feb 2024 for spring) is forecast through: each week matches the pattern of its own date.
+    for fc in (spring, autumn):
+        for w in fc.weeks:
+            assert w.plan == pytest.approx(seasonal_value(w.start), rel=0.04)
+    assert spring.total > 1.2 * autumn.total  # spring sits on the high half of the sine
+
+
+def test_members_are_reported_and_average_to_the_plan() -> None:
+    fc = forecast_season(seasonal_series(noise=0.05), season_start=date(2024, 2, 5), horizon_weeks=8, category="D")
+    assert set(fc.members) == {"mstl", "seasonal_avg"}
+    for name, weekly in fc.member_weekly.items():
+        assert len(weekly) == 8
+        assert fc.members[name] == pytest.approx(sum(weekly))
+    assert fc.total == pytest.approx(np.mean(list(fc.members.values())))
+    assert all(w.lo < w.plan < w.hi for w in fc.weeks)
+
+
+def test_non_monday_start_is_moved_to_its_week_and_said() -> None:
+    fc = forecast_season(seasonal_series(), season_start=date(2024, 3, 7), horizon_weeks=2, category="D")
+    assert fc.weeks[0].start == date(2024, 3, 4)
+    assert any("not a week start" in w for w in fc.warnings)
+
+
+def test_short_history_falls_back_and_says_so() -> None:
+    fc = forecast_season(seasonal_series(weeks=30), season_start=date(2021, 8, 2), horizon_weeks=4, category="D")
+    assert set(fc.members) == {"ets", "naive"}
+    assert any("no yearly pattern" in w for w in fc.warnings)
+    with pytest.raises(ValueError, match="at least 8 are needed"):
+        forecast_season(seasonal_series(weeks=5), season_start=date(2021, 3, 1), horizon_weeks=4, category="D")
+
+
+def test_intervals_cover_about_80_percent_on_a_backtest() -> None:
+    series = seasonal_series(weeks=200, noise=0.08, seed=3)
+    inside = total = 0
+    for origin in range(140, 188, 4):
+        history = series.iloc[:origin]
+        fc = forecast_season(history, season_start=series.index[origin].date(), horizon_weeks=12, category="D")
+        actual = series.iloc[origin:origin + 12].to_numpy()
+        inside += sum(w.lo <= a <= w.hi for w, a in zip(fc.weeks, actual))
+        total += len(actual)
+    assert 0.68 <= inside / total <= 0.92
+
+
+def test_moving_easter_spike_lands_in_this_years_easter_week() -> None:
+    # Flat 1000 a week with a tripled week before Easter Sunday (the Monday week containing Easter
+    # minus one); Easter 2022 = 17 April, 2023 = 9 April, 2024 = 31 March.
+    index = pd.date_range("2021-01-04", periods=170, freq="7D")
+    values = pd.Series(1000.0, index=index)
+    for easter in ("2021-04-04", "2022-04-17", "2023-04-09"):
+        week = pd.Timestamp(easter) - pd.Timedelta(days=pd.Timestamp(easter).weekday())
+        values.loc[week - pd.Timedelta(days=7)] = 3000.0
+    history = values.loc[: "2023-12-31"]
+    fc = forecast_season(history, season_start=date(2024, 3, 4), horizon_weeks=8, category="D")
+    peak = max(fc.weeks, key=lambda w: w.plan)
+    assert peak.start == date(2024, 3, 18)  # the week before the week of Easter 2024
+    assert peak.plan > 2.0 * np.median([w.plan for w in fc.weeks])
