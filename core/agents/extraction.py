@@ -228,6 +228,9 @@ def extract_from_draft(
     if problems:
         return problems
     stated = {k: v for k, v in raw.items() if not k.startswith("_")}
+    if not category_named:
+        # The model may skip the category; the deterministic matcher can still find it in the text.
+        category_named = match_category(text, categories)[0]
     return finalise(
         text=text, raw=stated, categories=categories, history_end=history_end, today=today,
         start_parts=raw.get("_start_parts"), category_named=category_named,

@@ -26,6 +26,9 @@ NUMBER_WORDS: dict[str, int] = {
 # Longest first so "twenty-four" wins over "twenty"; "a"/"an" only count where a number is expected.
 _NUM_WORD_RE = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS if w not in ("a", "an")), key=len, reverse=True))
 NUM = rf"(?:\d+(?:\.\d+)?|{_NUM_WORD_RE})"
+# Shares and thresholds are written in digits; accepting "one" there would read "holdback, one
+# initial allocation" as a 100 % holdback.
+DIGITS = r"\d+(?:\.\d+)?"
 
 MONTHS: dict[str, int] = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -82,7 +85,9 @@ class Reading:
 # ---------------------------------------------------------------------------------------- horizon
 _HORIZON_RE = re.compile(
     rf"(?P<prefix>\b(?:every|each|other|after|within|in|first|last|per)\s+)?"
-    rf"\b(?P<n>{NUM})[\s-]*(?P<unit>weeks?|wks?|months?|mos?)\b",
+    rf"\b(?P<n>{NUM})[\s-]*(?P<unit>weeks?|wks?|months?|mos?)\b"
+    # "6 weeks in" / "4 weeks before launch" are points in time, not the season length
+    r"(?!\s+(?:in|into|before|after|later|out|ahead|prior|left|to\s+go)\b)",
     re.I,
 )
 _HORIZON_KEYED_RE = re.compile(rf"\b(?:horizon|season length|duration|length)\D{{0,20}}?(?P<n>\d+)\b(?!\s*%)", re.I)
@@ -250,8 +255,8 @@ _HOLDBACK_ZERO_RE = re.compile(
     re.I,
 )
 _HOLDBACK_RE = re.compile(
-    rf"\b{_HOLD}\W+(?:of\s+|at\s+|=\s*|:\s*|is\s+)?(?P<a>{NUM})\s*(?P<ap>%|percent)?"
-    rf"|\b(?P<b>{NUM})\s*(?P<bp>%|percent)\s+(?:\w+\s+){{0,2}}?(?:{_HOLD}|(?:at|in)\s+the\s+(?:dc|warehouse|distribution cent(?:er|re)))",
+    rf"\b{_HOLD}\W+(?:of\s+|at\s+|=\s*|:\s*|is\s+)?(?P<a>{DIGITS})\s*(?P<ap>%|percent)?"
+    rf"|\b(?P<b>{DIGITS})\s*(?P<bp>%|percent)\s+(?:\w+\s+){{0,2}}?(?:{_HOLD}|(?:at|in)\s+the\s+(?:dc|warehouse|distribution cent(?:er|re)))",
     re.I,
 )
 
@@ -280,8 +285,8 @@ _NO_MARKDOWN_RE = re.compile(
 )
 _WEEK_N_RE = re.compile(rf"\bweek\s*(?:#|no\.?|number)?\s*(?P<n>\d+|{_NUM_WORD_RE})\b", re.I)
 _ST_PCT_RE = re.compile(
-    rf"(?P<a>{NUM})\s*(?P<ap>%|percent)?\s+(?:\w+\s+){{0,1}}?{_SELL_THROUGH}"
-    rf"|{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{NUM})\s*(?P<bp>%|percent)?",
+    rf"(?P<a>{DIGITS})\s*(?P<ap>%|percent)?\s+(?:\w+\s+){{0,1}}?{_SELL_THROUGH}"
+    rf"|{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{DIGITS})\s*(?P<bp>%|percent)?",
     re.I,
 )
 
@@ -316,8 +321,9 @@ def read_markdown(text: str, r: Reading) -> None:
 def _keyed(words: str) -> re.Pattern[str]:
     """A value written after the words ('safety stock of 15%') or before them ('15% safety stock')."""
     return re.compile(
-        rf"\b(?:{words})\b\W+(?:of\s+|at\s+|to\s+|=\s*|:\s*|is\s+|around\s+|about\s+)?(?P<a>{NUM})\s*(?P<ap>%|percent)?"
-        rf"|\b(?P<b>{NUM})\s*(?P<bp>%|percent)\s+(?:\w+\s+){{0,1}}?(?:{words})\b",
+        rf"\b(?:{words})\b\W+(?:of\s+|at\s+|to\s+|=\s*|:\s*|is\s+|around\s+|about\s+)?(?P<a>{DIGITS})"
+        rf"\s*(?P<ap>%|percent)?"
+        rf"|\b(?P<b>{DIGITS})\s*(?P<bp>%|percent)\s+(?:\w+\s+){{0,1}}?(?:{words})\b",
         re.I,
     )
 

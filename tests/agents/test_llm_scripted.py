@@ -296,3 +296,10 @@ def test_variance_explanation_with_the_wrong_decision_is_not_used():
     s, _ = settings_for(model)
     x = explain("variance", {"week": 5, "actual": 1300, "plan": 1000, "variance": 0.3, "reforecast": True}, settings=s)
     assert x.source == "template" and "reforecast=False" in x.error
+
+
+def test_category_the_model_left_out_is_matched_in_the_text():
+    model = ScriptedModel([[assistant_message(json.dumps(draft(horizon_weeks=8)))]])
+    s, _ = settings_for(model)
+    e = extract_parameters("8 weeks of accessories", categories=CATS, settings=s)
+    assert e.source == "llm" and e.values["category"] == "Accessories" and "category" in e.found

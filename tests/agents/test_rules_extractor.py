@@ -309,3 +309,14 @@ def test_full_sentence_mix():
         "Men's Shirts", 16, date(2025, 3, 1), 0.3, "bi-weekly")
     assert (v["safety_stock"], v["n_clusters"], v["markdown_week"]) == (0.15, 4, None)
     assert e.flagged == []
+
+
+def test_number_words_after_holdback_are_not_shares():
+    e = read("no DC holdback, one initial allocation")
+    assert e.values["dc_holdback"] == 0.0 and e.values["replenishment"] == "none"
+
+
+def test_weeks_as_a_point_in_time_are_not_the_horizon():
+    e = read("6 weeks in, check markdowns at week 6 below 60% sell-through")
+    assert "horizon_weeks" not in e.found and e.values["horizon_weeks"] == 12
+    assert e.values["markdown_week"] == 6
