@@ -251,7 +251,8 @@ _HOLD = r"(?:dc\s+)?(?:hold[- ]?backs?|held\s+back|holding\s+back|hold(?:s|ing)?
 _HOLDBACK_ZERO_RE = re.compile(
     rf"\b(?:no|zero|without|nothing)\s+(?:\w+\s+){{0,2}}?{_HOLD}"
     r"|\b(?:send|ship|push|allocate)\s+(?:all|everything|100\s*%)\b(?:\W+\w+){0,5}?\W+(?:stores?|launch)"
-    r"|\bhold\s+(?:nothing|none)\s+back\b|\bnothing\s+(?:at|in)\s+the\s+dc\b",
+    r"|\b(?:all|everything|100\s*%)\s+(?:\w+\s+){0,2}?(?:to|in|into)\s+(?:the\s+)?stores\b"
+    r"|\bhold\s+(?:nothing|none)\s+back\b|\bnothing\s+(?:at|in)\s+the\s+dc\b|\bnothing\s+held\s+back\b",
     re.I,
 )
 _HOLDBACK_RE = re.compile(
@@ -283,7 +284,7 @@ _NO_MARKDOWN_RE = re.compile(
     rf"|\b{_MARKDOWN_WORDS}\W*(?::|=)?\W*(?:none|off|no)\b",
     re.I,
 )
-_WEEK_N_RE = re.compile(rf"\bweek\s*(?:#|no\.?|number)?\s*(?P<n>\d+|{_NUM_WORD_RE})\b", re.I)
+_WEEK_N_RE = re.compile(rf"\b(?:week|wk)\.?\s*(?:#|no\.?|number)?\s*(?P<n>\d+|{_NUM_WORD_RE})\b", re.I)
 _ST_PCT_RE = re.compile(
     rf"(?P<a>{DIGITS})\s*(?P<ap>%|percent)?\s+(?:\w+\s+){{0,1}}?{_SELL_THROUGH}"
     rf"|{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{DIGITS})\s*(?P<bp>%|percent)?",

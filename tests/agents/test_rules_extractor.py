@@ -123,6 +123,9 @@ def test_every_two_weeks_is_not_a_horizon():
         ("holdback 40 percent", 0.40),
         ("no DC holdback", 0.0),
         ("send everything to stores at launch", 0.0),
+        ("everything to stores at launch", 0.0),
+        ("all stock into the stores on day one", 0.0),
+        ("nothing held back", 0.0),
     ],
 )
 def test_holdback(text, holdback):
@@ -184,6 +187,8 @@ def test_markdown_week_and_target():
     e = read("markdown check at week 8 if below 55% sell-through")
     assert e.values["markdown_week"] == 8
     assert e.values["markdown_target"] == pytest.approx(0.55)
+    e = read("markdown at wk 5")
+    assert e.values["markdown_week"] == 5
     e = read("Sell-through target of 0.65 at week 7 for markdowns")
     assert e.values["markdown_week"] == 7
     assert e.values["markdown_target"] == pytest.approx(0.65)
