@@ -355,7 +355,8 @@ class PlannerService:
             ctx = WorkflowContext.model_validate(wf.context)
             read_version = wf.version
             frames = load_frames(repo, wf.dataset_id, self.db_url)
-            active = {u.week: u for u in repo.uploads(workflow_id) if u.status == "active"}
+            active = {u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
+                               "at": aware(u.created_at)} for u in repo.uploads(workflow_id) if u.status == "active"}
         p = ctx.parameters
         up = parse_actuals(data, filename, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
                            known_stores=frames.store_ids, category=p.category)
@@ -365,8 +366,8 @@ class PlannerService:
         old = active.get(week)
         if old is not None and not replace:
             raise WeekAlreadyStored(
-                [f"{filename}: week {week} ({span}) is already stored (from {old.filename}, uploaded by "
-                 f"{old.created_by} at {aware(old.created_at).isoformat(timespec='seconds')}); upload it again with "
+                [f"{filename}: week {week} ({span}) is already stored (from {old['filename']}, uploaded by "
+                 f"{old['by']} at {old['at'].isoformat(timespec='seconds')}); upload it again with "
                  "replace to supersede it (the old version is kept in the history)"], week)
         missing_weeks = [k for k in range(1, week) if k not in active]
         if missing_weeks:
@@ -386,7 +387,7 @@ class PlannerService:
         with self._write() as repo:
             raw_id = repo.add_raw_file("actuals", filename, data)
             if old is not None:
-                repo.supersede(old.id)
+                repo.supersede(old["id"])
             version = repo.next_upload_version(workflow_id, week)
             upload_id = repo.add_upload(workflow_id=workflow_id, week=week, version=version, status="active",
                                         filename=filename, raw_file_id=raw_id, total=int(up.total),
@@ -396,11 +397,11 @@ class PlannerService:
             repo.add_actual_rows([{"upload_id": upload_id, "workflow_id": workflow_id, "week": week,
                                    "store_id": sid, "quantity": q} for sid, q in counts.items()])
             msg = (f"Week {week} ({span}) actuals stored from {filename}: {int(up.total):,} units"
-                   + (f", replacing version {old.version}" if old is not None else ""))
+                   + (f", replacing version {old['version']}" if old is not None else ""))
             repo.add_event(workflow_id, "upload", msg, step="week",
                            data={"week": week, "version": version, "total": int(up.total), "filename": filename,
                                  "warnings": list(up.warnings), "missing_stores": list(up.missing_stores),
-                                 "replaced": old.version if old is not None else None, "by": by})
+                                 "replaced": old["version"] if old is not None else None, "by": by})
             for w in up.warnings:
                 repo.add_event(workflow_id, "warning", w, step="week", data={"week": week})
             repo.add_event(workflow_id, "started", f"Processing week {week}" +

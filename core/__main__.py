@@ -1,0 +1,5 @@
+"""`python -m core`: the command line (SPEC section 8)."""
+
+from core.cli import main
+
+raise SystemExit(main())

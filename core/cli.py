@@ -1,0 +1,381 @@
+"""Command line over PlannerService (SPEC section 8): the same service layer as the UI, headless.
+
+Exit codes: 0 success; 2 rejected input or an action not allowed now (reasons on stderr, nothing
+changed); 1 anything unexpected (a short message; the traceback only with SEASON_PLANNER_DEBUG=1).
+Imports are deferred to the command that needs them so `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_REJECTED = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input detected before the service is called (exit 2)."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description="Season Planner: forecast, order, allocate, track weekly actuals, mark down, review.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def db_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="SQLite file path or SQLAlchemy URL (default: $DATABASE_URL, else "
+                                    "var/season_planner.db)")
+
+    def json_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+    p = sub.add_parser("demo-data", help="write the built-in demo data (history, stores, scenario actuals)")
+    p.add_argument("out_dir", metavar="OUT_DIR")
+    json_arg(p)
+
+    p = sub.add_parser("forecast", help="forecast categories from a history CSV (engine only, no database)")
+    p.add_argument("--history", required=True, metavar="CSV")
+    p.add_argument("--category", required=True, action="append", metavar="NAME",
+                   help="category to forecast; repeat for several, or 'all'")
+    p.add_argument("--start", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--weeks", required=True, type=int, metavar="N")
+    json_arg(p)
+
+    p = sub.add_parser("plan", help="create a workflow and run it to its first approval gate")
+    db_arg(p)
+    p.add_argument("--history", required=True, metavar="CSV")
+    p.add_argument("--stores", required=True, metavar="CSV")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--params", metavar="FILE.json", help="SeasonParameters as a JSON object")
+    src.add_argument("--text", metavar="TEXT", help="the season described in plain language")
+    p.add_argument("--category", metavar="NAME", help="category (overrides the parameters / text)")
+    p.add_argument("--by", default="planner", metavar="NAME")
+    json_arg(p)
+
+    p = sub.add_parser("status", help="the status document of a workflow")
+    p.add_argument("workflow", metavar="WF")
+    db_arg(p)
+    json_arg(p)
+
+    p = sub.add_parser("decide", help="decide the pending approval (order quantity or markdown depth)")
+    p.add_argument("workflow", metavar="WF")
+    db_arg(p)
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--accept", action="store_true", help="accept the proposal as it is")
+    how.add_argument("--modify", type=float, metavar="VALUE",
+                     help="new order quantity (units) or markdown depth (0.2 = 20%%); needs --reason")
+    p.add_argument("--reason", metavar="TEXT")
+    p.add_argument("--by", default="planner", metavar="NAME")
+    json_arg(p)
+
+    p = sub.add_parser("actuals", help="upload one week of actual sales")
+    p.add_argument("workflow", metavar="WF")
+    p.add_argument("csv", metavar="CSV")
+    db_arg(p)
+    p.add_argument("--replace", action="store_true", help="replace a week already stored (the old one is kept)")
+    p.add_argument("--confirm-missing", action="store_true",
+                   help="count stores without rows in the file as zero sales")
+    p.add_argument("--by", default="planner", metavar="NAME")
+    json_arg(p)
+
+    p = sub.add_parser("close", help="end the season early and write the report")
+    p.add_argument("workflow", metavar="WF")
+    db_arg(p)
+    p.add_argument("--by", default="planner", metavar="NAME")
+    json_arg(p)
+
+    p = sub.add_parser("report", help="the season report of a closed workflow")
+    p.add_argument("workflow", metavar="WF")
+    db_arg(p)
+    json_arg(p)
+
+    p = sub.add_parser("retry", help="retry the failed step of a workflow that needs attention")
+    p.add_argument("workflow", metavar="WF")
+    db_arg(p)
+    json_arg(p)
+
+    p = sub.add_parser("list", help="the workflows in the database")
+    db_arg(p)
+    json_arg(p)
+
+    p = sub.add_parser("bench", help="the performance and accuracy figures of SPEC section 9")
+    json_arg(p)
+    p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _emit(doc: Any, as_json: bool, text: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(doc, default=str, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(text.rstrip() + "\n")
+
+
+def _read_file(path: str, what: str) -> bytes:
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{what} file not found: {path}")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{what} file {path} cannot be read: {exc.strerror}") from None
+
+
+def _service(db: str | None) -> Any:
+    from core.orchestrator.service import PlannerService
+
+    return PlannerService(db)
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json")
+
+
+def _status_text(doc: Any) -> str:
+    p = doc.parameters
+    lines = [f"{doc.workflow_id}  {doc.category}  state: {doc.state}  (version {doc.version})",
+             f"season {p['season_start']}..{p['season_end']} ({p['horizon_weeks']} weeks), replenishment "
+             f"{p['replenishment']}, DC holdback {p['dc_holdback']:.0%}, safety stock {p['safety_stock']:.0%}, "
+             f"markdown week {p['markdown_week'] if p['markdown_week'] is not None else 'none'}"]
+    for note in doc.notes:
+        lines.append(f"note: {note}")
+    if doc.forecast:
+        f = doc.forecast
+        members = ", ".join(f"{k} {v:,.0f}" for k, v in f["members"].items())
+        lines.append(f"forecast: {f['total']:,.0f} units (original {f['original_total']:,.0f}; {members})")
+    if doc.order:
+        o = doc.order
+        approved = f"{o['approved']:,}" if o["approved"] is not None else "pending"
+        lines.append(f"order: proposed {o['proposed']:,}, approved {approved}")
+    for c in doc.clusters:
+        lines.append(f"  cluster {c['name']}: {c['stores']} stores, share {c['share']:.1%}, {c['units']:,} units")
+    if doc.dc_on_hand is not None and doc.allocation:
+        lines.append(f"DC on hand: {doc.dc_on_hand:,} units")
+    for w in doc.weeks:
+        flags = (" re-forecast" if w["reforecast"] else "") + (" EMERGENCY" if w["emergency"] else "")
+        lines.append(f"  week {w['week']:>2} {w['start']}: actual {w['actual']:,.0f} plan {w['plan']:,.0f} "
+                     f"({w['variance']:+.1%}){flags}")
+    if doc.markdown:
+        m = doc.markdown
+        lines.append(f"markdown (week {m['week']}): sell-through {m['sell_through']:.1%}, proposed "
+                     f"{m['proposed']:.0%}, approved {'-' if m['approved'] is None else format(m['approved'], '.0%')}")
+    for s in doc.skipped:
+        lines.append(f"skipped ({s['phase']}): {s['reason']}")
+    for a in doc.alerts:
+        lines.append(f"ALERT: {a['message']}")
+    if doc.pending:
+        pk = doc.pending
+        value = f"{pk['proposal']:,} units" if pk["kind"] == "order" else f"{pk['proposal']:.0%}"
+        lines.append(f"pending: {pk['kind']} approval #{pk['approval_id']}: {value} "
+                     f"(python -m core decide {doc.workflow_id} --accept | --modify VALUE --reason TEXT)")
+    if doc.last_error:
+        lines.append(f"last error: {doc.last_error} (python -m core retry {doc.workflow_id})")
+    lines.append(f"events: {doc.events}")
+    return "\n".join(lines)
+
+
+def _report_text(workflow_id: str, r: Any) -> str:
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.1%}"
+
+    lines = [f"season report for {workflow_id}" + (" (closed early)" if r.closed_early else ""),
+             f"MAPE original {pct(r.mape.get('original'))}, final {pct(r.mape.get('final'))}",
+             f"WAPE original {pct(r.wape.get('original'))}, final {pct(r.wape.get('final'))}",
+             f"bias original {pct(r.bias.get('original'))}, final {pct(r.bias.get('final'))}",
+             f"sell-through {pct(r.sell_through)}, overstock {r.overstock_units:,} units, stockout store-weeks "
+             f"{r.stockout_store_weeks}", f"markdown units {r.markdown_units:,}, cost {r.markdown_cost:,.2f}",
+             f"re-forecast weeks: {', '.join(map(str, r.reforecast_weeks)) or 'none'}",
+             f"approvals: {r.approvals.get('accepted', 0)} accepted, {r.approvals.get('modified', 0)} modified",
+             f"runtime {r.runtime_s:.1f} s"]
+    for t in r.tuning:
+        lines.append(f"tuning: {t.parameter} {t.current} -> {t.recommended}: {t.reason}")
+    return "\n".join(lines)
+
+
+def _report_doc(r: Any) -> dict[str, Any]:
+    doc = _dump(r)
+    # SPEC 8 lists reforecast_weeks and the accuracy figures by these names; keep them at the top level.
+    return doc
+
+
+# ------------------------------------------------------------------------------------------ commands
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from core.demo import write_demo_data
+
+    out = Path(args.out_dir)
+    written = write_demo_data(out)
+    files = sorted(str(p) for p in written) if written else sorted(str(p) for p in out.rglob("*.csv"))
+    _emit({"out_dir": str(out), "files": files}, args.json,
+          f"demo data written to {out} ({len(files)} files)")
+    return EXIT_OK
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from core.forecast_command import forecast_document
+
+    try:
+        start = date.fromisoformat(args.start)
+    except ValueError:
+        raise UsageError(f"--start = {args.start!r} is not a date: use YYYY-MM-DD") from None
+    path = Path(args.history)
+    if not path.is_file():
+        raise UsageError(f"history file not found: {args.history}")
+    doc = forecast_document(path, list(args.category), start, args.weeks)
+    text = "\n".join(f"{cat}: {d['total']:,.0f} units over {len(d['weekly'])} weeks ("
+                     + ", ".join(f"{k} {v:,.0f}" for k, v in d.get("members", {}).items()) + ")"
+                     for cat, d in doc.items())
+    _emit(doc, args.json, text)
+    return EXIT_OK
+
+
+def _plan_parameters(args: argparse.Namespace, svc: Any, dataset_id: int) -> tuple[dict[str, Any], str | None,
+                                                                                      list[str]]:
+    notes: list[str] = []
+    if args.params:
+        raw = _read_file(args.params, "parameters")
+        try:
+            values = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UsageError(f"{args.params} is not valid JSON: {exc}") from None
+        if not isinstance(values, dict):
+            raise UsageError(f"{args.params} must hold a JSON object of SeasonParameters fields")
+        source_text = None
+    else:
+        extraction = svc.extract_parameters(args.text, dataset_id)
+        values = dict(extraction.values)
+        notes.extend(extraction.notes)
+        notes.extend(f"check: {f}" for f in extraction.flagged)
+        source_text = args.text
+    if args.category:
+        values["category"] = args.category
+    return values, source_text, notes
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    history = _read_file(args.history, "history")
+    stores = _read_file(args.stores, "stores")
+    if args.params:
+        _read_file(args.params, "parameters")  # a missing file is reported before anything is stored
+    svc = _service(args.db)
+    ds = svc.import_dataset(history=history, history_name=Path(args.history).name, stores=stores,
+                            stores_name=Path(args.stores).name)
+    values, source_text, notes = _plan_parameters(args, svc, ds.id)
+    doc = svc.start_workflow(values, dataset_id=ds.id, source_text=source_text, by=args.by)
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    return _finish(doc, args)
+
+
+def _finish(doc: Any, args: argparse.Namespace) -> int:
+    _emit(_dump(doc), args.json, _status_text(doc))
+    if doc.state == "needs_attention":
+        sys.stderr.write(f"workflow {doc.workflow_id} needs attention: {doc.last_error}\n"
+                         f"fix the cause, then: python -m core retry {doc.workflow_id}\n")
+        return EXIT_UNEXPECTED
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    doc = _service(args.db).status(args.workflow)
+    _emit(_dump(doc), args.json, _status_text(doc))
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    svc = _service(args.db)
+    doc = svc.decide(args.workflow, accept=bool(args.accept), value=args.modify, reason=args.reason, by=args.by)
+    return _finish(doc, args)
+
+
+def cmd_actuals(args: argparse.Namespace) -> int:
+    data = _read_file(args.csv, "actuals")
+    svc = _service(args.db)
+    doc = svc.upload_actuals(args.workflow, data, Path(args.csv).name, replace=args.replace,
+                             confirm_missing_as_zero=args.confirm_missing, by=args.by)
+    return _finish(doc, args)
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    doc = _service(args.db).close_season(args.workflow, by=args.by)
+    return _finish(doc, args)
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    doc = _service(args.db).retry(args.workflow)
+    return _finish(doc, args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    report = _service(args.db).report(args.workflow)
+    _emit(_report_doc(report), args.json, _report_text(args.workflow, report))
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = _service(args.db).list_workflows()
+    docs = [_dump(r) for r in rows]
+    text = "\n".join(f"{r.workflow_id}  {r.category:<20} {r.state:<27} week {r.weeks_done}/{r.horizon_weeks}  "
+                     f"updated {r.updated_at.isoformat(timespec='seconds')}" for r in rows) or "no workflows"
+    _emit(docs, args.json, text)
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        from core.bench.runner import main as bench_main
+    except ImportError as exc:
+        missing = getattr(exc, "name", "") or ""
+        if missing.startswith("core.bench"):
+            sys.stderr.write("bench is not available in this installation: core.bench.runner is missing\n")
+            return EXIT_REJECTED
+        raise
+    argv = (["--json"] if args.json else []) + [a for a in (args.rest or []) if a != "--json"]
+    result = bench_main(argv)
+    return int(result or 0)
+
+
+COMMANDS = {
+    "demo-data": cmd_demo_data, "forecast": cmd_forecast, "plan": cmd_plan, "status": cmd_status,
+    "decide": cmd_decide, "actuals": cmd_actuals, "close": cmd_close, "report": cmd_report, "list": cmd_list,
+    "retry": cmd_retry, "bench": cmd_bench,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from core.config import debug_enabled
+
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        for m in exc.messages:
+            sys.stderr.write(f"error: {m}\n")
+        return EXIT_REJECTED
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as exc:
+        from core.domain.errors import PlannerError
+
+        if isinstance(exc, PlannerError):
+            for m in exc.messages:
+                sys.stderr.write(f"error: {m}\n")
+            return EXIT_REJECTED
+        if debug_enabled():
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        sys.stderr.write(f"unexpected error: {type(exc).__name__}" + (f": {first}" if first else "") +
+                         " (set SEASON_PLANNER_DEBUG=1 for the traceback)\n")
+        return EXIT_UNEXPECTED
