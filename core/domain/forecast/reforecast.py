@@ -25,6 +25,7 @@ from core.domain.models import ForecastResult, WeekForecast
 LEVEL_SHARE = 0.5  # part of the weekly variance that is a season-wide level error
 DRIFT_SHARE = 0.15  # random-walk variance per week, relative to the weekly noise variance
 FLOOR_SIGMA = 0.03
+OUTLIER_SD = 2.0
 
 
 def _weekly_sigma(fc: ForecastResult) -> float:
@@ -69,7 +70,11 @@ def reforecast(
         x = math.log((float(actuals[i]) + 1.0) / (current.weeks[i].plan + 1.0))
         p += drift
         gain = p / (p + noise)
-        level += gain * (x - level)
+        # Huber-clipped innovation: one freak week (a one-off promotion, a storm) moves the level
+        # by at most OUTLIER_SD standard deviations' worth; a lasting shift still gets through
+        # week after week.
+        spread = OUTLIER_SD * math.sqrt(p + noise)
+        level += gain * min(max(x - level, -spread), spread)
         p *= 1.0 - gain
     factor = math.exp(level)
     weeks: list[WeekForecast] = []
