@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from ui.feedback import call_service, md_escape, show_flashes
+from ui.feedback import call_service, md_escape
 from ui.figures import PHASE_STATUS_LABELS, phase_graph_figure
+from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_when, state_label
-from ui.service import get_service
-from ui.session import current_status, flash
+from ui.session import flash
 
 RUNNING_STATES = {"forecasting", "allocating"}
 REFRESH_S = 2.0
 
-service = get_service()
-show_flashes()
-st.title("Activity")
-status: dict[str, Any] | None = current_status()
-if status is None:
-    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
-    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
-    st.stop()
+service, status = start_page("Activity")
+status = require_season(status)
 
 wf = status["workflow_id"]
 if status.get("state") == "needs_attention":
@@ -50,11 +43,11 @@ def live() -> None:
                 icon=":material/hourglass_top:")
     phases = doc.get("phases") or []
     if phases:
-        st.plotly_chart(phase_graph_figure(phases), use_container_width=True, key="phase_graph")
+        st.plotly_chart(phase_graph_figure(phases), width="stretch", key="phase_graph")
         table = pd.DataFrame([{"phase": f"{p.get('index')} · {str(p.get('phase')).capitalize()}",
                                "status": PHASE_STATUS_LABELS.get(p.get("status"), p.get("status")),
                                "detail": p.get("reason") or ""} for p in phases])
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")
     for skip in doc.get("skipped") or []:
         st.caption(f"Skipped — {md_escape(str(skip.get('phase')))}: {md_escape(str(skip.get('reason')))}")
 
@@ -67,7 +60,7 @@ def live() -> None:
     shown = st.multiselect("Event kinds", kinds, default=kinds, key="ev_kinds")
     rows = [{"time (UTC)": fmt_when(e["ts"]), "kind": e["kind"], "step": e.get("step") or "",
              "message": e["message"]} for e in reversed(events) if e["kind"] in shown]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True, height=min(38 + 35 * len(rows), 560),
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 560),
                  column_config={"message": st.column_config.TextColumn("message", width="large")})
     st.caption(f"{len(events)} events, newest first.")
 

@@ -8,21 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from ui.approvals import explanation_for
-from ui.feedback import call_service, md_escape, show_flashes
+from ui.feedback import call_service, md_escape
+from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct, fmt_when
-from ui.service import get_service
-from ui.session import current_status, flash
+from ui.session import flash
 
 DIALOG_KEY = "approval_dialog"  # which dialog is open: "accept" / "modify"; survives reruns inside it
 
-service = get_service()
-show_flashes()
-st.title("Approvals")
-status: dict[str, Any] | None = current_status()
-if status is None:
-    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
-    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
-    st.stop()
+service, status = start_page("Approvals")
+status = require_season(status)
 
 wf = status["workflow_id"]
 params = status.get("parameters") or {}
@@ -125,17 +119,22 @@ if pending:
             st.markdown("**Why**")
             st.markdown(md_escape(text))
         b1, b2, _ = st.columns([1, 1, 2])
-        if b1.button("Accept", type="primary", icon=":material/check:", key="open_accept", use_container_width=True):
-            st.session_state[DIALOG_KEY] = "accept"
-        if b2.button("Modify…", icon=":material/edit:", key="open_modify", use_container_width=True):
-            st.session_state[DIALOG_KEY] = "modify"
-    which = st.session_state.get(DIALOG_KEY)
-    if which == "accept":
-        accept_dialog(kind, proposal, approval_id)
-    elif which == "modify":
-        modify_dialog(kind, proposal, approval_id)
-else:
+        if b1.button("Accept", type="primary", icon=":material/check:", key="open_accept", width="stretch"):
+            st.session_state[DIALOG_KEY] = ("accept", approval_id)
+        if b2.button("Modify…", icon=":material/edit:", key="open_modify", width="stretch"):
+            st.session_state[DIALOG_KEY] = ("modify", approval_id)
+
+opened = st.session_state.get(DIALOG_KEY)
+if opened and (not pending or opened[1] != (pending.get("approval_id") or pending.get("id"))):
+    # The dialog was open on an approval that someone else (another tab, the CLI) decided meanwhile.
     _close_dialog()
+    st.warning("This approval was already decided elsewhere; your decision was not applied. "
+               "The decision that stands is listed under Decisions.", icon=":material/info:")
+elif opened and opened[0] == "accept":
+    accept_dialog(kind, proposal, approval_id)
+elif opened and opened[0] == "modify":
+    modify_dialog(kind, proposal, approval_id)
+if not pending:
     st.success("Nothing is waiting for your decision.", icon=":material/task_alt:")
     order = status.get("order") or {}
     if order.get("approved"):
@@ -161,4 +160,4 @@ else:
             "by": a.get("decided_by") or "",
             "when (UTC)": fmt_when(a.get("decided_at")),
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

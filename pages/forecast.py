@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from ui.feedback import md_escape, show_flashes
+from ui.feedback import md_escape
 from ui.figures import cluster_profile_figure, clusters_figure, forecast_figure, members_figure
+from ui.layout import require_season, start_page
 from ui.format import csv_bytes, fmt_int, fmt_pct
-from ui.session import current_status
 
-show_flashes()
-st.title("Forecast & Allocation")
-status: dict[str, Any] | None = current_status()
-if status is None:
-    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
-    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
-    st.stop()
+service, status = start_page("Forecast & Allocation")
+status = require_season(status)
 
 params = status.get("parameters") or {}
 forecast = status.get("forecast") or {}
@@ -41,10 +35,10 @@ tab_fc, tab_cl, tab_al = st.tabs([":material/show_chart: Forecast", ":material/h
 
 with tab_fc:
     show_members = st.toggle("Show each ensemble member", value=True, key="fc_members")
-    st.plotly_chart(forecast_figure(forecast, show_members=show_members), use_container_width=True)
+    st.plotly_chart(forecast_figure(forecast, show_members=show_members), width="stretch")
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(members_figure(forecast), use_container_width=True)
+        st.plotly_chart(members_figure(forecast), width="stretch")
     with right:
         st.markdown("**Method**")
         st.caption(md_escape(str(forecast.get("method") or "ensemble")))
@@ -57,7 +51,7 @@ with tab_fc:
             for col in frame.columns:
                 if col != "model" and frame[col].dtype.kind == "f":
                     frame[col] = frame[col].map(lambda v: fmt_pct(v, 1))
-            st.dataframe(frame, hide_index=True, use_container_width=True)
+            st.dataframe(frame, hide_index=True, width="stretch")
         else:
             st.caption("No backtest figures were stored with this forecast.")
         for warning in forecast.get("warnings") or []:
@@ -65,7 +59,7 @@ with tab_fc:
     weekly = pd.DataFrame(forecast.get("weekly") or [])
     if not weekly.empty:
         with st.expander("Weekly numbers"):
-            st.dataframe(weekly, hide_index=True, use_container_width=True,
+            st.dataframe(weekly, hide_index=True, width="stretch",
                          column_config={c: st.column_config.NumberColumn(c, format="%.0f")
                                         for c in ("plan", "original", "lo", "hi") if c in weekly})
 
@@ -82,16 +76,16 @@ with tab_cl:
         sil = status.get("silhouette")
         m[2].metric("Silhouette score", f"{sil:.2f}" if sil is not None else "—",
                     help="-1..1; higher means stores sit clearly in their cluster.")
-        st.plotly_chart(clusters_figure(clusters), use_container_width=True)
+        st.plotly_chart(clusters_figure(clusters), width="stretch")
         table = pd.DataFrame([{"cluster": c["name"], "stores": c.get("stores") if not isinstance(c.get("stores"), list)
                                else len(c["stores"]), "share": c.get("share"), "units": c.get("units"),
                                "avg weekly sales": c.get("avg_weekly_sales")} for c in clusters])
-        st.dataframe(table.dropna(axis=1, how="all"), hide_index=True, use_container_width=True,
+        st.dataframe(table.dropna(axis=1, how="all"), hide_index=True, width="stretch",
                      column_config={"share": st.column_config.NumberColumn("share", format="percent"),
                                     "avg weekly sales": st.column_config.NumberColumn(format="%.1f")})
         profiles = {c["name"]: c["profile"] for c in clusters if c.get("profile")}
         if profiles:
-            st.plotly_chart(cluster_profile_figure(profiles), use_container_width=True)
+            st.plotly_chart(cluster_profile_figure(profiles), width="stretch")
 
 with tab_al:
     if not allocation:
@@ -111,7 +105,7 @@ with tab_al:
         t[1].metric("Initial shipment", f"{fmt_int(totals['initial'])} units")
         t[2].metric("Held back at the DC", f"{fmt_int(totals['dc_reserve'])} units",
                     help=f"DC holdback {fmt_pct(params.get('dc_holdback'), 0)} of each store's season total.")
-        st.dataframe(view, hide_index=True, use_container_width=True,
+        st.dataframe(view, hide_index=True, width="stretch",
                      column_config={"store_id": "store", "season_total": "season total", "initial": "initial",
                                     "dc_reserve": "DC reserve"})
         st.caption("Click a column header to sort.")

@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from core.domain.calendar import week_of_season
-from ui.feedback import call_service, md_escape, render_message, show_flashes
+from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
+from ui.layout import require_season, start_page
 from ui.format import as_dict, csv_bytes, fmt_int, fmt_pct
-from ui.service import get_service
-from ui.session import current_status, flash
+from ui.session import flash
 from ui.uploads import UploadResult, first_date, submit
 
 RESULTS_KEY = "upload_results"  # file_id -> UploadResult, in processing order
 UPLOADER_GEN = "uploader_generation"
 OPEN_STATES = {"in_season", "awaiting_markdown_approval"}
 
-service = get_service()
-show_flashes()
-st.title("In-Season")
-status: dict[str, Any] | None = current_status()
-if status is None:
-    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
-    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
-    st.stop()
+service, status = start_page("In-Season")
+status = require_season(status)
 
 wf = status["workflow_id"]
 state = status.get("state")
@@ -139,19 +132,19 @@ forecast = status.get("forecast") or {}
 tab_fc, tab_var, tab_store, tab_rep = st.tabs([":material/show_chart: Forecast vs actual", ":material/percent: Variance",
                                                ":material/store: Stores", ":material/local_shipping: Replenishment"])
 with tab_fc:
-    st.plotly_chart(forecast_vs_actual_figure(forecast, weeks), use_container_width=True)
+    st.plotly_chart(forecast_vs_actual_figure(forecast, weeks), width="stretch")
     if observed:
         table = pd.DataFrame(observed)
         keep = [c for c in ("week", "start", "actual", "plan", "original", "variance", "variance_vs_original",
                             "cumulative_variance", "reforecast", "emergency", "emergency_qty") if c in table]
-        st.dataframe(table[keep], hide_index=True, use_container_width=True,
+        st.dataframe(table[keep], hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
                                     for c in ("variance", "variance_vs_original", "cumulative_variance")})
 with tab_var:
     if observed:
         st.plotly_chart(variance_figure(weeks, threshold=float(params.get("variance_threshold") or 0.2),
                                         emergency=float(params.get("emergency_threshold") or 0.3)),
-                        use_container_width=True)
+                        width="stretch")
     else:
         st.caption("No actuals yet.")
 with tab_store:
@@ -170,7 +163,7 @@ with tab_store:
         s[2].metric("Shipped", f"{fmt_int(alloc.get('shipped'))} units")
         s[3].metric("Sold", f"{fmt_int(alloc.get('sold'))} units")
         if rows:
-            st.plotly_chart(store_figure(store, rows), use_container_width=True)
+            st.plotly_chart(store_figure(store, rows), width="stretch")
         else:
             st.caption("No weekly actuals for this store yet.")
 with tab_rep:
@@ -187,7 +180,7 @@ with tab_rep:
         r[0].metric("Units to ship", fmt_int(view["qty"].sum()))
         r[1].metric("Stores", fmt_int((view["qty"] > 0).sum()))
         r[2].metric("Partial (DC short)", fmt_int(view["partial"].sum()) if "partial" in view else "0")
-        st.dataframe(view, hide_index=True, use_container_width=True)
+        st.dataframe(view, hide_index=True, width="stretch")
         st.download_button("Export replenishment queue (CSV)", csv_bytes(view), file_name="replenishment.csv",
                            mime="text/csv", icon=":material/download:", key="dl_replenishment")
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import streamlit as st
 
-from ui.feedback import call_service, md_escape, render_message, show_flashes
+from ui.feedback import call_service, md_escape, render_message
+from ui.layout import start_page
 from ui.format import as_dict, fmt_date, fmt_int
 from ui.params_form import apply_values, render_form
-from ui.service import demo_dataset, get_service
+from ui.service import demo_dataset
 from ui.session import flash, select_workflow
 
 EXAMPLE_TEXT = (
@@ -19,9 +20,7 @@ EXAMPLE_TEXT = (
 )
 DEMO, OWN = "Built-in demo data", "My own files (history + stores CSV)"
 
-service = get_service()
-show_flashes()
-st.title("Plan a season")
+service, status = start_page("Plan a season")
 st.caption("Describe the season in your own words, check the parameters, choose the data, and start. "
            "The forecast and the manufacturing order are ready for your approval a few seconds later.")
 
@@ -103,6 +102,8 @@ if extraction:
     if extraction.get("flagged"):
         render_message("warning", list(extraction["flagged"]), "Please check:")
     for note in extraction.get("notes") or []:
+        if note.startswith("season_start "):
+            continue  # the form shows the Monday move right under the date field
         st.info(md_escape(note), icon=":material/info:")
     if extraction.get("error"):
         st.caption("The language model was not used: " + md_escape(str(extraction["error"])))

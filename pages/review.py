@@ -9,20 +9,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui.feedback import call_service, md_escape, show_flashes
+from ui.feedback import call_service
 from ui.figures import forecast_vs_actual_figure, report_errors_figure
+from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct
-from ui.service import get_service
-from ui.session import current_status, flash, select_workflow
+from ui.session import flash, select_workflow
 
-service = get_service()
-show_flashes()
-st.title("Season Review")
-status: dict[str, Any] | None = current_status()
-if status is None:
-    st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")
-    st.page_link("pages/plan.py", label="Plan a season", icon=":material/edit_note:")
-    st.stop()
+service, status = start_page("Season Review")
+status = require_season(status)
 
 wf = status["workflow_id"]
 if status.get("state") != "closed":
@@ -65,16 +59,16 @@ st.caption(f"Weeks observed: {report.get('weeks_observed')} · estimated lost sa
 
 c1, c2 = st.columns(2)
 with c1:
-    st.plotly_chart(report_errors_figure(report), use_container_width=True)
+    st.plotly_chart(report_errors_figure(report), width="stretch")
 with c2:
     st.plotly_chart(forecast_vs_actual_figure(status.get("forecast") or {}, status.get("weeks") or []),
-                    use_container_width=True)
+                    width="stretch")
 
 st.subheader("Tuning advice for the next season", divider="gray", anchor=False)
 tuning = report.get("tuning") or []
 if tuning:
     st.dataframe(pd.DataFrame(tuning).astype({"current": str, "recommended": str}), hide_index=True,
-                 use_container_width=True,
+                 width="stretch",
                  column_config={"reason": st.column_config.TextColumn("reason", width="large")})
 else:
     st.caption("No changes recommended: the parameters worked for this season.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -11,9 +10,11 @@ if TYPE_CHECKING:  # the import is heavy-ish and only needed once, inside the ca
     from core.orchestrator.service import PlannerService
 
 
-def database_url() -> str | None:
-    """DATABASE_URL when set; None lets the service use the app's default SQLite file."""
-    return os.environ.get("DATABASE_URL") or None
+def database_url() -> str:
+    """The URL the service will open (DATABASE_URL, else the app's default SQLite file): the cache key."""
+    from core.config import resolve_db_url
+
+    return resolve_db_url(None)
 
 
 @st.cache_resource(show_spinner="Opening the planner database…")

@@ -46,14 +46,18 @@ def render_sidebar(service: Any) -> dict[str, Any] | None:
     with st.sidebar:
         st.markdown("### :material/checkroom: Season Planner")
         options = [NEW] + ids
-        choice = st.selectbox(
+        # The widget key follows the selection, so a selection made by a page (e.g. after Start season)
+        # draws a fresh picker on that choice instead of the picker's stale state undoing it.
+        widget_key = f"sidebar_workflow_{current or NEW}"
+
+        def _picked() -> None:
+            value = st.session_state.get(widget_key)
+            select_workflow(None if value == NEW else value)
+
+        st.selectbox(
             "Season", options, index=options.index(current) if current else 0,
             format_func=lambda wid: "➕ Plan a new season" if wid == NEW else labels.get(wid, wid),
-            key="sidebar_workflow", help="Seasons stored in the planner database, newest first.")
-        picked = None if choice == NEW else choice
-        if picked != current:
-            select_workflow(picked)
-            current = picked
+            key=widget_key, on_change=_picked, help="Seasons stored in the planner database, newest first.")
         sync_url()
         if current is None:
             st.caption("Describe a season on the Plan page to start one.")

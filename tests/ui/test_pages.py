@@ -1,0 +1,326 @@
+"""AppTest of every page, against the real service on a real SQLite file with the built-in demo data."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.demo import demo_actuals_bytes
+from tests.ui.conftest import plain, texts
+
+CATEGORY = "Women's Dresses"
+DEMO_PARAMS = {"category": CATEGORY, "season_start": "2026-02-23", "horizon_weeks": 12, "replenishment": "weekly",
+               "dc_holdback": 0.45, "markdown_week": 6, "markdown_target": 0.6}
+
+
+def button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
+    return found[0]
+
+
+def started(service, params: dict | None = None) -> str:
+    demo = next(d for d in service.list_datasets() if d.source == "demo")
+    return service.start_workflow(params or DEMO_PARAMS, dataset_id=demo.id).workflow_id
+
+
+def open_page(at: AppTest, page: str, wf: str | None = None) -> AppTest:
+    if wf:
+        at.session_state["workflow_id"] = wf
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def actuals_file(week: int, scenario: str = "normal") -> tuple[str, bytes, str]:
+    return (f"week_{week:02d}.csv", demo_actuals_bytes(scenario, week), "text/csv")
+
+
+# ------------------------------------------------------------------ Plan
+def test_plan_page_prefills_the_example_and_the_extracted_parameters(app: AppTest):
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Plan a season"
+    assert app.text_area(key="plan_text").value.startswith("I'm planning a 12-week spring fashion season")
+    assert app.number_input(key="p_horizon_weeks").value == 12
+    assert app.selectbox(key="p_replenishment").value == "none"
+    assert app.number_input(key="p_dc_holdback").value == 0.0
+    assert app.number_input(key="p_safety_stock").value == 0.25
+    assert app.number_input(key="p_markdown_week").value == 6
+    assert app.number_input(key="p_markdown_target").value == 0.6
+    assert app.date_input(key="p_season_start").value == date(2026, 3, 1)
+    assert any("starts on Monday 2026-02-23" in t for t in texts(app.info))
+    # bounds of the form come from SeasonParameters
+    assert app.number_input(key="p_horizon_weeks").max == 52
+    assert app.number_input(key="p_dc_holdback").max == 0.9
+    assert app.number_input(key="p_n_clusters").min == 2
+    # the sidebar offers a new season and the demo data is there without a click
+    assert app.sidebar.selectbox[0].value == "__new__"
+    assert "Stores" in [m.label for m in app.metric] and app.metric[0].value == "50"
+
+
+def test_plan_form_shows_the_error_at_the_field_and_blocks_start(app: AppTest):
+    app.run()
+    app.number_input(key="p_dc_holdback").set_value(0.5).run()
+    errors = texts(app.error)
+    assert any("dc_holdback = 0.5 is not allowed with replenishment 'none'" in e for e in errors), errors
+    assert button(app, "Start season").disabled
+    app.number_input(key="p_dc_holdback").set_value(0.0)
+    app.number_input(key="p_emergency_threshold").set_value(0.1).run()
+    errors = texts(app.error)
+    assert errors == ["- emergency_threshold = 0.1 must be greater than variance_threshold = 0.2"]
+    app.number_input(key="p_emergency_threshold").set_value(0.35).run()
+    assert not app.error and not button(app, "Start season").disabled
+
+
+def test_reading_other_text_updates_the_form_and_flags_defaults(app: AppTest):
+    app.run()
+    app.text_area(key="plan_text").input("An 8-week Women's Dresses season from 2026-03-02 with bi-weekly "
+                                         "replenishment and 30% DC holdback.")
+    button(app, "Read parameters from the text").click().run()
+    assert app.number_input(key="p_horizon_weeks").value == 8
+    assert app.selectbox(key="p_replenishment").value == "bi-weekly"
+    assert app.number_input(key="p_dc_holdback").value == pytest.approx(0.3)
+    assert app.selectbox(key="p_category").value == CATEGORY
+    assert any("safety_stock not found in the text" in w for w in texts(app.warning))
+
+
+def test_start_season_goes_to_the_order_approval(app: AppTest, service):
+    app.run()
+    app.selectbox(key="p_category").set_value(CATEGORY).run()
+    button(app, "Start season").click().run()
+    assert not app.exception
+    assert app.title[0].value == "Approvals"
+    [summary] = service.list_workflows()
+    assert summary.state == "awaiting_order_approval"
+    status = service.status(summary.workflow_id)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Proposed order"] == f"{status.pending['proposal']:,} units"
+    assert metrics["Safety stock"] == "25%"
+    assert any("Season started" in s for s in texts(app.success))
+    assert app.session_state["workflow_id"] == summary.workflow_id
+
+
+# ------------------------------------------------------------------ Approvals
+def test_accept_the_order_in_the_dialog(app: AppTest, service):
+    wf = started(service)
+    proposed = service.status(wf).pending["proposal"]
+    open_page(app, "approvals", wf)
+    button(app, "Accept").click().run()
+    app.button(key="accept_confirm").click().run()
+    assert not app.exception
+    status = service.status(wf)
+    assert status.state == "in_season" and status.order["approved"] == proposed
+    assert any(f"Accepted: {proposed:,} units" in s for s in texts(app.success))
+    table = app.dataframe[-1].value
+    assert list(table["decision"]) == ["Accepted"] and list(table["by"]) == ["planner"]
+
+
+def test_modify_the_order_needs_a_reason_then_applies_the_value(app: AppTest, service):
+    wf = started(service)
+    open_page(app, "approvals", wf)
+    button(app, "Modify…").click().run()
+    app.number_input(key="modify_value").set_value(150000)
+    app.button(key="modify_confirm").click().run()
+    assert "A reason is required when you change the proposal." in texts(app.error)
+    assert service.status(wf).state == "awaiting_order_approval"  # nothing changed
+    app.text_area(key="modify_reason").input("supplier minimum")
+    app.text_input(key="modify_by").input("Ana")
+    app.button(key="modify_confirm").click().run()
+    assert not app.exception
+    [approval] = service.approvals(wf)
+    assert (approval.status, approval.decided, approval.reason, approval.decided_by) == \
+        ("modified", 150000, "supplier minimum", "Ana")
+    table = app.dataframe[-1].value
+    assert list(table["decided"]) == ["150,000 units"] and list(table["reason"]) == ["supplier minimum"]
+
+
+def test_a_decision_made_elsewhere_first_is_reported_not_applied_twice(app: AppTest, service):
+    wf = started(service)
+    open_page(app, "approvals", wf)
+    button(app, "Accept").click().run()
+    service.decide(wf, accept=False, value=1000, reason="other tab", by="Bo")  # the other tab wins
+    app.button(key="accept_confirm").click().run()
+    assert any("already decided elsewhere" in w for w in texts(app.warning)), texts(app.warning)
+    [approval] = service.approvals(wf)
+    assert approval.decided == 1000 and approval.decided_by == "Bo"
+
+
+# ------------------------------------------------------------------ Forecast & Allocation
+def test_forecast_page_shows_forecast_clusters_and_allocation(app: AppTest, service):
+    wf = started(service)
+    service.decide(wf, accept=True)
+    status = service.status(wf)
+    open_page(app, "forecast", wf)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Approved order"] == f"{status.order['approved']:,} units"
+    assert metrics["Clusters"] == "3" and metrics["Stores"] == "50"
+    assert metrics["Silhouette score"] == f"{status.silhouette:.2f}"
+    assert metrics["Season total (shown stores)"] == f"{status.order['approved']:,} units"
+    allocation = app.dataframe(key=None) if False else [d for d in app.dataframe if "store_id" in d.value][0]
+    assert len(allocation.value) == 50
+    assert int(allocation.value["season_total"].sum()) == status.order["approved"]
+    labels = [d.label for d in app.get("download_button")]
+    assert labels == ["Download allocation (CSV)", "Download shipment list (CSV)"]
+    # filter to one cluster: only its stores, totals follow
+    first = status.clusters[0]
+    app.multiselect(key="al_clusters").set_value([first["name"]]).run()
+    allocation = [d for d in app.dataframe if "store_id" in d.value][0]
+    assert len(allocation.value) == first["stores"]
+    assert {m.label: m.value for m in app.metric}["Season total (shown stores)"] == f"{first['units']:,} units"
+
+
+def test_forecast_page_before_any_season(app: AppTest):
+    open_page(app, "forecast")
+    assert "No season selected" in texts(app.info)[0]
+
+
+# ------------------------------------------------------------------ In-Season
+def in_season(service) -> str:
+    wf = started(service)
+    service.decide(wf, accept=True)
+    return wf
+
+
+def test_upload_several_weeks_at_once_in_date_order(app: AppTest, service):
+    wf = in_season(service)
+    open_page(app, "in_season", wf)
+    uploader = app.file_uploader[0]
+    assert uploader.accept_multiple_files and uploader.allowed_type == [".csv"]
+    uploader.set_value([actuals_file(2), actuals_file(1)]).run()  # dropped in the wrong order
+    assert not app.exception
+    status = service.status(wf)
+    assert status.weeks_done == 2 and [w["week"] for w in status.weeks] == [1, 2]
+    stored = [s for s in texts(app.success) if "stored" in s]
+    assert len(stored) == 2 and any("week_01.csv → week 1 stored" in s for s in stored)
+    assert {m.label: m.value for m in app.metric}["Weeks received"] == "2 of 12"
+    # a plain rerun submits nothing again
+    app.run()
+    assert service.status(wf).weeks_done == 2 and len(service.uploads(wf)) == 2
+
+
+def test_week_already_stored_offers_replace(app: AppTest, service):
+    wf = in_season(service)
+    service.upload_actuals(wf, demo_actuals_bytes("normal", 1), "w1.csv")
+    open_page(app, "in_season", wf)
+    app.file_uploader[0].set_value([actuals_file(1, "high")]).run()
+    assert any("week 1 is already stored" in w for w in texts(app.warning)), texts(app.warning)
+    before = service.status(wf).weeks[0]["actual"]
+    button(app, "Replace week 1").click().run()
+    assert not app.exception
+    after = service.status(wf).weeks[0]["actual"]
+    assert after > before  # the high scenario replaced the normal week
+    assert any("replaced the earlier upload" in s for s in texts(app.success))
+
+
+def test_rejected_file_lists_every_problem_and_changes_nothing(app: AppTest, service):
+    wf = in_season(service)
+    version = service.status(wf).version
+    open_page(app, "in_season", wf)
+    bad = b"date,store_id,quantity_sold\n2026-02-23,S001,-3\n2026-02-24,NOPE,4\n2026-02-25,S002,abc\n"
+    app.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
+    [error] = texts(app.error)
+    assert "bad.csv was rejected — nothing was stored" in error
+    assert "row 2" in error and "row 3" in error and "row 4" in error
+    assert "NOPE" in error
+    assert service.status(wf).version == version and service.status(wf).weeks_done == 0
+
+
+def test_missing_stores_are_zero_only_after_confirmation(app: AppTest, service):
+    wf = in_season(service)
+    lines = demo_actuals_bytes("normal", 1).decode().splitlines()
+    partial = "\n".join([lines[0]] + [ln for ln in lines[1:] if ",S001," not in ln]).encode()
+    open_page(app, "in_season", wf)
+    app.file_uploader[0].set_value(("partial.csv", partial, "text/csv")).run()
+    assert any("S001" in w for w in texts(app.warning)), texts(app.warning)
+    assert service.status(wf).weeks_done == 0
+    button(app, "Treat missing stores as zero").click().run()
+    assert service.status(wf).weeks_done == 1
+    assert any("missing stores counted as zero" in s for s in texts(app.success))
+
+
+def test_in_season_charts_show_reforecast_and_replenishment(app: AppTest, service):
+    wf = in_season(service)
+    for week in range(1, 6):  # the normal scenario has a demand shock in week 5
+        service.upload_actuals(wf, demo_actuals_bytes("normal", week), f"w{week}.csv")
+    status = service.status(wf)
+    open_page(app, "in_season", wf)
+    charts = app.get("plotly_chart")
+    assert len(charts) >= 2
+    fig = json.loads(charts[0].proto.spec)
+    names = [t.get("name") for t in fig["data"]]
+    assert {"original forecast", "current plan", "actual", "80% interval"} <= set(names)
+    if any(w["reforecast"] for w in status.weeks):
+        assert "re-forecast triggered" in names
+    variance = json.loads(charts[1].proto.spec)
+    bars = next(t for t in variance["data"] if t.get("name") == "variance vs plan")
+    assert [round(v, 6) for v in bars["y"]] == [round(w["variance"] * 100, 6) for w in status.weeks]
+    app.selectbox(key="drill_store").set_value("S002").run()
+    assert {m.label: m.value for m in app.metric}["Cluster"] == next(
+        a["cluster"] for a in status.allocation if a["store_id"] == "S002")
+
+
+# ------------------------------------------------------------------ Markdown, close, review
+def test_markdown_accept_then_close_and_review(app: AppTest, service):
+    wf = in_season(service)
+    for week in range(1, 7):
+        service.upload_actuals(wf, demo_actuals_bytes("low", week), f"w{week}.csv")
+    status = service.status(wf)
+    assert status.state == "awaiting_markdown_approval"
+    open_page(app, "approvals", wf)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Proposed markdown"] == f"{status.pending['proposal'] * 100:.0f}% off"
+    assert metrics["Target"] == "60%"
+    button(app, "Accept").click().run()
+    app.button(key="accept_confirm").click().run()
+    assert service.status(wf).state == "in_season"
+    open_page(app, "in_season", wf)
+    app.checkbox(key="confirm_close").check().run()
+    app.button(key="close_season").click().run()
+    assert not app.exception
+    assert service.status(wf).state == "closed"
+    assert app.title[0].value == "Season Review"
+    report = service.report(wf)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Sell-through"] == f"{report.sell_through * 100:.1f}%"
+    assert metrics["Approvals"] == f"{report.approvals['accepted']} accepted · {report.approvals['modified']} modified"
+    assert len(app.get("plotly_chart")) == 2
+    # AppTest keeps rerunning the page it last switched to, not one reached by st.switch_page: go there.
+    open_page(app, "review", wf)
+    button(app, "Start next season with these parameters").click().run()
+    assert app.title[0].value == "Plan a season"
+    assert app.number_input(key="p_safety_stock").value == pytest.approx(report.next_parameters["safety_stock"])
+    assert app.session_state["workflow_id"] is None
+
+
+def test_review_before_close_points_to_in_season(app: AppTest, service):
+    wf = in_season(service)
+    open_page(app, "review", wf)
+    assert "The report is written when the season closes" in texts(app.info)[0]
+
+
+# ------------------------------------------------------------------ Activity and sidebar
+def test_activity_shows_phases_and_the_timeline(app: AppTest, service):
+    wf = started(service)
+    open_page(app, "activity", wf)
+    phases = app.dataframe[0].value
+    assert list(phases["status"])[:2] == ["done", "waiting"]
+    assert "manufacturing order awaits approval" in list(phases["detail"])[1]
+    timeline = app.dataframe[1].value
+    assert len(timeline) == len(service.events(wf)) > 0
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_sidebar_shows_state_progress_and_pending_approval(app: AppTest, service):
+    wf = started(service)
+    app.query_params["wf"] = wf  # a reload with the season in the URL keeps it selected
+    app.run()
+    assert app.session_state["workflow_id"] == wf
+    side = app.sidebar
+    assert any("Awaiting order approval" in m.value for m in side.markdown)
+    assert any("Manufacturing order awaiting approval" in w.value for w in side.warning)
+    assert side.get("progress")[0].proto.text.startswith("Phases done: 1 of 6")
