@@ -118,7 +118,7 @@ class CsvFile:
     def chunks(
         self,
         log: ProblemLog,
-        chunk_rows: int = limits.CHUNK_ROWS,
+        chunk_rows: int | None = None,
         *,
         coded: Collection[str] = (),
         floats: Collection[str] = (),
@@ -127,68 +127,103 @@ class CsvFile:
 
         `coded` columns come back as pandas Categoricals: the parser factorises them while reading,
         far cheaper than building one Python string per cell. `floats` columns are parsed as numbers
-        directly; any cell that does not parse raises FastPathFailed so the caller can re-read the
-        file with those columns as text and report the bad cells one by one.
+        directly; a chunk in which some cell does not parse is read again with those columns as
+        text (so each bad cell can be reported), and the fast read resumes after it.
         """
+        chunk_rows = chunk_rows or limits.CHUNK_ROWS
         wanted = sorted(self.columns.items(), key=lambda kv: kv[1])
         # One spare column catches rows with a single extra field; more than that is a parser error.
         names = [f"c{i}" for i in range(len(self.names) + 1)]
-        dtypes: dict[str, str | type] = {name: str for name in names}
+        text_types: dict[str, str | type] = {name: str for name in names}
         for canon, pos in wanted:
             if canon in coded:
-                dtypes[names[pos]] = "category"
-            elif canon in floats:
-                dtypes[names[pos]] = "float64"
-        dtypes[names[-1]] = "category"
-        line = 2
-        reading_floats = any(canon in floats for canon, _ in wanted)
+                text_types[names[pos]] = "category"
+        text_types[names[-1]] = "category"
+        fast_types = dict(text_types)
+        for canon, pos in wanted:
+            if canon in floats:
+                fast_types[names[pos]] = "float64"
+        has_fast_path = fast_types != text_types
+
+        line_base = 0  # added to the parser's line numbers when reading from the middle of the file
+
+        def read(first_line: int, types: dict, rows: int | None):
+            nonlocal line_base
+            if first_line == 2:
+                source, skip, line_base = io.BytesIO(self.data), 1, 0
+            else:  # start at the byte where `first_line` begins: pandas skips rows one by one
+                source, skip, line_base = io.BytesIO(self.data[self._line_offset(first_line):]), 0, first_line - 1
+            return pd.read_csv(
+                source,
+                header=None,
+                skiprows=skip,
+                names=names,
+                index_col=False,
+                dtype=types,
+                encoding="utf-8-sig",
+                encoding_errors="strict",
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                engine="c",
+                **({"nrows": rows} if rows is not None else {"chunksize": chunk_rows}),
+            )
+
+        line = 2  # file line of the next row to read
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                reader = pd.read_csv(
-                    io.BytesIO(self.data),
-                    header=None,
-                    skiprows=1,
-                    names=names,
-                    index_col=False,
-                    dtype=dtypes,
-                    encoding="utf-8-sig",
-                    encoding_errors="strict",
-                    keep_default_na=False,
-                    na_values=[""],
-                    skip_blank_lines=False,
-                    chunksize=chunk_rows,
-                    engine="c",
-                )
-                for raw in reader:
-                    lines = np.arange(line, line + len(raw), dtype=np.int32)
+                while True:
+                    try:
+                        for raw in read(line, fast_types, None):
+                            yield self._chunk(raw, line, names, wanted, log)
+                            line += len(raw)
+                        return
+                    except ValueError as exc:
+                        if not has_fast_path or isinstance(exc, (pd.errors.ParserError, UnicodeDecodeError)):
+                            raise
+                    # A number column failed somewhere in the chunk starting at `line`.
+                    raw = read(line, text_types, chunk_rows)
+                    yield self._chunk(raw, line, names, wanted, log)
                     line += len(raw)
-                    blank = raw[names[0]].isna().to_numpy()
-                    if blank.any():
-                        blank &= raw.isna().all(axis=1).to_numpy()
-                    extra = raw[names[-1]].notna().to_numpy() & ~blank
-                    log.add_rows(
-                        extra,
-                        lines,
-                        None,
-                        lambda i: f"row has more fields than the header ({len(self.names)} columns)",
-                    )
-                    frame = raw[[names[pos] for _, pos in wanted]]
-                    frame.columns = [canon for canon, _ in wanted]
-                    if blank.any():
-                        yield Chunk(frame=frame.loc[~blank].reset_index(drop=True), lines=lines[~blank])
-                    else:
-                        yield Chunk(frame=frame, lines=lines)
+                    if len(raw) < chunk_rows:
+                        return
         except UnicodeDecodeError:
             log.add(*_encoding_problem(self.data))
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, TypeError) as exc:
-            if reading_floats and not isinstance(exc, pd.errors.ParserError):
-                raise FastPathFailed() from None
-            log.add(_parser_message(exc), row=_parser_line(exc))
+            row = _parser_line(exc)
+            log.add(_parser_message(exc), row=None if row is None else row + line_base)
 
+    def _line_offset(self, line: int, block: int = 1 << 23) -> int:
+        """Byte offset where 1-based file line `line` starts (counting newlines block by block)."""
+        wanted = line - 1  # newlines before that line
+        seen, start = 0, 0
+        while start < len(self.data):
+            in_block = self.data.count(b"\n", start, start + block)
+            if seen + in_block >= wanted:
+                chunk = np.frombuffer(self.data, dtype=np.uint8, count=min(block, len(self.data) - start),
+                                      offset=start)
+                return start + int(np.flatnonzero(chunk == 10)[wanted - seen - 1]) + 1
+            seen += in_block
+            start += block
+        return len(self.data)
 
-class FastPathFailed(Exception):
-    """A number column did not parse as numbers: re-read it as text to report each bad cell."""
+    def _chunk(
+        self, raw: pd.DataFrame, line: int, names: list[str], wanted: list[tuple[str, int]], log: ProblemLog
+    ) -> Chunk:
+        lines = np.arange(line, line + len(raw), dtype=np.int32)
+        blank = raw[names[0]].isna().to_numpy()
+        if blank.any():
+            blank &= raw.isna().all(axis=1).to_numpy()
+        extra = raw[names[-1]].notna().to_numpy() & ~blank
+        log.add_rows(
+            extra, lines, None, lambda i: f"row has more fields than the header ({len(self.names)} columns)"
+        )
+        frame = raw[[names[pos] for _, pos in wanted]]
+        frame.columns = [canon for canon, _ in wanted]
+        if blank.any():
+            return Chunk(frame=frame.loc[~blank].reset_index(drop=True), lines=lines[~blank])
+        return Chunk(frame=frame, lines=lines)
 
 
 def _parser_line(exc: Exception) -> int | None:

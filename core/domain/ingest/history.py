@@ -13,7 +13,6 @@ from core.domain.ingest import limits
 from core.domain.ingest.csv_reading import (
     ColumnSpec,
     CsvFile,
-    FastPathFailed,
     ProblemLog,
     Vocabulary,
     bad_identifier,
@@ -58,10 +57,7 @@ def parse_history(data: bytes, filename: str) -> HistoryUpload:
     """Validate a history CSV and sum it into Monday-based weeks; IngestError lists every problem."""
     csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limits.MAX_HISTORY_BYTES, what="history")
     has_revenue = "revenue" in csv_file.columns
-    try:
-        scan = _scan(csv_file, fast=True)
-    except FastPathFailed:
-        scan = _scan(csv_file, fast=False)
+    scan = _scan(csv_file)
     log, stores, categories = scan.log, scan.stores, scan.categories
     if scan.rows_read == 0 and not log:
         raise reject(filename, "the file has a header but no data rows")
@@ -124,7 +120,7 @@ class _Scan:
     rows_read: int = 0
 
 
-def _scan(csv_file: CsvFile, *, fast: bool) -> _Scan:
+def _scan(csv_file: CsvFile) -> _Scan:
     """Validate every chunk and sum the valid rows into weeks (only while no problem was found)."""
     has_revenue = "revenue" in csv_file.columns
     scan = _Scan(log=ProblemLog(csv_file.filename))
@@ -132,7 +128,7 @@ def _scan(csv_file: CsvFile, *, fast: bool) -> _Scan:
     chunks = csv_file.chunks(
         log,
         coded=("date", "store_id", "category", "quantity_sold"),
-        floats=("revenue",) if fast else (),
+        floats=("revenue",),
     )
     for chunk in chunks:
         lines = chunk.lines

@@ -208,3 +208,24 @@ def test_blank_lines_are_skipped_and_line_numbers_stay_true():
     data = b"date,store_id,category,quantity_sold\n2025-03-03,S1,D,1\n\n2025-03-04,S1,D,x\n"
     err = rejection(lambda: parse_history(data, "h.csv"))
     assert err.problems[0].row == 4
+
+
+def test_small_chunks_give_the_same_weeks_and_true_line_numbers(monkeypatch):
+    monkeypatch.setattr(limits, "CHUNK_ROWS", 3)
+    days = pd.date_range("2025-03-03", periods=10).strftime("%Y-%m-%d")
+    good = csv(HEADER, *[f"{d},S1,D,{i},{i}.5" for i, d in enumerate(days)])
+    up = parse_history(good, "h.csv")
+    assert up.frame["quantity"].tolist() == [sum(range(7)), sum(range(7, 10))]
+    assert up.frame["revenue"].tolist() == [sum(range(7)) + 3.5, sum(range(7, 10)) + 1.5]
+    assert up.frame["days"].tolist() == [7, 3]
+    # Revenue that is not a number in the second chunk, and a broken row in the fourth.
+    rows = [f"{d},S1,D,{i},{i}.5" for i, d in enumerate(days)]
+    rows[4] = f"{days[4]},S1,D,4,4,5x"
+    rows[5] = f"{days[5]},S1,D,5,five"
+    rows[9] = f"{days[9]},S1,D,9,1,2,3"
+    err = rejection(lambda: parse_history(csv(HEADER, *rows), "h.csv"))
+    assert [(p.row, p.column, p.message) for p in err.problems] == [
+        (6, None, "row has more fields than the header (5 columns)"),
+        (7, "revenue", "'five' is not a number"),
+        (11, None, "row has more fields than the header (5 columns)"),
+    ]
