@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
-
 from core.demo.generator import DemoData, generate_demo
 
 STORE_COLUMNS = [
@@ -72,12 +70,3 @@ def demo_actuals_bytes(scenario: str, week: int) -> bytes:
     if not 1 <= week <= demo.horizon_weeks:
         raise ValueError(f"week = {week} is out of range; allowed 1..{demo.horizon_weeks}")
     return actuals_csv(demo, scenario, week)
-
-
-def frame_summary(demo: DemoData) -> pd.DataFrame:
-    """Weekly season totals per scenario and category, handy for eyeballing the shock."""
-    rows = [
-        frame.groupby(["week", "category"])["quantity_sold"].sum().rename(name)
-        for name, frame in demo.actuals.items()
-    ]
-    return pd.concat(rows, axis=1)

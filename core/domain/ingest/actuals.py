@@ -56,7 +56,11 @@ def parse_actuals(
     known_stores: Collection[str],
     category: str | None,
 ) -> ActualsUpload:
-    """Validate one week of actuals for the workflow's category; IngestError lists every problem."""
+    """Validate one week of actuals for the workflow's category; IngestError lists every problem.
+
+    The week is found from the dates (week k = k-th Monday..Sunday of the season), never from the
+    upload order. With an empty `known_stores` no store list is checked and none is reported missing.
+    """
     csv_file = open_csv(data, filename, ACTUALS_COLUMNS, max_bytes=limits.MAX_ACTUALS_BYTES, what="actuals")
     log = ProblemLog(filename)
     chunks = list(csv_file.chunks(log))

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,7 +47,7 @@ class ProblemLog:
         mask: np.ndarray,
         lines: np.ndarray,
         column: str | None,
-        describe: "callable[[int], str]",
+        describe: Callable[[int], str],
     ) -> None:
         """One problem per masked row; `describe(i)` builds the message for row position i."""
         positions = np.flatnonzero(mask)
@@ -439,7 +439,7 @@ def parse_labels(
     log: ProblemLog,
     *,
     what: str,
-    judge: "callable[[str], str | None]",
+    judge: Callable[[str], str | None],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Codes into distinct valid values (-1 where invalid, already reported) and those values."""
     codes, uniques = factorize(values)
