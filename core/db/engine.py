@@ -6,22 +6,37 @@ DatabaseUnavailable with a readable message instead of a traceback.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from core.db.migrations import HEAD
 from core.domain.errors import PlannerError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SEASON_PLANNER_BUSY_TIMEOUT_MS", "10000"))
 
 
 class DatabaseUnavailable(PlannerError):
     """The database cannot be opened or used (corrupt file, locked, unreachable server)."""
+
+
+class DatabaseLocked(DatabaseUnavailable):
+    """Another process holds the lock longer than the busy timeout; worth retrying."""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+def db_error(url: str, exc: BaseException) -> DatabaseUnavailable:
+    cls = DatabaseLocked if is_lock_error(exc) else DatabaseUnavailable
+    return cls(describe_db_error(url, exc))
 
 
 def describe_db_error(url: str, exc: BaseException) -> str:
@@ -99,7 +114,7 @@ def upgrade(engine: Engine) -> None:
                 return
         except DBAPIError:
             pass
-        raise DatabaseUnavailable(describe_db_error(url, exc)) from None
+        raise db_error(url, exc) from None
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -124,9 +139,9 @@ def open_engine(url: str) -> Engine:
     engine = make_engine(url)
     try:
         upgrade(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         engine.dispose()
-        raise DatabaseUnavailable(describe_db_error(url, exc)) from None
+        raise db_error(url, exc) from None
     except DatabaseUnavailable:
         engine.dispose()
         raise

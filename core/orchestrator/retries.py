@@ -15,6 +15,10 @@ def is_transient(exc: BaseException) -> bool:
     """Failures that may succeed on a second try: locks, timeouts, dropped connections."""
     if isinstance(exc, (TransientStepError, TimeoutError, ConnectionError)):
         return True
+    from core.db.engine import DatabaseLocked
+
+    if isinstance(exc, DatabaseLocked):
+        return True
     try:
         from sqlalchemy.exc import DBAPIError, OperationalError
     except ImportError:  # pragma: no cover

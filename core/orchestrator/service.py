@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from core.config import resolve_db_url
-from core.db.engine import DatabaseUnavailable, describe_db_error, open_engine
+from core.db.engine import DatabaseUnavailable, db_error, open_engine
 from core.db.models import Workflow
 from core.db.repository import Repository, UnitOfWork
 from core.domain.errors import PlannerError
@@ -658,18 +658,24 @@ class _guard:
         try:
             return self.cm.__enter__()
         except DBAPIError as exc:
-            if is_transient(exc):
-                raise
-            raise DatabaseUnavailable(describe_db_error(self.url, exc)) from None
+            raise db_error(self.url, exc) from None
 
     def __exit__(self, et: Any, ev: Any, tb: Any) -> bool:
         try:
-            self.cm.__exit__(et, ev, tb)
+            suppressed = self.cm.__exit__(et, ev, tb)
         except DBAPIError as exc:
-            if is_transient(exc) or et is not None:
+            if _integrity(exc):  # a lost race on a unique key: the caller re-reads and decides
                 raise
-            raise DatabaseUnavailable(describe_db_error(self.url, exc)) from None
-        return False
+            raise db_error(self.url, exc) from None
+        if et is not None and issubclass(et, DBAPIError) and not _integrity(ev):
+            raise db_error(self.url, ev) from None
+        return bool(suppressed)
+
+
+def _integrity(exc: BaseException | None) -> bool:
+    from sqlalchemy.exc import IntegrityError
+
+    return isinstance(exc, IntegrityError)
 
 
 def _maybe_crash(marker: StepMarker) -> None:
