@@ -44,7 +44,7 @@ from core.orchestrator.errors import (
     WeekAlreadyStored,
 )
 from core.orchestrator.retries import DEFAULT_DELAYS, is_transient, run_with_retries
-from core.orchestrator.states import STEP_STATE, State, why_not
+from core.orchestrator.states import STEP_STATE, State, check_transition, why_not
 from core.orchestrator.status import (
     ApprovalView,
     DatasetInfo,
@@ -285,7 +285,9 @@ class PlannerService:
                     raise AlreadyDecided(repo.already_decided_message(done[-1].id))
                 raise ActionNotAllowed(f"{workflow_id}: " + (why_not("decide", wf.state) or "no approval is pending"))
             approval_id, kind, proposed, read_version = pending.id, pending.kind, float(pending.proposed), wf.version
+            read_state = wf.state
             ctx = WorkflowContext.model_validate(wf.context)
+            _check_idle(workflow_id, ctx)
         decided_value = self._decided_value(kind, accept, value, reason, proposed, ctx.parameters)
         status = "accepted" if accept else "modified"
         if kind == "order":
@@ -301,6 +303,7 @@ class PlannerService:
                                                "by": by, "reason": reason})
             next_state = State.IN_SEASON
             what = f"Markdown {status}: {decided_value:.0%}"
+        check_transition(read_state, next_state)
         if not accept:
             what += f" (proposed {proposed:,.0f} units)" if kind == "order" else f" (proposed {proposed:.0%})"
         ctx.step = marker
@@ -353,6 +356,7 @@ class PlannerService:
             if reason:
                 raise ActionNotAllowed(f"{workflow_id}: {reason}")
             ctx = WorkflowContext.model_validate(wf.context)
+            _check_idle(workflow_id, ctx)
             read_version = wf.version
             frames = load_frames(repo, wf.dataset_id, self.db_url)
             active = {u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
@@ -419,6 +423,7 @@ class PlannerService:
             if reason:
                 raise ActionNotAllowed(f"{workflow_id}: {reason}")
             ctx = WorkflowContext.model_validate(wf.context)
+            _check_idle(workflow_id, ctx)
             read_version = wf.version
         ctx.step = self._marker("close", {"by": by})
         with self._write() as repo:
@@ -534,6 +539,7 @@ class PlannerService:
             wf = repo.workflow(workflow_id)
             ctx = WorkflowContext.model_validate(wf.context)
             version = wf.version
+            read_state = wf.state
             marker = ctx.step
             if marker is None:
                 return
@@ -571,6 +577,7 @@ class PlannerService:
             result = st.close_step(ctx, frames.history)
         else:  # pragma: no cover
             raise ValueError(f"unknown step {marker.name!r}")
+        check_transition(read_state, result.state)
         _maybe_crash(marker)
         self._commit(workflow_id, version, marker, result, time.perf_counter() - t0)
 
@@ -676,6 +683,13 @@ def _integrity(exc: BaseException | None) -> bool:
     from sqlalchemy.exc import IntegrityError
 
     return isinstance(exc, IntegrityError)
+
+
+def _check_idle(workflow_id: str, ctx: WorkflowContext) -> None:
+    """A marker that survived resume() belongs to a live process still running that step."""
+    if ctx.step is not None:
+        raise ActionNotAllowed(f"{workflow_id}: step {ctx.step.name} is running right now (started "
+                               f"{aware(ctx.step.started_at).isoformat(timespec='seconds')}); try again in a moment")
 
 
 def _maybe_crash(marker: StepMarker) -> None:

@@ -145,14 +145,16 @@ def allocate_step(ctx: WorkflowContext, history: Any, stores: Any) -> StepResult
         "order_qty": plan.order_qty, "stores": len(plan.stores), "clusters": [c.model_dump() for c in plan.clusters],
         "silhouette": clusters.silhouette, "share_basis": plan.share_basis, "dc_holdback": plan.dc_holdback,
         "initial_total": plan.order_qty - plan.dc_on_hand, "dc_total": plan.dc_on_hand})
+    skips = []
     if p.replenishment == "none":
-        skip = Skip(phase="in-season", reason="Replenishment skipped: strategy is none")
-        ctx.skipped.append(skip)
-        events.append(EventSpec("skipped", skip.reason, "allocate", {"phase": skip.phase}))
+        skips.append(Skip(phase="in-season", reason="Replenishment skipped: strategy is none"))
     if p.markdown_week is None:
-        skip = Skip(phase="markdown", reason="Markdown skipped: no markdown week is set")
+        skips.append(Skip(phase="markdown", reason="Markdown skipped: no markdown week is set"))
+    for skip in skips:
         ctx.skipped.append(skip)
-        events.append(EventSpec("skipped", skip.reason, "allocate", {"phase": skip.phase}))
+        ev = EventSpec("skipped", skip.reason, "allocate", {"phase": skip.phase})
+        _with_explanation(ctx, ev, "skip", {"phase": skip.phase, "reason": skip.reason})
+        events.append(ev)
     ctx.season = season
     return StepResult(state=State.IN_SEASON, context=ctx, events=events,
                       plans=[("allocation", 0, 0, plan.model_dump(mode="json")),
