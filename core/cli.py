@@ -108,9 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(p)
     json_arg(p)
 
-    p = sub.add_parser("bench", help="the performance and accuracy figures of SPEC section 9")
+    p = sub.add_parser("bench", help="the performance and accuracy figures of SPEC section 9 "
+                                     "(further options go to the bench runner)")
     json_arg(p)
-    p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
@@ -340,7 +340,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             sys.stderr.write("bench is not available in this installation: core.bench.runner is missing\n")
             return EXIT_REJECTED
         raise
-    argv = (["--json"] if args.json else []) + [a for a in (args.rest or []) if a != "--json"]
+    argv = (["--json"] if args.json else []) + [a for a in args.extra if a not in ("--json", "--")]
     result = bench_main(argv)
     return int(result or 0)
 
@@ -354,7 +354,11 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Only `bench` passes unknown options on (to its runner); every other command rejects them.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     from core.config import debug_enabled
 
     try:

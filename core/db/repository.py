@@ -131,7 +131,7 @@ class Repository:
     # ------------------------------------------------------------------ raw files and datasets
     def add_raw_file(self, kind: str, filename: str, data: bytes) -> int:
         row = RawFile(kind=kind, filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                      content_gz=gzip.compress(data, compresslevel=6), created_at=utcnow())
+                      content_gz=gzip.compress(data, compresslevel=1), created_at=utcnow())
         self.s.add(row)
         self.s.flush()
         return row.id

@@ -137,7 +137,7 @@ class PlannerService:
     def _import(self, **kw: Any) -> DatasetInfo:
         try:
             with self._write() as repo:
-                return import_into(repo, **kw)
+                return import_into(repo, cache_key=self.db_url, **kw)
         except DBAPIError:
             # Another process imported the same files a moment ago (unique content hash): reuse it.
             from core.orchestrator.datasets import content_hash
@@ -747,8 +747,11 @@ def _build_status(wf: Workflow, ctx: WorkflowContext, pending: Any, n_events: in
     clusters: list[dict[str, Any]] = []
     if alloc is not None:
         members = {c.name: c.stores for c in ctx.clusters.clusters} if ctx.clusters else {}
+        info = {c.name: c for c in ctx.clusters.clusters} if ctx.clusters else {}
         clusters = [{"name": c.name, "stores": c.stores, "share": c.share, "units": c.units,
-                     "store_ids": members.get(c.name, [])} for c in alloc.clusters]
+                     "store_ids": members.get(c.name, []),
+                     "avg_weekly_sales": info[c.name].avg_weekly_sales if c.name in info else None,
+                     "profile": info[c.name].profile if c.name in info else {}} for c in alloc.clusters]
     allocation: list[dict[str, Any]] = []
     if alloc is not None:
         states = {s.store_id: s for s in season.stores} if season is not None else {}
