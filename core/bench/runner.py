@@ -11,10 +11,11 @@ Figures (seconds unless named otherwise; medians of several runs):
   scale_*            core.bench.scale in a child process: import of N stores x 3 years of daily
                      history (scale_ingest_s, NOT part of scale_preseason_s) then the pre-season
                      (scale_preseason_s); scale_peak_mb is the child's peak RSS over both phases
+  page_rerun_*       core.bench.pages: server-side time of a Streamlit page rerun (AppTest), per page
   walmart_*          core.bench.walmart.run_walmart_benchmark when ../shared/data/walmart exists
 
 Options: --json, --quick (fewer runs, a small scale run, a Walmart subset), --skip-walmart,
---skip-scale, --scale-stores N, --runs N, --growth N,N,... (scale runs for a growth table).
+--skip-scale, --skip-pages, --scale-stores N, --runs N, --growth N,N,... (scale runs for a growth table).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "walmart_weekly_wape": ("<=", 0.041),
     "walmart_total_wape": ("<=", 0.021),
     "forecast_ms_per_series": ("<=", 20.0),
+    "page_rerun_max_s": ("<", 0.3),
 }
 QUICK_WALMART_SERIES = ["chain total", "dept 92", "dept 95"]
 
@@ -217,7 +219,7 @@ def check_targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walmart: bool | None, quick: bool,
-        growth: list[int] | None = None, log=None) -> dict[str, Any]:
+        growth: list[int] | None = None, pages: bool = True, log=None) -> dict[str, Any]:
     def note(msg: str) -> None:
         if log is not None:
             log(msg)
@@ -239,6 +241,11 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
     if growth:
         note(f"growth table for {', '.join(map(str, growth))} stores...")
         doc["scale_growth"] = bench_growth(growth)
+    if pages:
+        note("Streamlit page reruns (AppTest)...")
+        from core.bench.pages import bench_pages
+
+        merge(bench_pages(reruns=2 if quick else 3))
     if walmart is None:
         walmart = (WALMART_DIR / "walmart_weekly_store_sales.csv").exists()
     if walmart:
@@ -247,7 +254,7 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
     doc["targets"] = check_targets(doc)
     doc["all_targets_met"] = all(t["met"] for t in doc["targets"].values())
     doc["settings"] = {"quick": quick, "warm_runs": runs, "actuals_weeks": weeks, "cli_runs": cli_runs,
-                       "scale_stores": scale_stores, "walmart": bool(walmart)}
+                       "scale_stores": scale_stores, "walmart": bool(walmart), "pages": pages}
     doc["machine"] = machine()
     doc["bench_seconds"] = time.perf_counter() - started
     return doc
@@ -281,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fewer runs, a 100-store scale run and a Walmart subset (figures are indicative only)")
     p.add_argument("--skip-walmart", action="store_true", help="do not run the Walmart forecast protocol")
     p.add_argument("--skip-scale", action="store_true", help="do not run the scale run")
+    p.add_argument("--skip-pages", action="store_true", help="do not time the Streamlit pages (AppTest)")
     p.add_argument("--scale-stores", type=int, metavar="N", help="stores in the scale run (default 2000; quick 100)")
     p.add_argument("--runs", type=int, metavar="N", help="warm pre-season runs (default 5; quick 2)")
     p.add_argument("--growth", metavar="N,N,...", help="also run the scale run for these store counts")
@@ -302,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
 
     doc = run(runs=runs, weeks=3 if quick else 5, cli_runs=1 if quick else 3, scale_stores=scale, walmart=walmart,
-              quick=quick, growth=growth, log=log)
+              quick=quick, growth=growth, pages=not args.skip_pages, log=log)
     if args.json:
         sys.stdout.write(json.dumps(doc, default=str) + "\n")
     else:

@@ -149,6 +149,7 @@ def cluster_stores(
     from sklearn.cluster import KMeans  # lazy: sklearn costs start-up time
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, int) or not 2 <= n_clusters <= 8:
         raise PlannerError(f"n_clusters = {n_clusters!r} is out of range: allowed [2, 8]")
@@ -161,9 +162,12 @@ def cluster_stores(
         )
     scaled = StandardScaler().fit_transform(raw.to_numpy(dtype=float))
     model = KMeans(n_clusters=n_clusters, init="k-means++", n_init=10, random_state=seed)
-    labels = model.fit_predict(scaled)
-    n_labels = len(np.unique(labels))
-    silhouette = float(silhouette_score(scaled, labels)) if 2 <= n_labels <= len(raw) - 1 else 0.0
+    # A few thousand stores x 7 features is tiny: starting OpenMP threads for each of the 10 runs costs
+    # 5-10x more than the arithmetic (0.10 s vs 0.015 s on the demo data); the labels are identical.
+    with threadpool_limits(limits=1):
+        labels = model.fit_predict(scaled)
+        n_labels = len(np.unique(labels))
+        silhouette = float(silhouette_score(scaled, labels)) if 2 <= n_labels <= len(raw) - 1 else 0.0
 
     sales = raw["avg_weekly_sales"].to_numpy()
     mean_sales = {lab: float(sales[labels == lab].mean()) for lab in np.unique(labels)}
