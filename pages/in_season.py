@@ -92,20 +92,29 @@ def _confirm(file_id: str, result: UploadResult, *, replace: bool, zero: bool) -
     results[file_id] = new
 
 
-for file_id, result in list(results.items())[::-1][:12]:
+def _stored_line(result: UploadResult) -> str:
     label = f"week {result.week}" if result.week else result.name
-    if result.kind == "stored":
-        row = next((w for w in weeks if w.get("week") == result.week), None)
-        extra = ""
-        if row and row.get("actual") is not None:
-            extra = (f": {fmt_int(row['actual'])} units vs plan {fmt_int(row.get('plan'))} "
-                     f"({fmt_pct(row.get('variance'), 1, signed=True)})")
-            if row.get("reforecast"):
-                extra += " — variance over the threshold, remaining weeks re-forecast"
-        how = " (replaced the earlier upload)" if result.replace else ""
-        how += " (missing stores counted as zero)" if result.missing_as_zero else ""
-        st.success(f"{md_escape(result.name)} → {label} stored{how}{md_escape(extra)}", icon=":material/check:")
-    elif result.kind == "replace":
+    row = next((w for w in weeks if w.get("week") == result.week), None)
+    line = f"{result.name} → {label} stored"
+    if result.replace:
+        line += " (replaced the earlier upload)"
+    if result.missing_as_zero:
+        line += " (missing stores counted as zero)"
+    if row and row.get("actual") is not None:
+        line += (f": {fmt_int(row['actual'])} units vs plan {fmt_int(row.get('plan'))} "
+                 f"({fmt_pct(row.get('variance'), 1, signed=True)})")
+        if row.get("reforecast"):
+            line += " — variance over the threshold, remaining weeks re-forecast"
+    return line
+
+
+newest_first = list(results.items())[::-1]
+stored = [r for _, r in newest_first if r.kind == "stored"]
+if stored:
+    # One compact box for the files that went through, newest first; problems get their own blocks below.
+    st.success("\n".join(f"- {md_escape(_stored_line(r))}" for r in stored[:12]), icon=":material/check:")
+for file_id, result in newest_first:
+    if result.kind == "replace":
         with st.container(border=True):
             render_message("warning", result.messages, f"{result.name}: week {result.week} is already stored")
             if st.button(f"Replace week {result.week}", key=f"replace_{file_id}", icon=":material/swap_horiz:",
@@ -120,7 +129,7 @@ for file_id, result in list(results.items())[::-1][:12]:
                 with st.spinner("Processing with missing stores as zero…"):
                     _confirm(file_id, result, replace=result.replace, zero=True)
                 st.rerun()
-    else:
+    elif result.kind in ("rejected", "error"):
         render_message("error", result.messages, result.title)
 if results and st.button("Clear upload messages", key="clear_results", type="tertiary"):
     results.clear()

@@ -56,7 +56,7 @@ def render_sidebar(service: Any) -> dict[str, Any] | None:
 
         st.selectbox(
             "Season", options, index=options.index(current) if current else 0,
-            format_func=lambda wid: "➕ Plan a new season" if wid == NEW else labels.get(wid, wid),
+            format_func=lambda wid: "New season (Plan page)" if wid == NEW else labels.get(wid, wid),
             key=widget_key, on_change=_picked, help="Seasons stored in the planner database, newest first.")
         sync_url()
         if current is None:

@@ -195,8 +195,10 @@ def test_upload_several_weeks_at_once_in_date_order(app: AppTest, service):
     assert not app.exception
     status = service.status(wf)
     assert status.weeks_done == 2 and [w["week"] for w in status.weeks] == [1, 2]
-    stored = [s for s in texts(app.success) if "stored" in s]
-    assert len(stored) == 2 and any("week_01.csv → week 1 stored" in s for s in stored)
+    [stored] = [s for s in texts(app.success) if "stored" in s]
+    lines = stored.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("- week_02.csv → week 2 stored: ")
+    assert lines[1].startswith("- week_01.csv → week 1 stored: ")
     assert {m.label: m.value for m in app.metric}["Weeks received"] == "2 of 12"
     # a plain rerun submits nothing again
     app.run()
