@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui.charts import show
 from ui.feedback import call_service, md_escape
 from ui.figures import PHASE_STATUS_LABELS, phase_graph_figure
 from ui.layout import require_season, start_page
@@ -43,13 +44,14 @@ def live() -> None:
                 icon=":material/hourglass_top:")
     phases = doc.get("phases") or []
     if phases:
-        st.plotly_chart(phase_graph_figure(phases), width="stretch", key="phase_graph")
+        show(phase_graph_figure(phases), key="phase_graph", static=True)
         table = pd.DataFrame([{"phase": f"{p.get('index')} · {str(p.get('phase')).capitalize()}",
                                "status": PHASE_STATUS_LABELS.get(p.get("status"), p.get("status")),
                                "detail": p.get("reason") or ""} for p in phases])
-        st.dataframe(table, hide_index=True, width="stretch")
-    for skip in doc.get("skipped") or []:
-        st.caption(f"Skipped — {md_escape(str(skip.get('phase')))}: {md_escape(str(skip.get('reason')))}")
+        st.dataframe(table, hide_index=True)
+    skips = dict.fromkeys(f"{skip.get('phase')}: {skip.get('reason')}" for skip in doc.get("skipped") or [])
+    for skip in skips:  # the same skip recorded on several weeks is listed once
+        st.caption("Skipped — " + md_escape(skip))
 
     st.subheader("Timeline", divider="gray", anchor=False)
     events = [as_dict(e) for e in service.events(wf)]
@@ -57,9 +59,9 @@ def live() -> None:
         st.caption("No events yet.")
         return
     kinds = sorted({e["kind"] for e in events})
-    shown = st.multiselect("Event kinds", kinds, default=kinds, key="ev_kinds")
+    shown = st.multiselect("Filter by kind", kinds, default=[], key="ev_kinds", placeholder="All kinds")
     rows = [{"time (UTC)": fmt_when(e["ts"]), "kind": e["kind"], "step": e.get("step") or "",
-             "message": e["message"]} for e in reversed(events) if e["kind"] in shown]
+             "message": e["message"]} for e in reversed(events) if not shown or e["kind"] in shown]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 560),
                  column_config={"message": st.column_config.TextColumn("message", width="large")})
     st.caption(f"{len(events)} events, newest first.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui.charts import show
 from ui.feedback import md_escape
 from ui.figures import cluster_profile_figure, clusters_figure, forecast_figure, members_figure
 from ui.layout import require_season, start_page
@@ -35,10 +36,10 @@ tab_fc, tab_cl, tab_al = st.tabs([":material/show_chart: Forecast", ":material/h
 
 with tab_fc:
     show_members = st.toggle("Show each ensemble member", value=True, key="fc_members")
-    st.plotly_chart(forecast_figure(forecast, show_members=show_members), width="stretch")
+    show(forecast_figure(forecast, show_members=show_members))
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(members_figure(forecast), width="stretch")
+        show(members_figure(forecast))
     with right:
         st.markdown("**Method**")
         st.caption(md_escape(str(forecast.get("method") or "ensemble")))
@@ -51,7 +52,7 @@ with tab_fc:
             for col in frame.columns:
                 if col != "model" and frame[col].dtype.kind == "f":
                     frame[col] = frame[col].map(lambda v: fmt_pct(v, 1))
-            st.dataframe(frame, hide_index=True, width="stretch")
+            st.dataframe(frame, hide_index=True)
         else:
             st.caption("No backtest figures were stored with this forecast.")
         for warning in forecast.get("warnings") or []:
@@ -76,7 +77,7 @@ with tab_cl:
         sil = status.get("silhouette")
         m[2].metric("Silhouette score", f"{sil:.2f}" if sil is not None else "—",
                     help="-1..1; higher means stores sit clearly in their cluster.")
-        st.plotly_chart(clusters_figure(clusters), width="stretch")
+        show(clusters_figure(clusters))
         table = pd.DataFrame([{"cluster": c["name"], "stores": c.get("stores") if not isinstance(c.get("stores"), list)
                                else len(c["stores"]), "share": c.get("share"), "units": c.get("units"),
                                "avg weekly sales": c.get("avg_weekly_sales")} for c in clusters])
@@ -85,7 +86,7 @@ with tab_cl:
                                     "avg weekly sales": st.column_config.NumberColumn(format="%.1f")})
         profiles = {c["name"]: c["profile"] for c in clusters if c.get("profile")}
         if profiles:
-            st.plotly_chart(cluster_profile_figure(profiles), width="stretch")
+            show(cluster_profile_figure(profiles))
 
 with tab_al:
     if not allocation:

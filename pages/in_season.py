@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.calendar import week_of_season
+from ui.charts import show
 from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
 from ui.layout import require_season, start_page
@@ -53,7 +54,8 @@ m[1].metric("Sold to date", f"{fmt_int(sold)} units")
 m[2].metric("Sell-through", fmt_pct(sold / approved, 1) if approved else "—",
             help="Units sold to date / approved manufacturing order.")
 m[3].metric("Last week vs plan", fmt_pct(last.get("variance"), 1, signed=True) if last else "—",
-            delta=None if cumulative is None else f"{cumulative * 100:+.1f}% season to date", delta_color="off")
+            delta=None if cumulative is None else f"{cumulative * 100:+.1f}% season to date", delta_color="off",
+            delta_arrow="off")
 
 if state == "awaiting_markdown_approval":
     st.warning("A markdown proposal is waiting for your decision. You can keep uploading weeks meanwhile.",
@@ -141,19 +143,21 @@ forecast = status.get("forecast") or {}
 tab_fc, tab_var, tab_store, tab_rep = st.tabs([":material/show_chart: Forecast vs actual", ":material/percent: Variance",
                                                ":material/store: Stores", ":material/local_shipping: Replenishment"])
 with tab_fc:
-    st.plotly_chart(forecast_vs_actual_figure(forecast, weeks), width="stretch")
+    show(forecast_vs_actual_figure(forecast, weeks))
     if observed:
         table = pd.DataFrame(observed)
         keep = [c for c in ("week", "start", "actual", "plan", "original", "variance", "variance_vs_original",
                             "cumulative_variance", "reforecast", "emergency", "emergency_qty") if c in table]
         st.dataframe(table[keep], hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
-                                    for c in ("variance", "variance_vs_original", "cumulative_variance")})
+                     column_config={
+                         **{c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+                            for c in ("variance", "variance_vs_original", "cumulative_variance")},
+                         **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.0f")
+                            for c in ("actual", "plan", "original", "emergency_qty")}})
 with tab_var:
     if observed:
-        st.plotly_chart(variance_figure(weeks, threshold=float(params.get("variance_threshold") or 0.2),
-                                        emergency=float(params.get("emergency_threshold") or 0.3)),
-                        width="stretch")
+        show(variance_figure(weeks, threshold=float(params.get("variance_threshold") or 0.2),
+                             emergency=float(params.get("emergency_threshold") or 0.3)))
     else:
         st.caption("No actuals yet.")
 with tab_store:
@@ -172,7 +176,7 @@ with tab_store:
         s[2].metric("Shipped", f"{fmt_int(alloc.get('shipped'))} units")
         s[3].metric("Sold", f"{fmt_int(alloc.get('sold'))} units")
         if rows:
-            st.plotly_chart(store_figure(store, rows), width="stretch")
+            show(store_figure(store, rows))
         else:
             st.caption("No weekly actuals for this store yet.")
 with tab_rep:
@@ -189,7 +193,7 @@ with tab_rep:
         r[0].metric("Units to ship", fmt_int(view["qty"].sum()))
         r[1].metric("Stores", fmt_int((view["qty"] > 0).sum()))
         r[2].metric("Partial (DC short)", fmt_int(view["partial"].sum()) if "partial" in view else "0")
-        st.dataframe(view, hide_index=True, width="stretch")
+        st.dataframe(view, hide_index=True)
         st.download_button("Export replenishment queue (CSV)", csv_bytes(view), file_name="replenishment.csv",
                            mime="text/csv", icon=":material/download:", key="dl_replenishment")
 

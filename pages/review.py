@@ -6,10 +6,10 @@ import json
 from datetime import timedelta, date
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from ui.feedback import call_service
+from ui.charts import show
+from ui.feedback import call_service, md_escape
 from ui.figures import forecast_vs_actual_figure, report_errors_figure
 from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct
@@ -42,7 +42,7 @@ m = st.columns(4)
 m[0].metric("Sell-through", fmt_pct(report.get("sell_through"), 1))
 m[1].metric("WAPE, final plan", fmt_pct((report.get("wape") or {}).get("final"), 1),
             delta=None if (report.get("wape") or {}).get("original") is None
-            else f"original {fmt_pct(report['wape']['original'], 1)}", delta_color="off")
+            else f"original forecast {fmt_pct(report['wape']['original'], 1)}", delta_color="off", delta_arrow="off")
 m[2].metric("Stockout store-weeks", fmt_int(report.get("stockout_store_weeks")))
 m[3].metric("Overstock", f"{fmt_int(report.get('overstock_units'))} units",
             help="Approved quantity − units sold.")
@@ -51,7 +51,7 @@ n[0].metric("Markdown units", fmt_int(report.get("markdown_units")))
 n[1].metric("Markdown cost", f"{report.get('markdown_cost', 0):,.0f}",
             help=f"At a unit price of {report.get('unit_price', 0):,.2f}.")
 approvals = report.get("approvals") or {}
-n[2].metric("Approvals", f"{approvals.get('accepted', 0)} accepted · {approvals.get('modified', 0)} modified")
+n[2].metric("Approvals accepted / modified", f"{approvals.get('accepted', 0)} / {approvals.get('modified', 0)}")
 n[3].metric("Re-forecasts", len(report.get("reforecast_weeks") or []),
             help="Weeks: " + (", ".join(str(w) for w in report.get("reforecast_weeks") or []) or "none"))
 st.caption(f"Weeks observed: {report.get('weeks_observed')} · estimated lost sales: "
@@ -59,17 +59,23 @@ st.caption(f"Weeks observed: {report.get('weeks_observed')} · estimated lost sa
 
 c1, c2 = st.columns(2)
 with c1:
-    st.plotly_chart(report_errors_figure(report), width="stretch")
+    show(report_errors_figure(report))
 with c2:
-    st.plotly_chart(forecast_vs_actual_figure(status.get("forecast") or {}, status.get("weeks") or []),
-                    width="stretch")
+    show(forecast_vs_actual_figure(status.get("forecast") or {}, status.get("weeks") or []))
 
 st.subheader("Tuning advice for the next season", divider="gray", anchor=False)
 tuning = report.get("tuning") or []
+
+
+def _value(v: object) -> str:
+    return f"{v:g}" if isinstance(v, float) else "none" if v is None else str(v)
+
+
 if tuning:
-    st.dataframe(pd.DataFrame(tuning).astype({"current": str, "recommended": str}), hide_index=True,
-                 width="stretch",
-                 column_config={"reason": st.column_config.TextColumn("reason", width="large")})
+    # A list rather than a table: the reasons are sentences and must stay readable in a narrow window.
+    st.markdown("\n".join(
+        f"- **{md_escape(t['parameter'])}**: {md_escape(_value(t.get('current')))} → "
+        f"**{md_escape(_value(t.get('recommended')))}** — {md_escape(str(t.get('reason', '')))}" for t in tuning))
 else:
     st.caption("No changes recommended: the parameters worked for this season.")
 

@@ -40,7 +40,8 @@ PHASE_STATUS_LABELS: dict[str, str] = {
 
 def _week_ticks(fig: go.Figure, weeks: Sequence[int]) -> None:
     if weeks:
-        fig.update_xaxes(tickmode="array", tickvals=list(weeks), ticktext=[f"W{w}" for w in weeks])
+        fig.update_xaxes(tickmode="array", tickvals=list(weeks), ticktext=[f"W{w}" for w in weeks],
+                         range=[min(weeks) - 0.5, max(weeks) + 0.5])
 
 
 def _starts(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -246,12 +247,13 @@ def phase_graph_figure(phases: Sequence[Mapping[str, Any]]) -> go.Figure:
         text=[str(p.get("index", i)) for i, p in enumerate(phases)], textfont=dict(color="white", size=13),
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", showlegend=False))
     for xi, label, s in zip(x, labels, statuses):
-        fig.add_annotation(x=xi, y=-0.55, text=label, showarrow=False, font=dict(size=12))
+        # Alternate label rows so six names fit side by side in a phone-wide window.
+        fig.add_annotation(x=xi, y=-0.5 if xi % 2 == 0 else -0.85, text=label, showarrow=False, font=dict(size=12))
         fig.add_annotation(x=xi, y=0.55, text=PHASE_STATUS_LABELS.get(s, s.replace("_", " ")), showarrow=False,
                            font=dict(size=11, color=PHASE_STATUS_COLOURS.get(s, "#5A6570")))
     fig.update_xaxes(visible=False, range=[-0.6, max(n - 0.4, 0.6)])
-    fig.update_yaxes(visible=False, range=[-1, 1], rangemode="normal")
-    fig = styled(fig, title="Workflow phases", x_title="", y_title="", height=200)
+    fig.update_yaxes(visible=False, range=[-1.1, 0.9], rangemode="normal")
+    fig = styled(fig, title="Workflow phases", x_title="", y_title="", height=220)
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=5))
     return fig
 

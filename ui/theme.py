@@ -25,9 +25,12 @@ def _build_template() -> go.layout.Template:
     template.layout.font = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=13,
                                 color="#262730")
     template.layout.colorway = SERIES
-    template.layout.title = dict(font=dict(size=15), x=0, xanchor="left")
-    template.layout.margin = dict(l=10, r=10, t=48, b=10)
-    template.layout.legend = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+    # Title pinned to the top of the figure, the legend in its own row just above the plot area:
+    # they never overlap, also when a narrow window wraps the legend onto two lines.
+    template.layout.title = dict(font=dict(size=15), x=0, xanchor="left", xref="container", y=0.985,
+                                 yanchor="top", yref="container", pad=dict(l=10))
+    template.layout.margin = dict(l=10, r=10, t=86, b=10)
+    template.layout.legend = dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0,
                                   font=dict(size=12))
     template.layout.hoverlabel = dict(font_size=12)
     template.layout.xaxis = dict(automargin=True, title_standoff=8, gridcolor="#EEF1F4")
@@ -44,3 +47,9 @@ def styled(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: in
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
     return fig
+
+
+# Plotly's mode bar sits top-right over the title on narrow screens; keep only what a planner uses.
+CHART_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}

@@ -289,7 +289,10 @@ def test_markdown_accept_then_close_and_review(app: AppTest, service):
     report = service.report(wf)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Sell-through"] == f"{report.sell_through * 100:.1f}%"
-    assert metrics["Approvals"] == f"{report.approvals['accepted']} accepted · {report.approvals['modified']} modified"
+    assert metrics["Approvals accepted / modified"] == f"{report.approvals['accepted']} / {report.approvals['modified']}"
+    advice = plain(next(m.value for m in app.markdown if m.value.startswith("- **")))
+    assert len(advice.splitlines()) == len(report.tuning)
+    assert advice.splitlines()[0].startswith(f"- **{report.tuning[0].parameter}**: ")
     assert len(app.get("plotly_chart")) == 2
     # AppTest keeps rerunning the page it last switched to, not one reached by st.switch_page: go there.
     open_page(app, "review", wf)
