@@ -32,7 +32,7 @@ class StepMarker(BaseModel):
     started_at: datetime
     pid: int
     host: str
-    attempt: int = 0
+    token: str = ""  # identifies this marker inside its process
 
 
 class Skip(BaseModel):

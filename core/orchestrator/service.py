@@ -62,6 +62,9 @@ DEMO_LABEL = "Built-in demo data"
 # Workflows whose step is running in this process right now (a marker owned by this pid but not
 # listed here belongs to an earlier, failed attempt and may be resumed).
 _running_here: set[str] = set()
+# Tokens of markers created by this process whose step has not finished yet: between writing the
+# marker and starting the step, another thread must not mistake it for an abandoned one.
+_live_tokens: set[str] = set()
 _running_lock = threading.Lock()
 
 
@@ -280,8 +283,9 @@ class PlannerService:
                     raise NotFound(f"approval #{expected_approval_id} does not belong to {workflow_id}")
                 raise AlreadyDecided(repo.already_decided_message(expected_approval_id))
             if pending is None:
+                # (a state still reading awaiting_* here is a read racing the winning decision)
                 done = [a for a in repo.approvals(workflow_id) if a.status != "pending"]
-                if done and wf.state not in (State.AWAITING_ORDER_APPROVAL, State.AWAITING_MARKDOWN_APPROVAL):
+                if done:
                     raise AlreadyDecided(repo.already_decided_message(done[-1].id))
                 raise ActionNotAllowed(f"{workflow_id}: " + (why_not("decide", wf.state) or "no approval is pending"))
             approval_id, kind, proposed, read_version = pending.id, pending.kind, float(pending.proposed), wf.version
@@ -478,7 +482,11 @@ class PlannerService:
     # ================================================================== the step engine
     @staticmethod
     def _marker(name: str, args: dict[str, Any]) -> StepMarker:
-        return StepMarker(name=name, args=args, started_at=_utcnow(), pid=os.getpid(), host=socket.gethostname())
+        token = secrets.token_hex(8)
+        with _running_lock:
+            _live_tokens.add(token)
+        return StepMarker(name=name, args=args, started_at=_utcnow(), pid=os.getpid(), host=socket.gethostname(),
+                          token=token)
 
     @staticmethod
     def _abandoned(workflow_id: str, m: StepMarker) -> bool:
@@ -486,7 +494,7 @@ class PlannerService:
             return (_utcnow() - aware(m.started_at)).total_seconds() > STALE_MARKER_S  # type: ignore[operator]
         if m.pid == os.getpid():
             with _running_lock:
-                return workflow_id not in _running_here
+                return workflow_id not in _running_here and m.token not in _live_tokens
         return not _pid_alive(m.pid)
 
     def _run_step(self, workflow_id: str) -> None:
@@ -495,6 +503,7 @@ class PlannerService:
                 return
             _running_here.add(workflow_id)
         marker_name = "?"
+        token: str | None = None
         timer: threading.Timer | None = None
         attempts = 0
         try:
@@ -503,6 +512,7 @@ class PlannerService:
                 if not (wf.context or {}).get("step"):
                     return
                 marker_name = wf.context["step"]["name"]
+                token = wf.context["step"].get("token")
             timer = threading.Timer(self.step_warning_s, self._slow_warning, args=(workflow_id, marker_name))
             timer.daemon = True
             timer.start()
@@ -533,6 +543,8 @@ class PlannerService:
                 timer.cancel()
             with _running_lock:
                 _running_here.discard(workflow_id)
+                if token:
+                    _live_tokens.discard(token)
 
     def _attempt(self, workflow_id: str, t0: float) -> None:
         with self._read() as repo:
