@@ -14,7 +14,7 @@ from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
 from ui.layout import require_season, start_page
 from ui.format import as_dict, csv_bytes, fmt_int, fmt_pct
 from ui.session import flash
-from ui.uploads import UploadResult, first_date, submit
+from ui.uploads import UploadResult, first_date, retry_waiting, submit
 
 RESULTS_KEY = "upload_results"  # file_id -> UploadResult, in processing order
 UPLOADER_GEN = "uploader_generation"
@@ -82,6 +82,7 @@ if state in OPEN_STATES or state == "needs_attention":
                 if result.week is None and day is not None:
                     result.week = week_of_season(day, season_start, horizon)
                 results[f.file_id] = result
+            retry_waiting(service, wf, results)
             bar.progress(1.0, text="Done")
             st.rerun()  # redraw the sidebar and charts with the new weeks
 else:
@@ -92,6 +93,7 @@ def _confirm(file_id: str, result: UploadResult, *, replace: bool, zero: bool) -
     new, _ = submit(service, wf, result.name, result.data or b"", replace=replace, missing_as_zero=zero)
     new.week = new.week or result.week
     results[file_id] = new
+    retry_waiting(service, wf, results)  # a replaced or completed week may unblock later files
 
 
 def _stored_line(result: UploadResult) -> str:
@@ -111,9 +113,9 @@ def _stored_line(result: UploadResult) -> str:
 
 
 newest_first = list(results.items())[::-1]
-stored = [r for _, r in newest_first if r.kind == "stored"]
+stored = sorted((r for _, r in newest_first if r.kind == "stored"), key=lambda r: r.week or 0, reverse=True)
 if stored:
-    # One compact box for the files that went through, newest first; problems get their own blocks below.
+    # One compact box for the files that went through, latest week first; problems get their own blocks below.
     st.success("\n".join(f"- {md_escape(_stored_line(r))}" for r in stored[:12]), icon=":material/check:")
 for file_id, result in newest_first:
     if result.kind == "replace":
@@ -131,6 +133,9 @@ for file_id, result in newest_first:
                 with st.spinner("Processing with missing stores as zero…"):
                     _confirm(file_id, result, replace=result.replace, zero=True)
                 st.rerun()
+    elif result.kind == "waiting":
+        render_message("warning", result.messages,
+                       f"{result.name}: not processed yet — it is tried again after the next upload")
     elif result.kind in ("rejected", "error"):
         render_message("error", result.messages, result.title)
 if results and st.button("Clear upload messages", key="clear_results", type="tertiary"):

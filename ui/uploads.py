@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from core.domain.errors import IngestError, PlannerError
-from core.orchestrator.errors import MissingStores, WeekAlreadyStored
+from core.orchestrator.errors import ActionNotAllowed, MissingStores, WeekAlreadyStored
 from ui.feedback import error_messages
 
 PEEK_BYTES = 65_536
@@ -35,7 +35,7 @@ class UploadResult:
     """What happened to one uploaded file; kept in session state so a rerun never resubmits it."""
 
     name: str
-    kind: str  # stored | replace | missing | rejected | error
+    kind: str  # stored | replace | missing | waiting | rejected | error
     messages: list[str]
     week: int | None = None
     data: bytes | None = field(default=None, repr=False)  # kept only while a confirmation is offered
@@ -57,6 +57,11 @@ def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: b
     except MissingStores as exc:
         return UploadResult(name, "missing", list(exc.messages), data=data, replace=replace,
                             missing_as_zero=missing_as_zero, missing_stores=list(exc.stores)), None
+    except ActionNotAllowed as exc:
+        # e.g. "week 5 has not been uploaded yet": files dropped together can reach the server in
+        # several batches, so the page tries such a file again after the others.
+        return UploadResult(name, "waiting", list(exc.messages), data=data, replace=replace,
+                            missing_as_zero=missing_as_zero), None
     except IngestError as exc:
         return UploadResult(name, "rejected", list(exc.messages),
                             title=f"{name} was rejected — nothing was stored. Fix these and upload again:"), None
@@ -67,3 +72,21 @@ def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: b
         title, messages = error_messages(exc)
         return UploadResult(name, "error", messages, title=f"{name}: {title}"), None
     return UploadResult(name, "stored", [], replace=replace, missing_as_zero=missing_as_zero), doc
+
+
+def retry_waiting(service: Any, workflow_id: str, results: dict[str, UploadResult]) -> bool:
+    """Resubmit files that were refused for their order, earliest date first, until none progresses."""
+    progressed = False
+    while True:
+        waiting = sorted(((fid, r) for fid, r in results.items() if r.kind == "waiting"),
+                         key=lambda item: (first_date(item[1].data or b"") or date.max, item[1].name))
+        moved = False
+        for file_id, result in waiting:
+            new, _ = submit(service, workflow_id, result.name, result.data or b"", replace=result.replace,
+                            missing_as_zero=result.missing_as_zero)
+            new.week = new.week or result.week
+            results[file_id] = new
+            if new.kind != "waiting":
+                moved = progressed = True
+        if not moved:
+            return progressed

@@ -329,3 +329,18 @@ def test_sidebar_shows_state_progress_and_pending_approval(app: AppTest, service
     assert any("Awaiting order approval" in m.value for m in side.markdown)
     assert any("Manufacturing order awaiting approval" in w.value for w in side.warning)
     assert side.get("progress")[0].proto.text.startswith("Phases done: 1 of 6")
+
+
+def test_a_week_that_arrives_before_its_predecessor_waits_and_is_processed_after_it(app: AppTest, service):
+    wf = in_season(service)
+    open_page(app, "in_season", wf)
+    app.file_uploader[0].set_value([actuals_file(1), actuals_file(3)]).run()  # week 2 still uploading
+    assert service.status(wf).weeks_done == 1
+    [waiting] = [w for w in texts(app.warning) if "not processed yet" in w]
+    assert "week 2 has not been uploaded yet" in waiting
+    app.file_uploader[0].upload(*actuals_file(2)).run()  # the late file arrives in its own batch
+    assert service.status(wf).weeks_done == 3
+    assert not app.warning and not app.error
+    [stored] = [s for s in texts(app.success) if "stored" in s]
+    assert [line.split(" stored")[0] for line in stored.splitlines()] == \
+        ["- week_03.csv → week 3", "- week_02.csv → week 2", "- week_01.csv → week 1"]
