@@ -14,7 +14,7 @@ from core.bench import runner
 from core.bench.scale import measure, write_scale_data
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRED = ("preseason_warm_s", "cli_plan_cold_s", "actuals_week_s", "scale_stores", "scale_preseason_s",
+REQUIRED = ("preseason_warm_s", "cli_plan_cold_s", "cli_plan_cold_cpu_s", "actuals_week_s", "scale_stores", "scale_preseason_s",
             "scale_peak_mb", "scale_ingest_s", "page_rerun_max_s")
 
 
