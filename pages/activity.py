@@ -60,8 +60,9 @@ def live() -> None:
         return
     kinds = sorted({e["kind"] for e in events})
     shown = st.multiselect("Filter by kind", kinds, default=[], key="ev_kinds", placeholder="All kinds")
-    rows = [{"time (UTC)": fmt_when(e["ts"]), "kind": e["kind"], "step": e.get("step") or "",
-             "message": e["message"]} for e in reversed(events) if not shown or e["kind"] in shown]
+    # The message comes second so it stays in view when a narrow window cuts the table's right side.
+    rows = [{"time (UTC)": fmt_when(e["ts"]), "message": e["message"], "kind": e["kind"],
+             "step": e.get("step") or ""} for e in reversed(events) if not shown or e["kind"] in shown]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 560),
                  column_config={"message": st.column_config.TextColumn("message", width="large")})
     st.caption(f"{len(events)} events, newest first.")

@@ -157,6 +157,12 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         nav("Forecast & Allocation")
         expect(main_text("Weekly category forecast")).to_be_visible()
         shot("04_forecast")
+        page.get_by_role("tab", name="Clusters").click()
+        expect(main_text("Silhouette score")).to_be_visible()
+        shot("04b_clusters")
+        page.get_by_role("tab", name="Allocation").click()
+        expect(main_text("Initial shipment")).to_be_visible()
+        shot("04c_allocation")
 
         # --- In-Season: drag-and-drop six weeks at once
         nav("In-Season")
@@ -170,6 +176,9 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         expect(main_text("remaining weeks re-forecast")).to_be_visible()
         expect(page.get_by_test_id("stSidebar").get_by_text("Markdown awaiting approval")).to_be_visible()
         shot("05_in_season")
+        page.get_by_role("tab", name="Variance").click()
+        expect(main_text("Weekly variance")).to_be_visible()
+        shot("05b_variance")
 
         # --- Approvals: accept the markdown
         nav("Approvals")

@@ -344,3 +344,27 @@ def test_a_week_that_arrives_before_its_predecessor_waits_and_is_processed_after
     [stored] = [s for s in texts(app.success) if "stored" in s]
     assert [line.split(" stored")[0] for line in stored.splitlines()] == \
         ["- week_03.csv → week 3", "- week_02.csv → week 2", "- week_01.csv → week 1"]
+
+
+def test_needs_attention_shows_the_error_and_retry_resumes(app: AppTest, db_url: str, service):
+    from core.orchestrator.errors import TransientStepError
+    from core.orchestrator.service import PlannerService
+
+    def fail(step: str, args: dict) -> None:
+        raise TransientStepError("database is locked (simulated)")
+
+    failing = PlannerService(db_url, fault_hook=fail, sleep=lambda s: None, retry_delays=(0, 0, 0))
+    demo = next(d for d in failing.list_datasets() if d.source == "demo")
+    try:
+        wf = failing.start_workflow(DEMO_PARAMS, dataset_id=demo.id).workflow_id
+    except Exception:
+        wf = failing.list_workflows()[0].workflow_id
+    failing.close()
+    assert service.status(wf).state == "needs_attention"
+    open_page(app, "activity", wf)
+    [error] = [e for e in texts(app.error) if "failed after 3 retries" in e]
+    assert "database is locked (simulated)" in error
+    button(app, "Retry").click().run()
+    assert not app.exception
+    assert service.status(wf).state == "awaiting_order_approval"
+    assert any("Retried" in s for s in texts(app.success))
