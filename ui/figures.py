@@ -106,6 +106,13 @@ def clusters_figure(clusters: Sequence[Mapping[str, Any]]) -> go.Figure:
                   height=320)
 
 
+def _short_number(value: float) -> str:
+    """1.35, 232.4, 96,210 — readable in a heat-map cell whatever the feature's scale."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
 # Raw feature means are on very different scales; the profile shows each relative to the all-store mean.
 def cluster_profile_figure(profiles: Mapping[str, Mapping[str, float]]) -> go.Figure:
     """Heat map of each cluster's feature means, as % of the mean over clusters."""
@@ -122,14 +129,14 @@ def cluster_profile_figure(profiles: Mapping[str, Mapping[str, float]]) -> go.Fi
             raw = profiles[name].get(f)
             rel = (float(raw) / mean * 100.0) if raw is not None and mean else None
             row.append(rel)
-            labels.append("—" if raw is None else f"{float(raw):,.4g}")
+            labels.append("—" if raw is None else _short_number(float(raw)))
         z.append(row)
         text.append(labels)
     fig = go.Figure(go.Heatmap(
         z=z, x=[f.replace("_", " ") for f in features], y=names, text=text, texttemplate="%{text}",
         colorscale="Blues", colorbar=dict(title="% of mean"),
         hovertemplate="%{y} · %{x}: %{text} (%{z:.0f}% of the cluster mean)<extra></extra>"))
-    fig.update_yaxes(rangemode="normal")
+    fig.update_yaxes(rangemode="normal", autorange="reversed")  # first cluster (highest sales) on top
     return styled(fig, title="Cluster feature profile (cell: mean value; colour: vs. average)",
                   x_title="Feature", y_title="Cluster", height=120 + 50 * max(len(names), 1))
 

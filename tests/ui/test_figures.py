@@ -86,10 +86,13 @@ def test_clusters_figure_shows_share_in_percent_and_store_counts():
 
 
 def test_cluster_profile_is_relative_to_the_mean_of_clusters():
-    fig = figures.cluster_profile_figure({"A": {"size": 300.0}, "B": {"size": 100.0}})
+    fig = figures.cluster_profile_figure({"A": {"size": 30000.0, "tier": 2.5}, "B": {"size": 10000.0, "tier": 1.5}})
     heat = fig.data[0]
+    assert list(heat.x) == ["size", "tier"]
     assert [row[0] for row in heat.z] == pytest.approx([150.0, 50.0])
-    assert [row[0] for row in heat.text] == ["300", "100"]
+    assert [row[1] for row in heat.z] == pytest.approx([125.0, 75.0])
+    assert [row[0] for row in heat.text] == ["30,000", "10,000"]
+    assert [row[1] for row in heat.text] == ["2.5", "1.5"]
 
 
 def test_phase_graph_colours_each_status_and_explains_skips():
