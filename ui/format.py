@@ -94,8 +94,11 @@ def csv_bytes(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> bytes:
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     frame = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(neutralise_cell)
+        series = frame[column]
+        # Text may sit in object, string or category columns; numbers, dates and booleans are left alone.
+        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
+                or pd.api.types.is_bool_dtype(series)):
+            frame[column] = series.astype(object).map(neutralise_cell)
     frame.columns = [neutralise_cell(str(c)) for c in frame.columns]
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)

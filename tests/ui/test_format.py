@@ -34,3 +34,10 @@ def test_number_formats():
 
 def test_markdown_escape_disarms_links_and_emphasis():
     assert md_escape("[x](http://e) *b*") == r"\[x\]\(http://e\) \*b\*"
+
+
+def test_csv_neutralises_text_in_string_and_category_columns():
+    for dtype in ("string", "category"):
+        frame = pd.DataFrame({"store_id": pd.Series(["=1+1", "S1"], dtype=dtype), "qty": [1, 2]})
+        rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode("utf-8"))))
+        assert [r[0] for r in rows[1:]] == ["'=1+1", "S1"], dtype
