@@ -14,7 +14,8 @@ from ui.format import as_dict, fmt_when, state_label
 from ui.session import flash
 
 RUNNING_STATES = {"forecasting", "allocating"}
-REFRESH_S = 2.0
+REFRESH_S = 2.0  # while a step runs (here, in another tab or from the CLI)
+IDLE_REFRESH_S = 15.0  # otherwise, to notice a step started elsewhere
 
 service, status = start_page("Activity")
 status = require_season(status)
@@ -35,10 +36,12 @@ if status.get("state") == "needs_attention":
 running = status.get("state") in RUNNING_STATES or bool(status.get("running_step"))
 
 
-@st.fragment(run_every=REFRESH_S if running else None)
+@st.fragment(run_every=REFRESH_S if running else IDLE_REFRESH_S)
 def live() -> None:
-    # Re-read on every tick so the timeline moves while another session or the CLI runs a step.
-    doc = as_dict(service.status(wf)) if running else status
+    # Re-read on every tick (a few ms) so the timeline moves while another session or the CLI runs a step.
+    doc = as_dict(service.status(wf))
+    if doc.get("state") in RUNNING_STATES and not running:
+        st.rerun()  # a step started elsewhere: redraw the page so the fragment polls at the fast rate
     if doc.get("running_step"):
         st.info(f"Running: {md_escape(str(doc['running_step']))} — this page refreshes every {REFRESH_S:.0f} s.",
                 icon=":material/hourglass_top:")

@@ -368,3 +368,43 @@ def test_needs_attention_shows_the_error_and_retry_resumes(app: AppTest, db_url:
     assert not app.exception
     assert service.status(wf).state == "awaiting_order_approval"
     assert any("Retried" in s for s in texts(app.success))
+
+
+# ------------------------------------------------------------------ own data on the Plan page
+def test_own_files_rejected_with_every_problem_and_nothing_stored(app: AppTest, service):
+    before = len(service.list_datasets())
+    app.run()
+    app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
+    history = b"date,store_id,category,quantity_sold\n2025-13-01,S1,Dresses,4\n2025-01-02,S1,Dresses,-2\n"
+    stores = b"store_id,avg_weekly_sales_12mo\nS1,10\n"
+    app.file_uploader(key="up_history").set_value(("history.csv", history, "text/csv"))
+    app.file_uploader(key="up_stores").set_value(("stores.csv", stores, "text/csv")).run()
+    button(app, "Check and import").click().run()
+    [error] = [e for e in texts(app.error) if "nothing was changed" in e]
+    assert "history.csv, row 2, column 'date'" in error
+    assert "history.csv, row 3, column 'quantity_sold'" in error
+    assert "stores.csv" in error and "store_size_sqft" in error
+    assert len(service.list_datasets()) == before
+    assert "No data set imported yet" in texts(app.info)[-1]
+
+
+def test_own_files_imported_and_used_for_the_form(app: AppTest, service, tmp_path):
+    from core.demo import write_demo_data
+
+    write_demo_data(tmp_path / "demo")
+    app.run()
+    app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
+    history = (tmp_path / "demo" / "history.csv").read_bytes()
+    # a different stores file than the demo (one store renamed in both files) makes it a new data set
+    history = history.replace(b",S001,", b",X001,")
+    stores = (tmp_path / "demo" / "stores.csv").read_bytes().replace(b"S001,", b"X001,")
+    app.file_uploader(key="up_history").set_value(("my_history.csv", history, "text/csv"))
+    app.file_uploader(key="up_stores").set_value(("my_stores.csv", stores, "text/csv"))
+    app.text_input(key="up_label").input("Spring test data").run()
+    button(app, "Check and import").click().run()
+    assert not app.exception
+    assert any("Imported 'Spring test data'" in s for s in texts(app.success)), texts(app.success)
+    labels = [d.label for d in service.list_datasets()]
+    assert "Spring test data" in labels
+    assert app.selectbox[-1].value is not None  # the imported data set is the one selected
+    assert app.selectbox(key="p_category").options == ["Accessories", "Men's Shirts", "Women's Dresses"]
