@@ -70,22 +70,43 @@ def pg_schema_url() -> Iterator[str]:
 
     base = pg_base_url()
     schema = f"rel_{secrets.token_hex(5)}"
-    admin = sa.create_engine(base)
+    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    _created_schemas.append(schema)
     try:
         yield with_search_path(base, schema)
     finally:
-        from sqlalchemy.pool import NullPool
+        _drop_schema(base, schema)
 
-        admin.dispose()
-        dropper = sa.create_engine(base, poolclass=NullPool)
+
+_created_schemas: list[str] = []
+
+
+def _drop_schema(base: str, schema: str) -> None:
+    import sqlalchemy as sa
+
+    dropper = sa.create_engine(base, poolclass=sa.pool.NullPool)
+    try:
         with dropper.begin() as conn:
             # Sessions of killed test processes may still hold locks for a moment; end them first.
             conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                  "WHERE pid <> pg_backend_pid() AND application_name = :name"), {"name": schema})
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if schema in _created_schemas:
+            _created_schemas.remove(schema)
+    finally:
         dropper.dispose()
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    """Second chance for schemas whose test teardown did not get to drop them."""
+    for schema in list(_created_schemas):
+        try:
+            _drop_schema(pg_base_url(), schema)
+        except Exception:  # the server went away: nothing more can be done from here
+            pass
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -105,15 +105,14 @@ def test_kill_at_each_step_resumes_and_loses_nothing(db_url: str, tmp_path: Path
     # Week 3 is the markdown checkpoint: kill while the markdown decision is applied.
     f = cli.write(tmp_path / "week_03.csv", data.actuals_csv(3, daily=2))
     status = cli.doc(cli.run(db_url, "actuals", wf, str(f), "--json"))
-    if status["pending"] is not None:
-        assert status["pending"]["kind"] == "markdown"
-        killed = cli.run(db_url, "decide", wf, "--accept", "--json", env={CRASH: "markdown"})
-        figures.add("faults injected")
-        assert killed.returncode == -signal.SIGKILL
-        status = _consistent(db_url, wf)
-        assert status["pending"] is None and status["markdown"]["approved"] is not None
-        decided = [a for a in _approvals(db_url, wf) if a.kind == "markdown"]
-        assert len(decided) == 1 and decided[0].status == "accepted"
+    assert status["pending"] is not None and status["pending"]["kind"] == "markdown"  # 38% sold < 60% target
+    killed = cli.run(db_url, "decide", wf, "--accept", "--json", env={CRASH: "markdown"})
+    figures.add("faults injected")
+    assert killed.returncode == -signal.SIGKILL
+    status = _consistent(db_url, wf)
+    assert status["pending"] is None and status["markdown"]["approved"] == status["markdown"]["proposed"]
+    decided = [a for a in _approvals(db_url, wf) if a.kind == "markdown"]
+    assert len(decided) == 1 and decided[0].status == "accepted"
 
 
 def _events(db_url: str, wf: str) -> list[dict[str, Any]]:
