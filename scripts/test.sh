@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Python packages, Debian's chromium for the browser test) and runs them all.
+# Installs what the tests need (Python packages, Debian's chromium for the browser test) and runs them all:
+# first the whole suite on SQLite, then the database-backed suites again on PostgreSQL when one is
+# reachable (always under CI=true). Extra arguments go to both pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -8,3 +10,17 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 python3 -m pip install -q -r requirements-dev.txt
 python3 -m pytest "$@"
+
+PG_URL="${SEASON_PLANNER_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+if [ "${CI:-}" = "true" ] || python3 - "$PG_URL" <<'PY' 2>/dev/null
+import sys
+from sqlalchemy import create_engine, text
+with create_engine(sys.argv[1], connect_args={"connect_timeout": 3}).connect() as c:
+    c.execute(text("SELECT 1"))
+PY
+then
+  echo "== the database-backed suites again, on PostgreSQL ($PG_URL) =="
+  DATABASE_URL="$PG_URL" python3 -m pytest tests/db tests/orchestrator "$@"
+else
+  echo "== PostgreSQL not reachable at $PG_URL: PostgreSQL pass skipped (tests/reliability and tests/db still ran their PostgreSQL cases or said why they skipped) =="
+fi

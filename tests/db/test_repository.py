@@ -13,8 +13,8 @@ from core.orchestrator.errors import AlreadyDecided, ConcurrencyConflict
 
 
 @pytest.fixture
-def uow(sqlite_url):
-    u = UnitOfWork(open_engine(sqlite_url))
+def uow(db_url):
+    u = UnitOfWork(open_engine(db_url))
     with u.begin() as repo:
         repo.s.add(Dataset(id=1, label="d", source="upload", content_hash="h", categories=["A"], n_stores=1,
                            n_weeks=1, warnings=[]))

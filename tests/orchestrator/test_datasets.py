@@ -11,8 +11,8 @@ from tests.orchestrator.conftest import history_csv, stores_csv
 from tests.orchestrator.helpers import dump_tables, new_service
 
 
-def test_import_stores_weekly_rows_and_reuses_identical_files(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_import_stores_weekly_rows_and_reuses_identical_files(db_url):
+    svc = new_service(db_url)
     info = svc.import_dataset(history=history_csv(), history_name="h.csv", stores=stores_csv(), stores_name="s.csv")
     assert (info.categories, info.stores, info.weeks, info.source) == (["Dresses", "Shirts"], 6, 110, "upload")
     again = svc.import_dataset(history=history_csv(), history_name="other.csv", stores=stores_csv(),
@@ -23,8 +23,8 @@ def test_import_stores_weekly_rows_and_reuses_identical_files(sqlite_url):
     assert len(tables["raw_files"]) == 2
 
 
-def test_frames_read_back_equal_the_imported_ones(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_frames_read_back_equal_the_imported_ones(db_url):
+    svc = new_service(db_url)
     info = svc.import_dataset(history=history_csv(), history_name="h.csv", stores=stores_csv(), stores_name="s.csv")
     fresh = svc.dataset_frames(info.id)
     datasets._cache.clear()
@@ -34,8 +34,8 @@ def test_frames_read_back_equal_the_imported_ones(sqlite_url):
     assert loaded.history["quantity"].sum() == fresh.history["quantity"].sum() > 0
 
 
-def test_rejected_dataset_changes_nothing(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_rejected_dataset_changes_nothing(db_url):
+    svc = new_service(db_url)
     before = dump_tables(svc)
     bad_stores = stores_csv().replace(b"Premium", b"Luxury", 1)
     with pytest.raises(IngestError, match="Luxury"):

@@ -8,8 +8,8 @@ from core.orchestrator.states import State
 from tests.orchestrator.helpers import new_service
 
 
-def test_demo_dataset_is_imported_once(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_demo_dataset_is_imported_once(db_url):
+    svc = new_service(db_url)
     first = svc.ensure_demo_dataset()
     again = svc.ensure_demo_dataset()
     assert first.id == again.id and first.source == "demo"
@@ -17,11 +17,11 @@ def test_demo_dataset_is_imported_once(sqlite_url):
     assert "Women's Dresses" in first.categories and first.stores == 50
 
 
-def test_high_demand_demo_season(sqlite_url, tmp_path: Path):
+def test_high_demand_demo_season(db_url, tmp_path: Path):
     from core.demo import write_demo_data
 
     write_demo_data(tmp_path)
-    svc = new_service(sqlite_url)
+    svc = new_service(db_url)
     ds = svc.ensure_demo_dataset()
     doc = svc.start_workflow({"category": "Women's Dresses", "season_start": "2026-02-23", "horizon_weeks": 12,
                               "markdown_week": 8}, dataset_id=ds.id)

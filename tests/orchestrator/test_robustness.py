@@ -27,10 +27,10 @@ def season_in_progress(svc, **overrides):
     return wf
 
 
-def test_two_threads_deciding_at_once_exactly_one_applies(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_two_threads_deciding_at_once_exactly_one_applies(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
-    other = new_service(sqlite_url)
+    other = new_service(db_url)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 
@@ -56,8 +56,8 @@ def test_two_threads_deciding_at_once_exactly_one_applies(sqlite_url):
     assert sum(a["season_total"] for a in doc.allocation) == doc.order["approved"] == int(approval.decided)
 
 
-def test_expected_approval_id_guards_a_stale_page(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_expected_approval_id_guards_a_stale_page(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
     approval_id = svc.status(wf).pending["approval_id"]
     svc.decide(wf, accept=True, by="ann", expected_approval_id=approval_id)
@@ -76,8 +76,8 @@ def test_expected_approval_id_guards_a_stale_page(sqlite_url):
         (lambda: actuals_csv(1, base_daily(), stores=["S1", "S2", "S3"]), MissingStores, "3 of 6 stores"),
     ],
 )
-def test_rejected_upload_changes_nothing(sqlite_url, make_file, error, match):
-    svc = new_service(sqlite_url)
+def test_rejected_upload_changes_nothing(db_url, make_file, error, match):
+    svc = new_service(db_url)
     wf = season_in_progress(svc)
     before = dump_tables(svc)
     with pytest.raises(error, match=match):
@@ -85,8 +85,8 @@ def test_rejected_upload_changes_nothing(sqlite_url, make_file, error, match):
     assert dump_tables(svc) == before
 
 
-def test_week_already_stored_then_replace_keeps_old_version(sqlite_url, tmp_path):
-    svc = new_service(sqlite_url)
+def test_week_already_stored_then_replace_keeps_old_version(db_url, tmp_path):
+    svc = new_service(db_url)
     wf = season_in_progress(svc, markdown_week=None)
     svc.upload_actuals(wf, actuals_csv(1, base_daily()), "w1.csv")
     svc.upload_actuals(wf, actuals_csv(2, base_daily()), "w2.csv")
@@ -111,8 +111,8 @@ def test_week_already_stored_then_replace_keeps_old_version(sqlite_url, tmp_path
     assert [w["plan"] for w in doc.forecast["weekly"]] == [w["plan"] for w in ref_doc.forecast["weekly"]]
 
 
-def test_missing_stores_counted_as_zero_when_confirmed(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_missing_stores_counted_as_zero_when_confirmed(db_url):
+    svc = new_service(db_url)
     wf = season_in_progress(svc)
     doc = svc.upload_actuals(wf, actuals_csv(1, 2, stores=["S1", "S2", "S3", "S4", "S5"]), "w1.csv",
                              confirm_missing_as_zero=True)
@@ -122,7 +122,7 @@ def test_missing_stores_counted_as_zero_when_confirmed(sqlite_url):
     assert svc.uploads(wf)[0]["confirmed_missing"] is True
 
 
-def test_transient_failures_are_retried_with_backoff(sqlite_url):
+def test_transient_failures_are_retried_with_backoff(db_url):
     sleeps: list[float] = []
     failures = {"n": 2}
 
@@ -131,7 +131,7 @@ def test_transient_failures_are_retried_with_backoff(sqlite_url):
             failures["n"] -= 1
             raise TransientStepError("disk hiccup")
 
-    svc = new_service(sqlite_url, sleep=sleeps.append, fault_hook=flaky)
+    svc = new_service(db_url, sleep=sleeps.append, fault_hook=flaky)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
     doc = svc.decide(wf, accept=True)
     assert doc.state == State.IN_SEASON
@@ -140,7 +140,7 @@ def test_transient_failures_are_retried_with_backoff(sqlite_url):
     assert [e.data["attempt"] for e in retries] == [1, 2] and "disk hiccup" in retries[0].message
 
 
-def test_persistent_transient_failure_needs_attention_then_retry(sqlite_url):
+def test_persistent_transient_failure_needs_attention_then_retry(db_url):
     sleeps: list[float] = []
     broken = {"on": True}
 
@@ -148,7 +148,7 @@ def test_persistent_transient_failure_needs_attention_then_retry(sqlite_url):
         if step == "week" and broken["on"]:
             raise TimeoutError("engine timed out")
 
-    svc = new_service(sqlite_url, sleep=sleeps.append, fault_hook=hook)
+    svc = new_service(db_url, sleep=sleeps.append, fault_hook=hook)
     wf = season_in_progress(svc)
     doc = svc.upload_actuals(wf, actuals_csv(1, base_daily()), "w1.csv")
     assert sleeps == [1.0, 2.0, 4.0]
@@ -167,33 +167,33 @@ def test_persistent_transient_failure_needs_attention_then_retry(sqlite_url):
         svc.retry(wf)
 
 
-def test_non_transient_error_is_not_retried(sqlite_url):
+def test_non_transient_error_is_not_retried(db_url):
     sleeps: list[float] = []
 
     def hook(step, args):
         if step == "forecast":
             raise ValueError("bad series")
 
-    svc = new_service(sqlite_url, sleep=sleeps.append, fault_hook=hook)
+    svc = new_service(db_url, sleep=sleeps.append, fault_hook=hook)
     doc = svc.start_workflow(params(), dataset_id=small_dataset(svc))
     assert sleeps == [] and doc.state == State.NEEDS_ATTENTION
     assert doc.phases[1].status == "failed" and "bad series" in doc.last_error
 
 
-def test_slow_step_writes_a_warning_event(sqlite_url):
+def test_slow_step_writes_a_warning_event(db_url):
     def slow(step, args):
         if step == "forecast":
             time.sleep(0.6)
 
-    svc = new_service(sqlite_url, step_warning_s=0.1, fault_hook=slow)
+    svc = new_service(db_url, step_warning_s=0.1, fault_hook=slow)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
     warnings = [e for e in svc.events(wf) if e.kind == "warning" and e.data.get("slow")]
     assert len(warnings) == 1 and "running for more than 0.1 s" in warnings[0].message
 
 
-def test_abandoned_step_is_resumed_on_next_call(sqlite_url):
+def test_abandoned_step_is_resumed_on_next_call(db_url):
     """A marker left by a process that no longer exists is re-run by the next call."""
-    svc = new_service(sqlite_url)
+    svc = new_service(db_url)
     wf = season_in_progress(svc)
     svc.upload_actuals(wf, actuals_csv(1, base_daily()), "w1.csv")
     expected = svc.status(wf)

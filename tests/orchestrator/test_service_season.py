@@ -15,8 +15,8 @@ def kinds(svc, wf):
     return [e.kind for e in svc.events(wf)]
 
 
-def test_full_season_with_markdown_reaches_report(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_full_season_with_markdown_reaches_report(db_url):
+    svc = new_service(db_url)
     ds = small_dataset(svc)
     doc = svc.start_workflow(params(), dataset_id=ds, by="ann")
     wf = doc.workflow_id
@@ -80,11 +80,11 @@ def test_full_season_with_markdown_reaches_report(sqlite_url):
     assert approvals[1].reason == "keep margin" and approvals[1].decided == 0.1
 
 
-def test_pending_approval_survives_a_new_service(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_pending_approval_survives_a_new_service(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
     svc.close()
-    again = new_service(sqlite_url)
+    again = new_service(db_url)
     doc = again.status(wf)
     assert doc.state == State.AWAITING_ORDER_APPROVAL and doc.pending["kind"] == "order"
     assert again.decide(wf, accept=True).state == State.IN_SEASON
@@ -100,8 +100,8 @@ def test_pending_approval_survives_a_new_service(sqlite_url):
         ({"dc_holdback": 0.0}, []),
     ],
 )
-def test_parameter_combinations(sqlite_url, overrides, expect_skips):
-    svc = new_service(sqlite_url)
+def test_parameter_combinations(db_url, overrides, expect_skips):
+    svc = new_service(db_url)
     doc = svc.start_workflow(params(**overrides), dataset_id=small_dataset(svc))
     wf = doc.workflow_id
     doc = svc.decide(wf, accept=True)
@@ -125,8 +125,8 @@ def test_parameter_combinations(sqlite_url, overrides, expect_skips):
     assert svc.report(wf).weeks_observed == 6
 
 
-def test_no_markdown_needed_is_recorded(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_no_markdown_needed_is_recorded(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(markdown_target=0.05), dataset_id=small_dataset(svc)).workflow_id
     svc.decide(wf, accept=True)
     for week in (1, 2, 3):
@@ -137,8 +137,8 @@ def test_no_markdown_needed_is_recorded(sqlite_url):
     assert doc.phases[4].status == "skipped"
 
 
-def test_large_variance_reforecasts_and_reallocates(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_large_variance_reforecasts_and_reallocates(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(markdown_week=None), dataset_id=small_dataset(svc)).workflow_id
     svc.decide(wf, accept=True)
     doc = svc.upload_actuals(wf, actuals_csv(1, base_daily(2.0)), "w1.csv")
@@ -160,8 +160,8 @@ def test_large_variance_reforecasts_and_reallocates(sqlite_url):
         assert doc.forecast["revision"] == 1
 
 
-def test_emergency_alert_when_demand_outruns_stock(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_emergency_alert_when_demand_outruns_stock(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(markdown_week=None), dataset_id=small_dataset(svc)).workflow_id
     svc.decide(wf, accept=True)
     doc = svc.upload_actuals(wf, actuals_csv(1, base_daily(3.0)), "w1.csv")
@@ -170,8 +170,8 @@ def test_emergency_alert_when_demand_outruns_stock(sqlite_url):
     assert "emergency" in kinds(svc, wf)
 
 
-def test_close_early_writes_report(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_close_early_writes_report(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
     with pytest.raises(ActionNotAllowed, match="has not started"):
         svc.close_season(wf)
@@ -189,8 +189,8 @@ def test_close_early_writes_report(sqlite_url):
         svc.close_season(wf)
 
 
-def test_decision_validation(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_decision_validation(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
     with pytest.raises(ParameterError) as err:
         svc.decide(wf, accept=False, value=-5)
@@ -205,8 +205,8 @@ def test_decision_validation(sqlite_url):
         svc.decide(wf, accept=True)
 
 
-def test_markdown_depth_outside_cap_is_rejected(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_markdown_depth_outside_cap_is_rejected(db_url):
+    svc = new_service(db_url)
     wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
     svc.decide(wf, accept=True)
     for week in (1, 2, 3):
@@ -219,8 +219,8 @@ def test_markdown_depth_outside_cap_is_rejected(sqlite_url):
     assert not any("markdown" in r["reason"] for r in svc.forecast_revisions(wf))
 
 
-def test_unknown_workflow_and_category(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_unknown_workflow_and_category(db_url):
+    svc = new_service(db_url)
     ds = small_dataset(svc)
     with pytest.raises(NotFound):
         svc.status("wf-000000")
@@ -231,15 +231,15 @@ def test_unknown_workflow_and_category(sqlite_url):
     assert svc.list_workflows() == []
 
 
-def test_non_monday_start_is_moved_and_noted(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_non_monday_start_is_moved_and_noted(db_url):
+    svc = new_service(db_url)
     doc = svc.start_workflow(params(season_start="2025-03-05"), dataset_id=small_dataset(svc))
     assert doc.parameters["season_start"] == "2025-03-03"
     assert any("starts on Monday 2025-03-03" in n for n in doc.notes)
 
 
-def test_list_and_events_after_id(sqlite_url):
-    svc = new_service(sqlite_url)
+def test_list_and_events_after_id(db_url):
+    svc = new_service(db_url)
     ds = small_dataset(svc)
     a = svc.start_workflow(params(), dataset_id=ds).workflow_id
     b = svc.start_workflow(params(category="Shirts"), dataset_id=ds).workflow_id
