@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from core.db.models import Dataset
 from core.db.repository import Repository, sha256_of
@@ -26,6 +29,12 @@ class DatasetFrames:
 
 _cache: dict[tuple[str, int], DatasetFrames] = {}
 _cache_lock = threading.Lock()
+
+
+def categories_by_sales(frame: "pd.DataFrame") -> list[str]:
+    """Categories, best-selling first (ties by name): free text that names no category gets the main one."""
+    totals = frame.groupby(frame["category"].astype(str), observed=True)["quantity"].sum()
+    return [str(c) for c, _ in sorted(totals.items(), key=lambda kv: (-float(kv[1]), kv[0]))]
 
 
 def dataset_info(ds: Dataset) -> DatasetInfo:
@@ -74,7 +83,7 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
     stores_file = repo.add_raw_file("stores", stores_name, stores)
     weeks = frame["week_start"]
     ds = Dataset(label=label or f"{history_name} + {stores_name}", source=source, content_hash=digest,
-                 categories=sorted(str(c) for c in frame["category"].unique()), n_stores=len(known),
+                 categories=categories_by_sales(frame), n_stores=len(known),
                  n_weeks=int(weeks.nunique()), history_start=weeks.min().date() if len(frame) else None,
                  history_end=(weeks.max().date() if len(frame) else None), frequency=hist.frequency,
                  warnings=list(hist.warnings) + list(stores_up.warnings), history_file_id=hist_file,

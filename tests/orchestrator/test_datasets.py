@@ -44,3 +44,16 @@ def test_rejected_dataset_changes_nothing(db_url):
     with pytest.raises(IngestError, match="stores not in s.csv: S6"):
         svc.import_dataset(history=history_csv(), history_name="h.csv", stores=missing_store, stores_name="s.csv")
     assert dump_tables(svc) == before
+
+
+def test_categories_are_listed_best_selling_first(db_url):
+    # The hand-made history sells Shirts at 0.6x Dresses in every store-week, so Dresses lead.
+    from core.orchestrator.service import PlannerService
+    from tests.orchestrator.conftest import history_csv, stores_csv
+
+    svc = PlannerService(db_url)
+    info = svc.import_dataset(history=history_csv(), history_name="h.csv", stores=stores_csv(), stores_name="s.csv")
+    assert info.categories == ["Dresses", "Shirts"]
+    extraction = svc.extract_parameters("a 10-week season starting 2025-03-03", info.id)
+    assert extraction.values["category"] == "Dresses"
+    assert any("category not named" in f for f in extraction.flagged)

@@ -407,4 +407,4 @@ def test_own_files_imported_and_used_for_the_form(app: AppTest, service, tmp_pat
     labels = [d.label for d in service.list_datasets()]
     assert "Spring test data" in labels
     assert app.selectbox[-1].value is not None  # the imported data set is the one selected
-    assert app.selectbox(key="p_category").options == ["Accessories", "Men's Shirts", "Women's Dresses"]
+    assert app.selectbox(key="p_category").options == ["Women's Dresses", "Men's Shirts", "Accessories"]  # best-selling first
