@@ -21,7 +21,10 @@ def database_url() -> str:
 def _service_for(db_url: str | None) -> "PlannerService":
     from core.orchestrator.service import PlannerService
 
-    return PlannerService(db_url)
+    service = PlannerService(db_url)
+    # A server that died mid-step left a marker behind: finish that step now rather than on first click.
+    service.resume_all()
+    return service
 
 
 @st.cache_resource(show_spinner="Preparing the built-in demo data…")
