@@ -32,7 +32,8 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
     for category in wanted:
         series = category_weekly_series(upload.frame, category)
         try:
-            fc = forecast_season(series.values, season_start=start, horizon_weeks=weeks, category=category)
+            fc = forecast_season(series.values, season_start=start, horizon_weeks=weeks, category=category,
+                                 backtest=False)  # the JSON contract (SPEC 8) has no backtest
         except ValueError as exc:
             raise PlannerError(f"--category {category!r}: {exc}") from None
         document[category] = {

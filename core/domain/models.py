@@ -29,6 +29,9 @@ class ForecastResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     revision: int = 0  # 0 = original forecast; +1 per re-forecast
     based_on_weeks: int = 0  # how many actual weeks the revision used
+    # Held-out accuracy of the ensemble and each member on the last weeks of history:
+    # {"ensemble": {"wape", "mape", "bias", "weeks", "origin"}, "<member>": {...}} (docs/forecasting.md).
+    backtest: dict[str, dict[str, float | int | str]] = Field(default_factory=dict)
 
     @property
     def total(self) -> float:

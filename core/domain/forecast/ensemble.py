@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from core.domain.forecast.backtest import holdout_weeks, score
 from core.domain.forecast.intervals import interval_sigma, weekly_bounds
 from core.domain.forecast.realign import WEEKS_PER_YEAR, realign_history
 from core.domain.models import ForecastResult, WeekForecast
@@ -101,8 +102,30 @@ def ensemble_paths(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[d
     return members, z, notes
 
 
-def forecast_season(series: pd.Series, *, season_start: date, horizon_weeks: int, category: str) -> ForecastResult:
-    """Weekly forecast of the season's weeks with members' totals and an 80% interval per week."""
+def run_backtest(y: np.ndarray, grid: pd.DatetimeIndex, horizon_weeks: int) -> dict[str, dict[str, float | int | str]]:
+    """Refit without the last H weeks of `y` and score those weeks (core/domain/forecast/backtest.py)."""
+    held = holdout_weeks(horizon_weeks)
+    cut = len(y) - held
+    if cut < MIN_WEEKS:
+        return {}
+    members, _, _ = ensemble_paths(y[:cut], grid[: len(y)], held)
+    actual = y[cut:]
+    origin = grid[cut].date().isoformat()
+    out: dict[str, dict[str, float | int | str]] = {}
+    for name, path in {"ensemble": np.mean(list(members.values()), axis=0), **members}.items():
+        figures = score(path, actual)
+        if figures:
+            out[name] = {**figures, "weeks": held, "origin": origin}
+    return out
+
+
+def forecast_season(
+    series: pd.Series, *, season_start: date, horizon_weeks: int, category: str, backtest: bool = True
+) -> ForecastResult:
+    """Weekly forecast of the season's weeks with members' totals and an 80% interval per week.
+
+    `backtest=False` skips the held-out check (it refits the ensemble once more).
+    """
     if horizon_weeks < 1:
         raise ValueError(f"horizon_weeks = {horizon_weeks}: allowed 1..52")
     series = series.astype(float).sort_index()
@@ -132,4 +155,5 @@ def forecast_season(series: pd.Series, *, season_start: date, horizon_weeks: int
         members={name: float(sum(v)) for name, v in member_weekly.items()},
         member_weekly=member_weekly,
         warnings=notes,
+        backtest=run_backtest(y, grid, horizon_weeks) if backtest else {},
     )
