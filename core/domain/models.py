@@ -32,6 +32,11 @@ class ForecastResult(BaseModel):
     # Held-out accuracy of the ensemble and each member on the last weeks of history:
     # {"ensemble": {"wape", "mape", "bias", "weeks", "origin"}, "<member>": {...}} (docs/forecasting.md).
     backtest: dict[str, dict[str, float | int | str]] = Field(default_factory=dict)
+    # Week-to-week wobble of the history around its level (log sd), the observation noise of a re-forecast.
+    noise_sigma: float | None = None
+    # Log level correction a re-forecast applied to each week's plan (empty = none): plan / exp(level) is
+    # the plan before any correction, so every revision can refit the level on all actual weeks.
+    level: list[float] = Field(default_factory=list)
 
     @property
     def total(self) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.domain.forecast.backtest import holdout_weeks, score
-from core.domain.forecast.intervals import interval_sigma, weekly_bounds
+from core.domain.forecast.intervals import interval_sigma, weekly_bounds, weekly_noise
 from core.domain.forecast.realign import WEEKS_PER_YEAR, realign_history
 from core.domain.models import ForecastResult, WeekForecast
 
@@ -156,4 +156,5 @@ def forecast_season(
         member_weekly=member_weekly,
         warnings=notes,
         backtest=run_backtest(y, grid, horizon_weeks) if backtest else {},
+        noise_sigma=weekly_noise(y),
     )

@@ -47,3 +47,17 @@ def interval_sigma(z: np.ndarray, horizons: np.ndarray) -> np.ndarray:
 def weekly_bounds(plan: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     plan = np.asarray(plan, dtype=float)
     return plan * np.exp(-Z80 * sigma), plan * np.exp(Z80 * sigma)
+
+
+def weekly_noise(y: np.ndarray, weeks: int = 2 * YEAR) -> float | None:
+    """Log sd of a week around its neighbours over the last `weeks` weeks, robust to holiday spikes.
+
+    e_t = log y_t - (log y_{t-1} + log y_{t+1}) / 2 removes the level and a local slope; for independent
+    weekly noise of sd s its variance is 1.5 s^2. The median absolute deviation keeps the holiday weeks
+    (large e_t) from inflating it.
+    """
+    logs = np.log(np.clip(np.asarray(y, dtype=float)[-weeks:], 1e-9, None))
+    if len(logs) < MIN_POINTS:
+        return None
+    e = logs[1:-1] - (logs[:-2] + logs[2:]) / 2
+    return float(1.4826 * np.median(np.abs(e - np.median(e))) / np.sqrt(1.5))

@@ -1,15 +1,14 @@
 """Re-forecast from actuals (SPEC 4.7) and the demand response to a markdown (SPEC 4.8).
 
-The update is Bayesian on the log ratio actual / plan, with a local-level (random walk) model:
-the level correction starts at 0 with the variance the forecast's own interval implies, each
-observed week pulls it towards what was seen (Kalman gain), and the correction may drift a
-little from week to week so a lasting shift (a demand shock) is followed rather than averaged
-away. The remaining weeks are the current plan times exp(correction); their intervals combine
-the remaining uncertainty of the level with the week-to-week noise.
+The re-forecast estimates one level correction for the rest of the season from the ratios
+actual / plan of the weeks seen so far (`level.py`: a Bayesian local level with heavy-tailed
+one-off weeks, lasting jumps and a heavy-tailed start, solved exactly on a grid). The remaining
+weeks are the plan times exp(median level); their intervals come from the posterior of the level
+plus the ordinary week-to-week wobble.
 
-Sequential revisions do not double count: only weeks after the previous revision
-(`based_on_weeks`) are new information, and the prior variance of the correction at that point
-is recomputed deterministically (it depends on how many weeks were seen, not on their values).
+Every revision refits the level on all actual weeks against the plan without any earlier
+correction (`ForecastResult.level` records the correction applied to each week), so repeated
+revisions equal one update with all weeks and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -20,12 +19,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.domain.forecast.intervals import Z80
+from core.domain.forecast.level import LevelModel, level_posterior, predictive_bands
 from core.domain.models import ForecastResult, WeekForecast
 
-LEVEL_SHARE = 0.5  # part of the weekly variance that is a season-wide level error
-DRIFT_SHARE = 0.15  # random-walk variance per week, relative to the weekly noise variance
-FLOOR_SIGMA = 0.03
-OUTLIER_SD = 2.0
+FLOOR_SIGMA = 0.03  # the narrowest weekly band we take from a forecast's interval
+FLOOR_NOISE = 0.015  # ordinary weeks never wobble less than this (Poisson noise, shape errors of the plan)
+LEVEL_SHARE = 0.5  # without a measured noise (older forecasts): half the weekly variance is level error
+DRIFT_SHARE = 0.15  # random-walk variance of the level per week, relative to the weekly noise variance
+TAIL = (1 - 0.8) / 2  # an 80% interval
 
 
 def _weekly_sigma(fc: ForecastResult) -> float:
@@ -33,19 +34,17 @@ def _weekly_sigma(fc: ForecastResult) -> float:
     return max(FLOOR_SIGMA, float(np.mean(sigmas))) if sigmas else 0.15
 
 
-def _variances(sigma: float) -> tuple[float, float, float]:
-    """(prior level variance, weekly noise variance, drift variance per week)."""
-    total = sigma**2
-    noise = (1.0 - LEVEL_SHARE) * total
-    return LEVEL_SHARE * total, noise, DRIFT_SHARE * noise
+def level_model(fc: ForecastResult) -> LevelModel:
+    """Observation noise from the history's wobble, the level's spread from the rest of the forecast's band."""
+    sigma = _weekly_sigma(fc)
+    measured = fc.noise_sigma if fc.noise_sigma is not None else math.sqrt(1 - LEVEL_SHARE) * sigma
+    noise = max(FLOOR_NOISE, measured)
+    level_sd = math.sqrt(max(sigma**2 - noise**2, noise**2))
+    return LevelModel(noise=noise, level_sd=level_sd, drift=math.sqrt(DRIFT_SHARE) * noise)
 
 
-def _prior_after(weeks_seen: int, prior: float, noise: float, drift: float) -> float:
-    p = prior
-    for _ in range(weeks_seen):
-        p += drift
-        p = p * noise / (p + noise)
-    return p
+def _levels(fc: ForecastResult) -> list[float]:
+    return list(fc.level) if len(fc.level) == len(fc.weeks) else [0.0] * len(fc.weeks)
 
 
 def reforecast(
@@ -53,8 +52,8 @@ def reforecast(
 ) -> ForecastResult:
     """Update weeks k+1..H from the actual totals of weeks 1..k (k = len(actuals)).
 
-    Pass the revision-0 forecast as `original`: its intervals give the prior spread (a revised
-    forecast's intervals are already narrowed by what was seen).
+    Pass the revision-0 forecast as `original`: its intervals and measured noise set the model (a
+    revised forecast's intervals are already narrowed by what was seen).
     """
     k = len(actuals)
     horizon = len(current.weeks)
@@ -62,44 +61,36 @@ def reforecast(
         raise ValueError(f"reforecast needs 1..{horizon} weeks of actuals, got {k}")
     if any((a is None) or not math.isfinite(float(a)) or float(a) < 0 for a in actuals):
         raise ValueError(f"actual weekly totals must be finite and >= 0, got {list(actuals)}")
-    prior, noise, drift = _variances(_weekly_sigma(original or current))
-    seen_before = min(current.based_on_weeks, k)
-    p = _prior_after(seen_before, prior, noise, drift)
-    level = 0.0
-    for i in range(seen_before, k):
-        x = math.log((float(actuals[i]) + 1.0) / (current.weeks[i].plan + 1.0))
-        p += drift
-        gain = p / (p + noise)
-        # Huber-clipped innovation: one freak week (a one-off promotion, a storm) moves the level
-        # by at most OUTLIER_SD standard deviations' worth; a lasting shift still gets through
-        # week after week.
-        spread = OUTLIER_SD * math.sqrt(p + noise)
-        level += gain * min(max(x - level, -spread), spread)
-        p *= 1.0 - gain
-    factor = math.exp(level)
+    model = level_model(original or current)
+    levels = _levels(current)
+    base = [w.plan * math.exp(-lv) for w, lv in zip(current.weeks, levels)]
+    x = np.log((np.asarray(actuals, dtype=float) + 1.0) / (np.asarray(base[:k]) + 1.0))
+    posterior = level_posterior(x, model)
+    level = posterior.median
+    bands = predictive_bands(posterior.pmf, model, horizon - k, TAIL)
     weeks: list[WeekForecast] = []
-    for w in current.weeks:
+    for w, b in zip(current.weeks, base):
         if w.week <= k:
             weeks.append(w.model_copy())
             continue
-        ahead = w.week - k
-        sigma = math.sqrt(p + drift * ahead + noise)
-        plan = w.plan * factor
-        weeks.append(
-            WeekForecast(week=w.week, start=w.start, plan=plan, lo=plan * math.exp(-Z80 * sigma), hi=plan * math.exp(Z80 * sigma))
-        )
-    remaining = slice(k, horizon)
+        plan = b * math.exp(level)
+        lo, hi = bands[w.week - k - 1]
+        weeks.append(WeekForecast(week=w.week, start=w.start, plan=plan, lo=min(plan, b * math.exp(lo)),
+                                  hi=max(plan, b * math.exp(hi))))
     member_weekly = {
-        name: list(values[:k]) + [v * factor for v in values[remaining]] for name, values in current.member_weekly.items()
+        name: list(values[:k]) + [v * math.exp(level - lv) for v, lv in zip(values[k:], levels[k:])]
+        for name, values in current.member_weekly.items()
     }
     return current.model_copy(
         update={
-            "method": f"reforecast(level x{factor:.3f} from {k} weeks) of {current.method}",
+            "method": f"reforecast(level x{math.exp(level):.3f} from {k} weeks) of {current.method}",
             "weeks": weeks,
             "member_weekly": member_weekly,
             "members": {name: float(sum(v)) for name, v in member_weekly.items()},
             "revision": current.revision + 1,
             "based_on_weeks": k,
+            "level": levels[:k] + [level] * (horizon - k),
+            "noise_sigma": current.noise_sigma if current.noise_sigma is not None else (original or current).noise_sigma,
             "warnings": list(current.warnings),
         }
     )
