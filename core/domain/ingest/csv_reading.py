@@ -268,8 +268,8 @@ def open_csv(
     if len(data) > max_bytes:
         raise reject(
             filename,
-            f"the file is {len(data) / limits.MB:.1f} MB; the limit for {what} files is "
-            f"{max_bytes / limits.MB:.0f} MB",
+            f"the file is {len(data):,} bytes ({len(data) / limits.MB:.1f} MB); the limit for {what} files "
+            f"is {max_bytes:,} bytes ({max_bytes / limits.MB:.0f} MB)",
         )
     if data.startswith(UTF8_BOM):
         body = data[len(UTF8_BOM) :]
