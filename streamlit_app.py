@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 st.set_page_config(page_title="Season Planner", page_icon=":material/checkroom:", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
 
 PAGES = [
     st.Page("pages/plan.py", title="Plan", icon=":material/edit_note:", default=True),

@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.orchestrator.errors import AlreadyDecided
 from ui.approvals import explanation_for
-from ui.feedback import call_service, md_escape
+from ui.feedback import error_messages, md_escape, render_message
 from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct, fmt_when
 from ui.session import flash
@@ -34,6 +35,27 @@ def _decided(doc: Any, what: str) -> None:
     st.rerun()
 
 
+def _decide(what: str, **kwargs: Any) -> None:
+    """Record the decision; if another tab or the CLI decided first, close the dialog and say so on the page.
+
+    A button inside a dialog reruns only the dialog, so the page behind it would keep showing the old
+    proposal: a full rerun redraws it with the decision that stands.
+    """
+    try:
+        with st.spinner("Recording the decision and running the next steps…", show_time=True):
+            doc = service.decide(wf, **kwargs)
+    except AlreadyDecided as exc:
+        _close_dialog()
+        flash("warning", [*exc.messages, "Your decision was not applied. The decision that stands is listed "
+                                         "under Decisions."], "Already decided elsewhere")
+        st.rerun()
+    except Exception as exc:  # every other outcome is shown in the dialog, with what to do
+        title, messages = error_messages(exc)
+        render_message("error", messages, title)
+        return
+    _decided(doc, what)
+
+
 def _describe(kind: str, value: float) -> str:
     return f"{fmt_int(value)} units" if kind == "order" else f"{fmt_pct(value, 0)} off"
 
@@ -47,10 +69,8 @@ def accept_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
     c1, c2 = st.columns(2)
     if c1.button("Accept", type="primary", icon=":material/check:", key="accept_confirm"):
         st.session_state["planner_name"] = by or "planner"
-        ok, doc = call_service(service.decide, wf, accept=True, by=by or "planner", expected_approval_id=approval_id,
-                               spinner="Recording the decision and running the next steps…")
-        if ok:
-            _decided(doc, f"Accepted: {_describe(kind, proposal)}.")
+        _decide(f"Accepted: {_describe(kind, proposal)}.", accept=True, by=by or "planner",
+                expected_approval_id=approval_id)
     if c2.button("Cancel", key="accept_cancel"):
         _close_dialog()
         st.rerun()
@@ -76,11 +96,8 @@ def modify_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
             st.error("A reason is required when you change the proposal.")
         else:
             st.session_state["planner_name"] = by or "planner"
-            ok, doc = call_service(service.decide, wf, accept=False, value=value, reason=reason.strip(),
-                                   by=by or "planner", expected_approval_id=approval_id,
-                                   spinner="Recording the decision and running the next steps…")
-            if ok:
-                _decided(doc, f"Modified: {_describe(kind, proposal)} → {_describe(kind, value)}.")
+            _decide(f"Modified: {_describe(kind, proposal)} → {_describe(kind, value)}.", accept=False, value=value,
+                    reason=reason.strip(), by=by or "planner", expected_approval_id=approval_id)
     if c2.button("Cancel", key="modify_cancel"):
         _close_dialog()
         st.rerun()

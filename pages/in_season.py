@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +12,7 @@ from ui.charts import show
 from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
 from ui.layout import require_season, start_page
-from ui.format import as_dict, csv_bytes, fmt_int, fmt_pct
+from ui.format import as_dict, csv_bytes, fmt_date, fmt_int, fmt_pct
 from ui.session import flash
 from ui.uploads import UploadResult, first_date, retry_waiting, submit
 
@@ -58,15 +58,27 @@ m[3].metric("Last week vs plan", fmt_pct(last.get("variance"), 1, signed=True) i
             delta_arrow="off")
 
 if state == "awaiting_markdown_approval":
-    st.warning("A markdown proposal is waiting for your decision. You can keep uploading weeks meanwhile.",
+    st.warning("A markdown proposal is waiting for your decision. Weekly uploads resume once you have decided: "
+               "files dropped meanwhile wait here and are processed when you come back after the decision.",
                icon=":material/pending_actions:")
     st.page_link("pages/approvals.py", label="Decide on the markdown", icon=":material/approval:")
+elif state == "in_season" and any(r.kind == "waiting" for r in results.values()):
+    # Files that waited (for an earlier week or a markdown decision) go through as soon as the season allows.
+    with st.spinner("Processing the files that were waiting…"):
+        moved = retry_waiting(service, wf, results)
+    if moved:
+        st.rerun()
 
 # ------------------------------------------------------------------ upload
 if state in OPEN_STATES or state == "needs_attention":
     with st.container(border=True):
         st.markdown("**Upload weekly actuals** — one file per week (`date, store_id, quantity_sold`), "
                     "several at once is fine; they are processed in date order.")
+        if len(observed) < horizon:
+            nxt = max((int(w["week"]) for w in observed), default=0) + 1
+            monday = season_start + timedelta(weeks=nxt - 1)
+            st.caption(f"Next week to upload: **week {nxt}**, Monday {fmt_date(monday)} .. Sunday "
+                       f"{fmt_date(monday + timedelta(days=6))} ({len(observed)} of {horizon} weeks received).")
         gen = st.session_state.setdefault(UPLOADER_GEN, 0)
         files = st.file_uploader("Weekly actuals CSV files", type=["csv"], accept_multiple_files=True,
                                  key=f"actuals_{gen}", label_visibility="collapsed")
@@ -134,8 +146,9 @@ for file_id, result in newest_first:
                     _confirm(file_id, result, replace=result.replace, zero=True)
                 st.rerun()
     elif result.kind == "waiting":
-        render_message("warning", result.messages,
-                       f"{result.name}: not processed yet — it is tried again after the next upload")
+        when = ("once the markdown is decided" if state == "awaiting_markdown_approval"
+                else "after the next upload")
+        render_message("warning", result.messages, f"{result.name}: not processed yet — it is tried again {when}")
     elif result.kind in ("rejected", "error"):
         render_message("error", result.messages, result.title)
 if results and st.button("Clear upload messages", key="clear_results", type="tertiary"):
@@ -157,7 +170,7 @@ with tab_fc:
                      column_config={
                          **{c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
                             for c in ("variance", "variance_vs_original", "cumulative_variance")},
-                         **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.0f")
+                         **{c: st.column_config.NumberColumn(c.replace("_", " ") + " (units)", format="localized")
                             for c in ("actual", "plan", "original", "emergency_qty")}})
 with tab_var:
     if observed:

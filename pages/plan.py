@@ -9,7 +9,7 @@ import streamlit as st
 from ui.feedback import call_service, md_escape, render_message
 from ui.layout import start_page
 from ui.format import as_dict, fmt_date, fmt_int
-from ui.params_form import apply_values, render_form
+from ui.params_form import NAMES, apply_values, humanize, render_form, show_value
 from ui.service import demo_dataset
 from ui.session import flash, select_workflow
 
@@ -97,25 +97,45 @@ elif dataset is not None and (read_clicked or "extraction" not in st.session_sta
 
 extraction = st.session_state.get("extraction")
 if extraction:
+    read = extraction.get("values") or {}
     if extraction.get("found"):
-        st.success("Read from the text: " + md_escape(", ".join(extraction["found"])), icon=":material/check:")
+        st.success("Read from the text: " + md_escape(" · ".join(
+            f"{NAMES.get(f, f)} {show_value(f, read.get(f))}" for f in extraction["found"])), icon=":material/check:")
     if extraction.get("flagged"):
-        render_message("warning", list(extraction["flagged"]), "Please check:")
+        render_message("warning", [humanize(m) for m in extraction["flagged"]], "Please check:")
     for note in extraction.get("notes") or []:
         if note.startswith("season_start "):
             continue  # the form shows the Monday move right under the date field
-        st.info(md_escape(note), icon=":material/info:")
+        st.info(md_escape(humanize(note)), icon=":material/info:")
     if extraction.get("error"):
         st.caption("The language model was not used: " + md_escape(str(extraction["error"])))
 
 # ------------------------------------------------------------------ 3. parameters and start
+def _category_note(extraction: dict[str, Any] | None, categories: list[str]) -> str | None:
+    """When the text named no category, say which one is planned — until the planner picks one."""
+    if not extraction or len(categories) < 2:
+        return None
+    defaulted = (extraction.get("values") or {}).get("category")
+    if not any(str(m).startswith("category") for m in extraction.get("flagged") or []):
+        return None
+    if st.session_state.get("p_category", defaulted) != defaulted:
+        return None
+    others = ", ".join(c for c in categories if c != defaulted)
+    return (f"Your text names no category, so {defaulted} is planned. The data also has {others}: "
+            "pick one here if you meant another.")
+
+
+
 st.subheader("3 · Parameters", divider="gray")
 if dataset is None:
     st.stop()
-params, values = render_form(categories)
+params, values = render_form(categories, _category_note(extraction, categories))
 if params is not None:
-    st.caption(f"Season {fmt_date(params.season_start)} .. {fmt_date(params.season_end)} "
-               f"({params.horizon_weeks} weeks) · order = forecast x {1 + (params.safety_stock or 0):.2f}")
+    st.caption(f"Plans **{md_escape(params.category)}** · season {fmt_date(params.season_start)} .. "
+               f"{fmt_date(params.season_end)} ({params.horizon_weeks} weeks) · order = forecast x "
+               f"{1 + (params.safety_stock or 0):.2f}")
+else:
+    st.caption(":red[Fix the fields marked in red to start the season.]")
 if st.button("Start season", type="primary", icon=":material/play_arrow:", disabled=params is None,
              help=None if params is not None else "Fix the fields marked in red first."):
     ok, doc = call_service(service.start_workflow, params, dataset_id=dataset["id"], source_text=text,

@@ -13,6 +13,7 @@ from ui.feedback import call_service, md_escape
 from ui.figures import forecast_vs_actual_figure, report_errors_figure
 from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct
+from ui.params_form import NAMES, humanize, show_value
 from ui.session import flash, select_workflow
 
 service, status = start_page("Season Review")
@@ -67,20 +68,20 @@ st.subheader("Tuning advice for the next season", divider="gray", anchor=False)
 tuning = report.get("tuning") or []
 
 
-def _value(v: object) -> str:
-    return f"{v:g}" if isinstance(v, float) else "none" if v is None else str(v)
-
-
 if tuning:
     # A list rather than a table: the reasons are sentences and must stay readable in a narrow window.
     st.markdown("\n".join(
-        f"- **{md_escape(t['parameter'])}**: {md_escape(_value(t.get('current')))} → "
-        f"**{md_escape(_value(t.get('recommended')))}** — {md_escape(str(t.get('reason', '')))}" for t in tuning))
+        f"- **{md_escape(NAMES.get(t['parameter'], t['parameter']))}**: "
+        f"{md_escape(show_value(t['parameter'], t.get('current')))} → "
+        f"**{md_escape(show_value(t['parameter'], t.get('recommended')))}** — "
+        f"{md_escape(humanize(str(t.get('reason', ''))))}" for t in tuning))
 else:
     st.caption("No changes recommended: the parameters worked for this season.")
 
 b1, b2 = st.columns(2)
-b1.download_button("Download report (JSON)", json.dumps(report, indent=2, default=str).encode("utf-8"),
+# The file names its season, so a report saved weeks later still says which season it describes.
+download = {"workflow_id": wf, "parameters": status.get("parameters") or {}, **report}
+b1.download_button("Download report (JSON)", json.dumps(download, indent=2, default=str).encode("utf-8"),
                    file_name=f"season_report_{wf[:8]}.json", mime="application/json", icon=":material/download:",
                    key="dl_report")
 if b2.button("Start next season with these parameters", type="primary", icon=":material/replay:",

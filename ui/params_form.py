@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ INT_FIELDS = {"horizon_weeks", "n_clusters", "markdown_week"}
 
 LABELS: dict[str, tuple[str, str]] = {
     # field: (label, help)
-    "category": ("Category", "The product category to plan; it must exist in the chosen data."),
+    "category": ("Category to plan", "The product category this season plans; it must exist in the chosen data."),
     "season_start": ("Season start", "Weeks run Monday..Sunday; another day moves to its week's Monday."),
     "horizon_weeks": ("Season length (weeks)", "Number of Monday..Sunday weeks in the season."),
     "replenishment": ("Replenishment from the DC", "How often stores are refilled from stock held at the DC."),
@@ -35,6 +36,42 @@ LABELS: dict[str, tuple[str, str]] = {
     "price_elasticity": ("Price elasticity of demand", "Demand after a markdown x (1 - depth)^(-elasticity)."),
     "n_clusters": ("Store clusters", "Number of K-means store clusters."),
 }
+
+# Short names for sentences: messages from the parameter model and the extractor name fields by their
+# identifiers (dc_holdback); the planner reads "DC holdback".
+NAMES: dict[str, str] = {
+    "category": "Category", "season_start": "Season start", "horizon_weeks": "Season length",
+    "replenishment": "Replenishment", "dc_holdback": "DC holdback", "safety_stock": "Safety stock",
+    "markdown_week": "Markdown checkpoint week", "markdown_target": "Sell-through target",
+    "variance_threshold": "Re-forecast threshold", "emergency_threshold": "Emergency threshold",
+    "markdown_elasticity": "Markdown elasticity", "markdown_step": "Markdown step", "markdown_cap": "Markdown cap",
+    "price_elasticity": "Price elasticity", "n_clusters": "Store clusters",
+}
+SHARE_FIELDS = {"dc_holdback", "safety_stock", "markdown_target", "variance_threshold", "emergency_threshold",
+                "markdown_step", "markdown_cap"}
+# Plain words (category, replenishment) already read well in a sentence; only identifiers are replaced.
+_FIELD_WORD = re.compile(r"\b(" + "|".join(sorted((f for f in NAMES if "_" in f), key=len, reverse=True)) + r")\b")
+
+
+def humanize(text: str) -> str:
+    """Replace field identifiers in a message with the names the form shows."""
+    return _FIELD_WORD.sub(lambda m: NAMES[m.group(1)], str(text))
+
+
+def show_value(field: str, value: Any) -> str:
+    """A parameter value as the planner reads it: shares as percent, weeks with their unit."""
+    if value is None:
+        return "none"
+    if field in SHARE_FIELDS and isinstance(value, (int, float)):
+        return f"{float(value) * 100:g}%"
+    if field == "horizon_weeks":
+        return f"{int(value)} weeks"
+    if field == "markdown_week":
+        return f"week {int(value)}" if value else "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)[:10] if field == "season_start" else str(value)
+
 
 STEP = {"dc_holdback": 0.05, "safety_stock": 0.05, "markdown_target": 0.05, "variance_threshold": 0.05,
         "emergency_threshold": 0.05, "markdown_elasticity": 0.1, "markdown_step": 0.01, "markdown_cap": 0.05,
@@ -85,8 +122,13 @@ def _field_messages(messages: list[str]) -> dict[str, list[str]]:
     return by_field
 
 
-def render_form(categories: list[str]) -> tuple[SeasonParameters | None, dict[str, Any]]:
-    """Draw the form; return the validated parameters (None when invalid) and the raw values."""
+def render_form(categories: list[str], category_note: str | None = None
+                ) -> tuple[SeasonParameters | None, dict[str, Any]]:
+    """Draw the form; return the validated parameters (None when invalid) and the raw values.
+
+    The category comes first on its own row: it decides what is planned, and free text often leaves it out
+    (category_note then says which one was taken).
+    """
     slots: dict[str, Any] = {}
     if st.session_state.get(key("category")) not in categories:  # e.g. the data set changed
         if categories:
@@ -97,10 +139,14 @@ def render_form(categories: list[str]) -> tuple[SeasonParameters | None, dict[st
     def field_slot(field: str) -> None:
         slots[field] = st.empty()
 
-    c1, c2 = st.columns(2)
-    with c1:
+    top, _ = st.columns(2)
+    with top:
         st.selectbox(LABELS["category"][0], categories, key=key("category"), help=LABELS["category"][1])
         field_slot("category")
+        if category_note:
+            st.warning(md_escape(category_note), icon=":material/category:")
+    c1, c2 = st.columns(2)
+    with c1:
         st.date_input(LABELS["season_start"][0], key=key("season_start"), help=LABELS["season_start"][1],
                       format="YYYY-MM-DD")
         field_slot("season_start")
@@ -149,8 +195,8 @@ def render_form(categories: list[str]) -> tuple[SeasonParameters | None, dict[st
     except ParameterError as exc:
         for field, messages in _field_messages(list(exc.messages)).items():
             slot = slots.get(field, form_slot)
-            slot.error("\n".join(f"- {md_escape(m)}" for m in messages), icon=":material/error:")
+            slot.error("\n".join(f"- {md_escape(humanize(m))}" for m in messages), icon=":material/error:")
         return None, values
     for note in params.notes:
-        slots["season_start"].info(md_escape(note), icon=":material/info:")
+        slots["season_start"].info(md_escape(humanize(note)), icon=":material/info:")
     return params, values

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.demo import demo_actuals_bytes
 from tests.ui.conftest import plain, texts
+from ui.params_form import NAMES, show_value
 
 CATEGORY = "Women's Dresses"
 DEMO_PARAMS = {"category": CATEGORY, "season_start": "2026-02-23", "horizon_weeks": 12, "replenishment": "weekly",
@@ -67,12 +68,14 @@ def test_plan_form_shows_the_error_at_the_field_and_blocks_start(app: AppTest):
     app.run()
     app.number_input(key="p_dc_holdback").set_value(0.5).run()
     errors = texts(app.error)
-    assert any("dc_holdback = 0.5 is not allowed with replenishment 'none'" in e for e in errors), errors
+    # the message names the field as the form does, not by its identifier
+    assert any("DC holdback = 0.5 is not allowed with replenishment 'none'" in e for e in errors), errors
     assert button(app, "Start season").disabled
     app.number_input(key="p_dc_holdback").set_value(0.0)
     app.number_input(key="p_emergency_threshold").set_value(0.1).run()
     errors = texts(app.error)
-    assert errors == ["- emergency_threshold = 0.1 must be greater than variance_threshold = 0.2"]
+    assert errors == ["- Emergency threshold = 0.1 must be greater than Re-forecast threshold = 0.2"]
+    assert any("Fix the fields marked in red" in c.value for c in app.main.caption)
     app.number_input(key="p_emergency_threshold").set_value(0.35).run()
     assert not app.error and not button(app, "Start season").disabled
 
@@ -86,7 +89,10 @@ def test_reading_other_text_updates_the_form_and_flags_defaults(app: AppTest):
     assert app.selectbox(key="p_replenishment").value == "bi-weekly"
     assert app.number_input(key="p_dc_holdback").value == pytest.approx(0.3)
     assert app.selectbox(key="p_category").value == CATEGORY
-    assert any("safety_stock not found in the text" in w for w in texts(app.warning))
+    assert any("Safety stock not found in the text" in w for w in texts(app.warning))
+    [read] = texts(app.success)
+    assert "Season length 8 weeks" in read and "DC holdback 30%" in read and "Replenishment bi-weekly" in read
+    assert not any("names no category" in w for w in texts(app.warning))  # this text names it
 
 
 def test_start_season_goes_to_the_order_approval(app: AppTest, service):
@@ -292,7 +298,9 @@ def test_markdown_accept_then_close_and_review(app: AppTest, service):
     assert metrics["Approvals accepted / modified"] == f"{report.approvals['accepted']} / {report.approvals['modified']}"
     advice = plain(next(m.value for m in app.markdown if m.value.startswith("- **")))
     assert len(advice.splitlines()) == len(report.tuning)
-    assert advice.splitlines()[0].startswith(f"- **{report.tuning[0].parameter}**: ")
+    first = report.tuning[0]
+    assert advice.splitlines()[0].startswith(f"- **{NAMES[first.parameter]}**: {show_value(first.parameter, first.current)} → ")
+    assert "_" not in advice.splitlines()[0].split(" — ")[0]  # names and values as the planner reads them
     assert len(app.get("plotly_chart")) == 2
     # AppTest keeps rerunning the page it last switched to, not one reached by st.switch_page: go there.
     open_page(app, "review", wf)
@@ -408,3 +416,36 @@ def test_own_files_imported_and_used_for_the_form(app: AppTest, service, tmp_pat
     assert "Spring test data" in labels
     assert app.selectbox[-1].value is not None  # the imported data set is the one selected
     assert app.selectbox(key="p_category").options == ["Women's Dresses", "Men's Shirts", "Accessories"]  # best-selling first
+
+
+# ------------------------------------------------------------------ found by a first-time planner in the browser
+def test_example_text_names_no_category_so_the_page_says_which_one_is_planned(app: AppTest):
+    app.run()
+    [note] = [w for w in texts(app.warning) if "names no category" in w]
+    assert note.startswith(f"Your text names no category, so {CATEGORY} is planned")
+    assert "Men's Shirts" in note and "Accessories" in note
+    assert any(f"Plans **{CATEGORY}**" in plain(c.value) for c in app.caption)
+    app.selectbox(key="p_category").set_value("Men's Shirts").run()
+    assert not any("names no category" in w for w in texts(app.warning))  # the planner has chosen
+    assert any("Plans **Men's Shirts**" in plain(c.value) for c in app.caption)
+
+
+def test_a_file_dropped_while_the_markdown_waits_is_processed_after_the_decision(app: AppTest, service):
+    wf = in_season(service)
+    for week in range(1, 7):
+        service.upload_actuals(wf, demo_actuals_bytes("low", week), f"w{week}.csv")
+    assert service.status(wf).state == "awaiting_markdown_approval"
+    open_page(app, "in_season", wf)
+    assert any("Weekly uploads resume once you have decided" in w for w in texts(app.warning))
+    app.file_uploader[0].set_value([actuals_file(7, "low")]).run()
+    assert service.status(wf).weeks_done == 6  # refused by the service while the markdown waits
+    [waiting] = [w for w in texts(app.warning) if "not processed yet" in w]
+    assert "tried again once the markdown is decided" in waiting
+    service.decide(wf, accept=True)  # e.g. on the Approvals page
+    app.run()  # back on In-Season
+    assert not app.exception
+    assert service.status(wf).weeks_done == 7
+    assert not any("not processed yet" in w for w in texts(app.warning))
+    assert any("week 7 stored" in s for s in texts(app.success))
+    assert any("Next week to upload: **week 8**, Monday 2026-04-13 .. Sunday 2026-04-19" in plain(c.value)
+               for c in app.caption)
