@@ -73,3 +73,30 @@ def test_moving_easter_spike_lands_in_this_years_easter_week() -> None:
     peak = max(fc.weeks, key=lambda w: w.plan)
     assert peak.start == date(2024, 3, 18)  # the week before the week of Easter 2024
     assert peak.plan > 2.0 * np.median([w.plan for w in fc.weeks])
+
+
+def test_mstl_forecast_is_statsforecasts_mstl_model() -> None:
+    from statsforecast.models import MSTL, AutoETS
+
+    from core.domain.forecast.ensemble import mstl_forecast
+    from tests.domain.forecast.helpers import seasonal_series
+
+    y = seasonal_series(weeks=150, noise=0.05).to_numpy()
+    for steps in (12, 60):
+        expected = MSTL(season_length=52, trend_forecaster=AutoETS(model="ANN")).forecast(y=y, h=steps)["mean"]
+        assert np.array_equal(mstl_forecast(y, steps), expected)
+
+
+def test_holiday_positions_by_date_arithmetic_match_a_search_on_any_grid() -> None:
+    import pandas as pd
+
+    from core.domain.forecast.realign import holiday_week_positions
+
+    regular = pd.date_range("2010-02-05", periods=200, freq="7D")
+    # The same weeks plus one odd date at the end force the searchsorted path.
+    odd = regular.append(pd.DatetimeIndex([regular[-1] + pd.Timedelta(days=9)]))
+    fast, searched = holiday_week_positions(regular), holiday_week_positions(odd)
+    # Beyond position 199 only the odd grid has weeks; everything before must agree.
+    assert {n: {y: p for y, p in d.items() if p < 200} for n, d in searched.items()} == fast
+    # Easter 24 April 2011 is day 443 after Friday 5 February 2010 (week 63); 8 April 2012 is day 793 (week 113).
+    assert fast["easter"][2011] == 63 and fast["easter"][2012] == 113
