@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.config import resolve_db_url
 from core.db.engine import DatabaseUnavailable, db_error, open_engine
@@ -373,10 +373,7 @@ class PlannerService:
         span = f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
         old = active.get(week)
         if old is not None and not replace:
-            raise WeekAlreadyStored(
-                [f"{filename}: week {week} ({span}) is already stored (from {old['filename']}, uploaded by "
-                 f"{old['by']} at {old['at'].isoformat(timespec='seconds')}); upload it again with "
-                 "replace to supersede it (the old version is kept in the history)"], week)
+            raise _week_stored(filename, week, span, old)
         missing_weeks = [k for k in range(1, week) if k not in active]
         if missing_weeks:
             raise ActionNotAllowed(
@@ -392,7 +389,23 @@ class PlannerService:
         counts = {sid: int(up.by_store.get(sid, 0)) for sid in frames.store_ids}
         replay = old is not None
         ctx.step = self._marker("week", {"from_week": week, "replay": replay})
+        try:
+            self._store_upload(workflow_id, read_version, ctx, week=week, span=span, old=old, up=up, counts=counts,
+                               data=data, filename=filename, by=by, replay=replay,
+                               confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero))
+        except (ConcurrencyConflict, IntegrityError) as exc:
+            raise self._lost_upload_race(workflow_id, week, span, filename, replace, exc) from None
+        self._run_step(workflow_id)
+        return self.status(workflow_id, resume=False)
+
+    def _store_upload(self, workflow_id: str, read_version: int, ctx: WorkflowContext, *, week: int, span: str,
+                      old: dict[str, Any] | None, up: Any, counts: dict[str, int], data: bytes, filename: str,
+                      by: str, replay: bool, confirmed_missing: bool) -> None:
         with self._write() as repo:
+            # The version check comes first: on PostgreSQL the conditional UPDATE takes the workflow's
+            # row lock, so a concurrent upload waits here and then finds the version moved on, instead
+            # of computing the same next upload version and colliding on the unique index.
+            repo.save_workflow(workflow_id, read_version, state=State.IN_SEASON.value, context=ctx.dump())
             raw_id = repo.add_raw_file("actuals", filename, data)
             if old is not None:
                 repo.supersede(old["id"])
@@ -400,7 +413,7 @@ class PlannerService:
             upload_id = repo.add_upload(workflow_id=workflow_id, week=week, version=version, status="active",
                                         filename=filename, raw_file_id=raw_id, total=int(up.total),
                                         missing_stores=list(up.missing_stores), warnings=list(up.warnings),
-                                        confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero),
+                                        confirmed_missing=confirmed_missing,
                                         created_by=by, created_at=_utcnow())
             repo.add_actual_rows([{"upload_id": upload_id, "workflow_id": workflow_id, "week": week,
                                    "store_id": sid, "quantity": q} for sid, q in counts.items()])
@@ -414,9 +427,21 @@ class PlannerService:
                 repo.add_event(workflow_id, "warning", w, step="week", data={"week": week})
             repo.add_event(workflow_id, "started", f"Processing week {week}" +
                            (" and re-running the later weeks" if replay else ""), step="week")
-            repo.save_workflow(workflow_id, read_version, state=State.IN_SEASON.value, context=ctx.dump())
-        self._run_step(workflow_id)
-        return self.status(workflow_id, resume=False)
+
+    def _lost_upload_race(self, workflow_id: str, week: int, span: str, filename: str, replace: bool,
+                          exc: BaseException) -> PlannerError:
+        """Another action was saved between this upload's read and its write (nothing of this upload
+        was kept): say the week is stored when that is what happened, else ask for a reload."""
+        with self._read() as repo:
+            now_active = repo.active_upload(workflow_id, week)
+            if now_active is not None and not replace:
+                return _week_stored(filename, week, span, {"filename": now_active.filename,
+                                                           "by": now_active.created_by,
+                                                           "at": aware(now_active.created_at)})
+        if isinstance(exc, ConcurrencyConflict):
+            return exc
+        return ConcurrencyConflict(f"workflow {workflow_id} changed while this action ran (another upload of week "
+                                   f"{week} was saved first); nothing of {filename} was stored: reload and try again")
 
     # ================================================================== season end / retry
     def close_season(self, workflow_id: str, by: str = "planner") -> StatusDocument:
@@ -695,6 +720,13 @@ def _integrity(exc: BaseException | None) -> bool:
     from sqlalchemy.exc import IntegrityError
 
     return isinstance(exc, IntegrityError)
+
+
+def _week_stored(filename: str, week: int, span: str, old: dict[str, Any]) -> WeekAlreadyStored:
+    return WeekAlreadyStored(
+        [f"{filename}: week {week} ({span}) is already stored (from {old['filename']}, uploaded by "
+         f"{old['by']} at {old['at'].isoformat(timespec='seconds')}); upload it again with "
+         "replace to supersede it (the old version is kept in the history)"], week)
 
 
 def _check_idle(workflow_id: str, ctx: WorkflowContext) -> None:

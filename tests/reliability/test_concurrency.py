@@ -99,11 +99,6 @@ def test_concurrent_decisions_apply_exactly_one(db_url: str, service: Any, start
 
 def test_concurrent_uploads_store_each_week_once_and_lose_nothing(db_url: str, service: Any, dataset_id: int,
                                                                   request: pytest.FixtureRequest) -> None:
-    if db_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "orchestrator bug (/tmp/sp/requests/reliability.md BUG 1): on PostgreSQL the loser of two same-week "
-            "uploads gets a raw IntegrityError on uq_uploads_wf_week_version instead of WeekAlreadyStored / "
-            "ConcurrencyConflict; nothing is lost")))
     wf = service.decide(service.start_workflow(data.params(markdown_week=None), dataset_id=dataset_id).workflow_id,
                         accept=True).workflow_id
     service.close()
