@@ -164,6 +164,9 @@ with tab_fc:
     show(forecast_vs_actual_figure(forecast, weeks))
     if observed:
         table = pd.DataFrame(observed)
+        for c in ("actual", "plan", "original", "emergency_qty"):  # whole units: a planner counts pieces
+            if c in table:
+                table[c] = pd.to_numeric(table[c], errors="coerce").round(0)
         keep = [c for c in ("week", "start", "actual", "plan", "original", "variance", "variance_vs_original",
                             "cumulative_variance", "reforecast", "emergency", "emergency_qty") if c in table]
         st.dataframe(table[keep], hide_index=True, width="stretch",
