@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 from core.db.models import Dataset
 from core.db.repository import Repository, sha256_of
+from core.orchestrator.labels import dataset_label
 from core.orchestrator.status import DatasetInfo, aware
 
 STORE_COLUMNS = ("store_id", "avg_weekly_sales_12mo", "store_size_sqft", "median_income", "location_tier",
@@ -82,7 +83,7 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
     hist_file = repo.add_raw_file("history", history_name, history)
     stores_file = repo.add_raw_file("stores", stores_name, stores)
     weeks = frame["week_start"]
-    ds = Dataset(label=label or f"{history_name} + {stores_name}", source=source, content_hash=digest,
+    ds = Dataset(label=dataset_label(label, history_name, stores_name), source=source, content_hash=digest,
                  categories=categories_by_sales(frame), n_stores=len(known),
                  n_weeks=int(weeks.nunique()), history_start=weeks.min().date() if len(frame) else None,
                  history_end=(weeks.max().date() if len(frame) else None), frequency=hist.frequency,

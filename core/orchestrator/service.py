@@ -43,6 +43,7 @@ from core.orchestrator.errors import (
     NotFound,
     WeekAlreadyStored,
 )
+from core.orchestrator.labels import clean_filename, clean_person, clean_text
 from core.orchestrator.retries import DEFAULT_DELAYS, is_transient, run_with_retries
 from core.orchestrator.states import STEP_STATE, State, check_transition, why_not
 from core.orchestrator.status import (
@@ -138,6 +139,10 @@ class PlannerService:
                             label=label, source="upload")
 
     def _import(self, **kw: Any) -> DatasetInfo:
+        # Names are labels: cleaned and clipped to their columns here, so that every backend
+        # stores the same thing (and messages about the files show the same names).
+        kw["history_name"] = clean_filename(kw["history_name"])
+        kw["stores_name"] = clean_filename(kw["stores_name"])
         try:
             with self._write() as repo:
                 return import_into(repo, cache_key=self.db_url, **kw)
@@ -174,6 +179,8 @@ class PlannerService:
             params = make_parameters(params)
         else:
             raise ParameterError(f"parameters must be a SeasonParameters or a dict, not {type(params).__name__}")
+        by = clean_person(by)
+        source_text = clean_text(source_text)
         info = self.dataset(dataset_id)
         if params.category not in info.categories:
             raise ParameterError(f"category = {params.category!r} is not in the dataset's history: allowed "
@@ -272,8 +279,8 @@ class PlannerService:
     def decide(self, workflow_id: str, *, accept: bool, value: float | None = None, reason: str | None = None,
                by: str = "planner", expected_approval_id: int | None = None) -> StatusDocument:
         self.resume(workflow_id)
-        by = (by or "planner").strip() or "planner"
-        reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
+        by = clean_person(by)
+        reason = clean_text(reason) if isinstance(reason, str) else None
         with self._read() as repo:
             wf = repo.workflow(workflow_id)
             pending = repo.pending_approval(workflow_id)
@@ -353,6 +360,8 @@ class PlannerService:
         from core.domain.calendar import week_start as week_monday
         from core.domain.ingest import parse_actuals
 
+        filename = clean_filename(filename)
+        by = clean_person(by)
         self.resume(workflow_id)
         with self._read() as repo:
             wf = repo.workflow(workflow_id)
@@ -445,6 +454,7 @@ class PlannerService:
 
     # ================================================================== season end / retry
     def close_season(self, workflow_id: str, by: str = "planner") -> StatusDocument:
+        by = clean_person(by)
         self.resume(workflow_id)
         with self._read() as repo:
             wf = repo.workflow(workflow_id)

@@ -111,10 +111,6 @@ def test_odd_upload_names_are_stored_or_rejected_by_name_not_as_a_database_failu
     surface as 'database is not usable': either it is stored (cleaned / clipped) or the message is
     about the file name. SQLite accepts both as they are; PostgreSQL refuses NUL in text and
     enforces the varchar lengths of uploads.filename (500) and datasets.label (200)."""
-    if db_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "orchestrator bug (/tmp/sp/requests/reliability.md BUG 3): file names are stored unclipped; PostgreSQL "
-            "enforces varchar(200/500) and refuses NUL, reported as 'database ... is not usable'")))
     from core.domain.errors import PlannerError
 
     wf = service.decide(service.start_workflow(data.params(markdown_week=None), dataset_id=dataset_id).workflow_id,
@@ -133,10 +129,6 @@ def test_long_but_ordinary_file_names_import_on_every_backend(db_url: str, servi
                                                              request: pytest.FixtureRequest) -> None:
     """Two 120-character file names (an export named after its report, say) make a dataset label of
     245 characters; datasets.label is varchar(200), which PostgreSQL enforces and SQLite does not."""
-    if db_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "orchestrator bug (/tmp/sp/requests/reliability.md BUG 3): file names are stored unclipped; PostgreSQL "
-            "enforces varchar(200/500) and refuses NUL, reported as 'database ... is not usable'")))
     from core.domain.errors import PlannerError
 
     history_name = "sales_history_" + "all_regions_all_channels_" * 4 + "2023-01-01_to_2025-02-28.csv"
