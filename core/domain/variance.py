@@ -6,8 +6,11 @@ Conventions:
     when something did, so an unplanned sale still trips the threshold without an infinity;
   * re-forecast when |variance| > variance_threshold (strictly greater: exactly at the threshold
     does not trigger);
-  * emergency when |variance| > emergency_threshold AND projected season demand > available stock.
-    Projected demand = actuals of weeks 1..k + demand of weeks k+1..H, where the latter is
+  * emergency when the week sold more than planned by more than emergency_threshold AND projected
+    season demand > available stock. SPEC 4.7 writes |variance|; a week that sold *less* than planned
+    is evidence of less demand, never a reason to manufacture more. Without the direction, a plan
+    that was already above stock (e.g. lifted by a markdown's demand response) made every weak week
+    recommend a reorder. Projected demand = actuals of weeks 1..k + demand of weeks k+1..H, where the latter is
     `projected_remaining` when the caller has it (e.g. a fresh re-forecast), else the current
     plan's remaining weeks scaled by this week's observed ratio actual_k / plan_k (the gap that
     tripped the alarm is assumed to persist). emergency_qty = ceil(projected - available).
@@ -108,7 +111,7 @@ def assess_variance(
         ratio = actual / plan if plan > 0 else 1.0
         rest = float(sum(remaining_plan)) * ratio
     projected = float(sum(actuals)) + rest
-    emergency = magnitude > emergency_threshold and projected > available_stock
+    emergency = variance > 0 and magnitude > emergency_threshold and projected > available_stock
     emergency_qty = ceil_clean(projected - available_stock) if emergency else 0
 
     per_store = store_variances(plan, store_actuals or {}, store_shares or {}) if store_shares else {}

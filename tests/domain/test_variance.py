@@ -66,6 +66,11 @@ def test_emergency_reorder_when_projected_demand_exceeds_stock() -> None:
     # a big shortfall of demand never needs more stock: 450 + 700 x 0.5 = 800 < 1000
     rec = check(5, [100, 100, 100, 100, 50], [100] * 5)
     assert (rec.variance, rec.reforecast, rec.emergency) == (-0.5, True, False)
+    # a weak week under a plan that already exceeds stock (e.g. lifted 1/(1-0.4) by a markdown):
+    # -40% (|v| > 0.30) and projected 450 + 7 x 167 = 1619 > 1000, yet selling less than planned
+    # never calls for manufacturing more
+    rec = check(5, [100, 100, 100, 100, 100], [100, 100, 100, 100, 167], projected_remaining=[167.0] * 7)
+    assert (rec.variance, rec.reforecast, rec.emergency, rec.emergency_qty) == (-0.401198, True, False, 0)
     # projected 1520 against 1519 units -> a reorder of 1
     assert check(5, [100, 100, 100, 100, 140], [100] * 5, available_stock=1519).emergency_qty == 1
 
