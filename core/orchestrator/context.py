@@ -106,6 +106,8 @@ class ExplanationView(BaseModel):
     source: str
     at: datetime
     week: int | None = None
+    attempts: int = 0  # LLM attempts made for this explanation
+    error: str | None = None  # why the LLM text was not used (template shown instead)
 
 
 class WorkflowContext(BaseModel):

@@ -44,6 +44,12 @@ from core.orchestrator.errors import (
     WeekAlreadyStored,
 )
 from core.orchestrator.labels import clean_filename, clean_person, clean_text
+from core.orchestrator.llm_events import (
+    EXTRACTIONS,
+    extraction_fallback,
+    extraction_fallback_event,
+    step_fallback_event,
+)
 from core.orchestrator.retries import DEFAULT_DELAYS, is_transient, run_with_retries
 from core.orchestrator.states import STEP_STATE, State, check_transition, why_not
 from core.orchestrator.status import (
@@ -104,6 +110,7 @@ class PlannerService:
         retry_delays: Sequence[float] = DEFAULT_DELAYS,
         step_warning_s: float = 60.0,
         fault_hook: Callable[[str, dict[str, Any]], None] | None = None,
+        llm_settings: Any = None,
     ):
         self.db_url = resolve_db_url(db_url)
         self.engine = open_engine(self.db_url)
@@ -112,6 +119,8 @@ class PlannerService:
         self.retry_delays = tuple(retry_delays)
         self.step_warning_s = step_warning_s
         self.fault_hook = fault_hook  # tests: called before each step attempt; may raise
+        # core.agents.LLMSettings for extraction and explanations; None = from the environment.
+        self.llm_settings = llm_settings
 
     def close(self) -> None:
         self.engine.dispose()
@@ -168,7 +177,12 @@ class PlannerService:
         if dataset_id is not None:
             info = self.dataset(dataset_id)
             categories, history_end = info.categories, info.history_end
-        return extract_parameters(text, categories=categories, history_end=history_end)
+        extraction = extract_parameters(text, categories=categories, history_end=history_end,
+                                        settings=self.llm_settings)
+        cleaned = clean_text(text)
+        if cleaned is not None:
+            EXTRACTIONS.put((self.db_url, cleaned), extraction_fallback(extraction))
+        return extraction
 
     # ================================================================== workflows
     def start_workflow(self, params: SeasonParameters | dict, *, dataset_id: int, source_text: str | None = None,
@@ -205,6 +219,10 @@ class PlannerService:
                                                             "dataset_id": dataset_id})
                     for note in params.notes:
                         repo.add_event(wf_id, "note", note, step="parameters")
+                    fallback = EXTRACTIONS.get((self.db_url, source_text)) if source_text else None
+                    if fallback is not None:
+                        ev = extraction_fallback_event(fallback)
+                        repo.add_event(wf_id, ev.kind, ev.message, step=ev.step, data=ev.data)
                     repo.add_event(wf_id, "completed", "Parameters confirmed", step="parameters")
                     repo.add_event(wf_id, "started", "Forecasting demand", step="forecast")
                 break
@@ -608,6 +626,18 @@ class PlannerService:
                     start_state = _season_state_before(repo, workflow_id, from_week)
         if self.fault_hook is not None:
             self.fault_hook(marker.name, dict(marker.args))
+        llm = st.LLM_SETTINGS.set(self.llm_settings)
+        try:
+            result = self._compute(marker, ctx, frames, start_state, actuals, decisions)
+        finally:
+            st.LLM_SETTINGS.reset(llm)
+        check_transition(read_state, result.state)
+        _maybe_crash(marker)
+        self._commit(workflow_id, version, marker, result, time.perf_counter() - t0)
+
+    @staticmethod
+    def _compute(marker: StepMarker, ctx: WorkflowContext, frames: DatasetFrames, start_state: SeasonState | None,
+                 actuals: dict[int, dict[str, int]], decisions: dict[int, st.MarkdownDecision]) -> st.StepResult:
         if marker.name == "forecast":
             result = st.forecast_step(ctx, frames.history)
         elif marker.name == "allocate":
@@ -624,9 +654,7 @@ class PlannerService:
             result = st.close_step(ctx, frames.history)
         else:  # pragma: no cover
             raise ValueError(f"unknown step {marker.name!r}")
-        check_transition(read_state, result.state)
-        _maybe_crash(marker)
-        self._commit(workflow_id, version, marker, result, time.perf_counter() - t0)
+        return result
 
     def _commit(self, workflow_id: str, version: int, marker: StepMarker, result: st.StepResult,
                 elapsed: float) -> None:
@@ -648,6 +676,9 @@ class PlannerService:
                 repo.add_plan_revision(workflow_id, kind, rev, week, data)
             for ev in result.events:
                 repo.add_event(workflow_id, ev.kind, ev.message, step=ev.step, data=ev.data)
+            fallback = step_fallback_event(result.events, marker.name)
+            if fallback is not None:
+                repo.add_event(workflow_id, fallback.kind, fallback.message, step=fallback.step, data=fallback.data)
             repo.add_event(workflow_id, "step_done", f"Step {marker.name} done in {elapsed:.2f} s", step=marker.name,
                            data={"seconds": round(elapsed, 4), "state": result.state.value})
             repo.save_workflow(workflow_id, version, state=result.state.value, context=ctx.dump())

@@ -8,6 +8,7 @@ transaction, so a step either happened completely or not at all and can simply b
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -52,6 +53,11 @@ class StepResult:
     plans: list[tuple[str, int, int, dict[str, Any]]] = field(default_factory=list)  # kind, rev, week, data
 
 
+# The LLM settings for explanations written by the step running in this thread/context; None =
+# core.agents.load_settings() (environment / secrets). Set by the service around each step.
+LLM_SETTINGS: ContextVar[Any] = ContextVar("season_planner_llm_settings", default=None)
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -63,10 +69,11 @@ def explain(kind: str, facts: dict[str, Any], week: int | None = None) -> Explan
     except Exception:  # agents package absent or broken: the workflow goes on without prose
         return None
     try:
-        result = agents_explain(kind, facts)
+        result = agents_explain(kind, facts, settings=LLM_SETTINGS.get())
     except Exception:
         return None
-    return ExplanationView(kind=kind, text=result.text, source=result.source, at=now(), week=week)
+    return ExplanationView(kind=kind, text=result.text, source=result.source, at=now(), week=week,
+                           attempts=result.attempts, error=result.error)
 
 
 def _with_explanation(ctx: WorkflowContext, ev: EventSpec, kind: str, facts: dict[str, Any],
@@ -76,6 +83,8 @@ def _with_explanation(ctx: WorkflowContext, ev: EventSpec, kind: str, facts: dic
         ctx.explanations[kind] = view
         ev.data["explanation"] = view.text
         ev.data["explanation_source"] = view.source
+        if view.error:  # the LLM was configured but its text was not used: the service reports it
+            ev.data["llm_fallback"] = {"kind": kind, "error": view.error, "attempts": view.attempts}
 
 
 # ---------------------------------------------------------------------------------------- phase 1
