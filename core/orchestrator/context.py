@@ -95,6 +95,8 @@ class SeasonState(BaseModel):
     alerts: list[Alert] = Field(default_factory=list)
     markdown: MarkdownState | None = None
     reforecast_weeks: list[int] = Field(default_factory=list)
+    # Weeks whose |variance| exceeded the threshold, re-forecast or not (the final week cannot be).
+    above_threshold_weeks: list[int] = Field(default_factory=list)
     skipped: list[Skip] = Field(default_factory=list)
     forecast_revision: int = 0
     plan_revision: int = 0

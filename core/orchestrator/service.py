@@ -810,6 +810,18 @@ def _approval_view(a: Any) -> ApprovalView:
                         decided_at=aware(a.decided_at), details=a.details or {})
 
 
+def _trigger(record: Any, season: SeasonState) -> dict[str, Any]:
+    """Whether the week's variance tripped the threshold and what came of it."""
+    above = record.reforecast or record.week in season.above_threshold_weeks
+    if record.reforecast:
+        trigger = "above threshold; remaining weeks re-forecast"
+    elif above:
+        trigger = "above threshold; no weeks left to re-forecast"
+    else:
+        trigger = None
+    return {"above_threshold": above, "trigger": trigger}
+
+
 def _build_status(wf: Workflow, ctx: WorkflowContext, pending: Any, n_events: int) -> StatusDocument:
     p = ctx.parameters
     season = ctx.season
@@ -849,7 +861,7 @@ def _build_status(wf: Workflow, ctx: WorkflowContext, pending: Any, n_events: in
     weeks = [{"week": r.week, "start": r.start.isoformat(), "actual": r.actual, "plan": r.plan,
               "original": r.original, "variance": r.variance, "variance_vs_original": r.variance_vs_original,
               "cumulative_variance": r.cumulative_variance, "reforecast": r.reforecast, "emergency": r.emergency,
-              "emergency_qty": r.emergency_qty} for r in (season.weeks if season else [])]
+              "emergency_qty": r.emergency_qty, **_trigger(r, season)} for r in (season.weeks if season else [])]
     replenishment = [{"week": l.week, "for_week": l.week + 1, "store_id": l.store_id, "qty": l.qty,
                       "partial": l.partial, "need": l.need, "on_hand": l.on_hand}
                      for l in (season.replenishment if season else [])]

@@ -245,6 +245,8 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
                     "cumulative_variance": record.cumulative_variance,
                     "variance_vs_original": record.variance_vs_original})
     result.events.append(ev)
+    if record.reforecast:
+        season.above_threshold_weeks.append(week)
 
     if record.reforecast and week < h:
         new_fc = reforecast(season.forecast, actuals, original=original)
@@ -272,7 +274,14 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
                                  projected_remaining=[w.plan for w in new_fc.weeks[week:]], **common)
         _reallocate(season, week, "re-forecast", result)
     elif record.reforecast:
-        record = record  # last week: nothing left to re-forecast
+        # The final week: the trigger stays visible (above_threshold_weeks, this event), but the
+        # record must not claim a re-forecast that cannot happen.
+        record = record.model_copy(update={"reforecast": False})
+        result.events.append(EventSpec(
+            "skipped", f"Re-forecast skipped after week {week}: variance {record.variance:+.1%} is above the "
+                       f"±{p.variance_threshold:.0%} threshold, but no weeks are left to re-forecast", "week",
+            {"week": week, "phase": "in-season", "trigger": "variance", "variance": record.variance,
+             "variance_threshold": p.variance_threshold}))
     season.weeks.append(record)
     if record.emergency:
         alert = Alert(week=week, kind="emergency_reorder", quantity=record.emergency_qty,
