@@ -152,6 +152,7 @@ class PlannerService:
         # stores the same thing (and messages about the files show the same names).
         kw["history_name"] = clean_filename(kw["history_name"])
         kw["stores_name"] = clean_filename(kw["stores_name"])
+        _refuse_oversize([("history", kw["history"], kw["history_name"]), ("stores", kw["stores"], kw["stores_name"])])
         try:
             with self._write() as repo:
                 return import_into(repo, cache_key=self.db_url, **kw)
@@ -380,6 +381,7 @@ class PlannerService:
 
         filename = clean_filename(filename)
         by = clean_person(by)
+        _refuse_oversize([("actuals", data, filename)])
         self.resume(workflow_id)
         with self._read() as repo:
             wf = repo.workflow(workflow_id)
@@ -761,6 +763,34 @@ def _integrity(exc: BaseException | None) -> bool:
     from sqlalchemy.exc import IntegrityError
 
     return isinstance(exc, IntegrityError)
+
+
+def _refuse_oversize(files: list[tuple[str, Any, str]]) -> None:
+    """Files over ingestion's size limit are refused before any database work or hashing. The
+    parser is what refuses them (its size check comes first), so the message is ingestion's own."""
+    from datetime import date
+
+    from core.domain.errors import IngestError
+    from core.domain.ingest import limits, parse_actuals, parse_history, parse_stores
+
+    caps = {"history": limits.MAX_HISTORY_BYTES, "stores": limits.MAX_STORES_BYTES,
+            "actuals": limits.MAX_ACTUALS_BYTES}
+    problems = []
+    for kind, data, name in files:
+        if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) <= caps[kind]:
+            continue
+        try:
+            if kind == "history":
+                parse_history(data, name)
+            elif kind == "stores":
+                parse_stores(data, name)
+            else:
+                parse_actuals(data, name, season_start=date(2000, 1, 3), horizon_weeks=1, known_stores=(),
+                              category=None)
+        except IngestError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise IngestError(problems)
 
 
 def _week_stored(filename: str, week: int, span: str, old: dict[str, Any]) -> WeekAlreadyStored:
