@@ -326,14 +326,14 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
             **proposal.model_dump(mode="json"), "elasticity": p.markdown_elasticity, "step": p.markdown_step,
             "cap": p.markdown_cap, "price_elasticity": p.price_elasticity}, week)
         result.events.append(md_event)
-        if proposal.depth <= 0:
+        decided = decisions.get(week)
+        if proposal.depth <= 0 and decided is None:
             season.markdown = MarkdownState(week=week, proposal=proposal, approved=0.0, decision="not_needed")
             season.skipped.append(Skip(phase="markdown", reason=proposal.reason or "no markdown needed", week=week))
             result.events.append(EventSpec("skipped", proposal.reason or "No markdown needed", "week",
                                            {"week": week, "phase": "markdown"}))
             return False
         season.markdown = MarkdownState(week=week, proposal=proposal)
-        decided = decisions.get(week)
         if decided is None:
             result.approval = ApprovalSpec("markdown", proposal.depth, week=week,
                                            details=proposal.model_dump(mode="json"))
@@ -341,7 +341,8 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
                                            f"Markdown of {proposal.depth:.0%} awaits approval", "week",
                                            {"kind": "markdown", "proposed": proposal.depth, "week": week}))
             return True
-        # A replayed week whose markdown was already decided: the human decision stands.
+        # A replayed week whose markdown was already decided: the human decision stands, even when
+        # the corrected actuals would now propose a different depth (or none) - the price is in the shops.
         apply_markdown(ctx, season, decided, result, replayed=True)
     return False
 
