@@ -281,6 +281,12 @@ def open_csv(
         raise reject(filename, "this looks like an Excel workbook, not a CSV file; export it as 'CSV UTF-8'")
     if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4096]:
         raise reject(filename, "the file is UTF-16 or binary, not UTF-8 text; save it as 'CSV UTF-8'")
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        # pandas' C parser silently cuts a cell at a NUL ('S1\x00x' reads as 'S1'), so find it first.
+        line = body.count(b"\n", 0, nul) + 1
+        raise reject(filename, "the file contains a NUL byte (binary or corrupt data); save it as 'CSV UTF-8'",
+                     row=line)
 
     # Skip leading blank lines only to find the header; the header must still be line 1.
     end = body.find(b"\n")

@@ -233,3 +233,14 @@ def test_small_chunks_give_the_same_weeks_and_true_line_numbers(monkeypatch):
         (7, "revenue", "'five' is not a number"),
         (11, None, "row has more fields than the header (5 columns)"),
     ]
+
+
+def test_nul_byte_inside_a_cell_is_rejected_not_truncated():
+    # pandas would read 'S1\x00' as 'S1' and accept the file; line 2 + 5000 rows puts the NUL past the
+    # first 4 KB sniffed for binary files.
+    rows = b"".join(b"2025-03-03,S%d,Dresses,1,1.0\n" % i for i in range(5000))
+    data = csv(HEADER) + rows + b"2025-03-10,S1\x00,Dresses,1,1.0\n"
+    err = rejection(lambda: parse_history(data, "h.csv"))
+    assert err.messages == [
+        "h.csv, row 5002: the file contains a NUL byte (binary or corrupt data); save it as 'CSV UTF-8'"
+    ]
