@@ -23,6 +23,8 @@ Facts each kind uses (all optional; numbers may be int/float, shares are fractio
 
 from __future__ import annotations
 
+import re
+
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -86,13 +88,29 @@ def _join(parts: list[str]) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())
 
 
+MEMBER_NAMES = {"mstl": "MSTL", "seasonal_avg": "seasonal average", "ets": "ETS", "naive": "naive"}
+
+
+def describe_method(method: str) -> str:
+    """Forecast method tags in planner wording, e.g. 'ensemble(mstl+seasonal_avg), holiday-realigned'
+    -> 'average of 2 models (MSTL and seasonal average), holiday-realigned'."""
+
+    def ensemble(match: re.Match[str]) -> str:
+        names = [MEMBER_NAMES.get(m, m.replace("_", " ")) for m in match.group(1).split("+") if m]
+        if len(names) < 2:
+            return names[0] if names else match.group(0)
+        return f"average of {len(names)} models ({', '.join(names[:-1])} and {names[-1]})"
+
+    return re.sub(r"ensemble\(([^)]*)\)", ensemble, method).replace("_", " ")
+
+
 def _order(f: Facts) -> str:
     parts: list[str] = []
     what = f.text("category", "the category")
     span = f" over {f.text('horizon_weeks')} weeks" if f.raw("horizon_weeks") else ""
     start = f" from {f.text('season_start')}" if f.raw("season_start") else ""
     if f.has("forecast_total"):
-        method = f" ({f.text('method')})" if f.raw("method") else ""
+        method = f" ({describe_method(f.text('method'))})" if f.raw("method") else ""
         parts.append(f"Demand forecast for {what}{span}{start}: {f.units('forecast_total')} units{method}.")
     members = f.mapping("members")
     if members:
@@ -189,7 +207,7 @@ def _reforecast(f: Facts) -> str:
             f"Remaining demand{left} moves from {f.units('old_remaining')} to {f.units('new_remaining')} units{change}."
         )
     if f.raw("method"):
-        parts.append(f"Method: {f.text('method')}.")
+        parts.append(f"Method: {describe_method(f.text('method'))}.")
     parts.append("Remaining store allocations and replenishment are recomputed from the new plan.")
     return _join(parts)
 

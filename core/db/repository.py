@@ -124,7 +124,12 @@ class Repository:
         if a is None:
             return f"approval {approval_id} not found"
         when = a.decided_at.isoformat(timespec="seconds") if a.decided_at else "an earlier time"
-        value = f"{a.decided:g}" if a.decided is not None else "?"
+        if a.decided is None:
+            value = "?"
+        elif a.kind == "markdown":
+            value = f"{a.decided:.0%} markdown"
+        else:
+            value = f"{a.decided:,.0f} units"
         return (f"the {a.kind} approval #{a.id} was already decided by {a.decided_by} at {when}: "
                 f"{a.status} ({value}); that decision stands")
 

@@ -128,7 +128,7 @@ def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> lis
         out.append(Phase(phase=PHASES[1], index=1, status="waiting", reason="manufacturing order awaits approval"))
     elif ctx.order is not None:
         out.append(Phase(phase=PHASES[1], index=1, status="done",
-                         reason=f"order {ctx.order.approved or ctx.order.proposed} units"))
+                         reason=f"order {ctx.order.approved or ctx.order.proposed:,} units"))
     else:
         out.append(Phase(phase=PHASES[1], index=1, status="pending"))
 

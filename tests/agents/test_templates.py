@@ -15,7 +15,7 @@ def test_order_template_shows_forecast_safety_stock_and_the_order():
     text = render("order", {"category": "Women's Dresses", "horizon_weeks": 12, "season_start": "2025-02-24",
                             "forecast_total": 10234.4, "method": "ensemble(mstl+theta)",
                             "members": {"mstl": 10100.0, "theta": 10368.8}, "safety_stock": 0.2, "order_qty": 12282})
-    assert "Women's Dresses over 12 weeks from 2025-02-24: 10,234 units (ensemble(mstl+theta))" in text
+    assert "Women's Dresses over 12 weeks from 2025-02-24: 10,234 units (average of 2 models (MSTL and theta))" in text
     assert "mstl 10,100, theta 10,369" in text
     assert "With 20% safety stock the manufacturing order is ceil(10,234 x 1.20) = 12,282 units." in text
     assert "approval" in text
@@ -104,3 +104,14 @@ def test_explain_without_llm_uses_the_template():
     e = explain("skip", {"phase": "Markdown", "reason": "no markdown checkpoint is set"}, settings=OFF)
     assert e.source == "template" and e.attempts == 0 and e.error is None
     assert e.text == "Markdown skipped: no markdown checkpoint is set."
+
+
+def test_forecast_method_tags_are_written_in_planner_words() -> None:
+    from core.agents.templates import describe_method
+
+    assert describe_method("ensemble(mstl+seasonal_avg), holiday-realigned") == (
+        "average of 2 models (MSTL and seasonal average), holiday-realigned")
+    text = explain("order", {"category": "Dresses", "forecast_total": 175398.1, "method": "ensemble(mstl+seasonal_avg)",
+                             "order_qty": 210478, "safety_stock": 0.2}).text
+    assert "average of 2 models (MSTL and seasonal average)" in text and "ensemble(" not in text
+    assert "175,398" in text

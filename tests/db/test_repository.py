@@ -40,7 +40,7 @@ def test_an_approval_is_decided_once(uow):
     at = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
     with uow.begin() as repo:
         repo.decide_approval(approval_id, status="modified", decided=90.0, reason="cap", by="ann", at=at)
-    with pytest.raises(AlreadyDecided, match=r"already decided by ann at 2025-01-01T12:00:00.*modified \(90\)"):
+    with pytest.raises(AlreadyDecided, match=r"already decided by ann at 2025-01-01T12:00:00.*modified \(90 units\)"):
         with uow.begin() as repo:
             repo.decide_approval(approval_id, status="accepted", decided=100.0, reason=None, by="bob", at=at)
     with uow.read() as repo:
