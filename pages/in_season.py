@@ -121,6 +121,8 @@ def _stored_line(result: UploadResult) -> str:
                  f"({fmt_pct(row.get('variance'), 1, signed=True)})")
         if row.get("reforecast"):
             line += " — variance over the threshold, remaining weeks re-forecast"
+        elif row.get("above_threshold"):
+            line += " — variance over the threshold; no weeks left to re-forecast"
     return line
 
 
@@ -168,7 +170,7 @@ with tab_fc:
             if c in table:
                 table[c] = pd.to_numeric(table[c], errors="coerce").round(0)
         keep = [c for c in ("week", "start", "actual", "plan", "original", "variance", "variance_vs_original",
-                            "cumulative_variance", "reforecast", "emergency", "emergency_qty") if c in table]
+                            "cumulative_variance", "reforecast", "trigger", "emergency", "emergency_qty") if c in table]
         st.dataframe(table[keep], hide_index=True, width="stretch",
                      column_config={
                          **{c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
