@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.layout import note_router_ran
+
 st.set_page_config(page_title="Season Planner", page_icon=":material/checkroom:", layout="wide",
                    initial_sidebar_state="auto")
 
@@ -16,4 +18,5 @@ PAGES = [
     st.Page("pages/activity.py", title="Activity", icon=":material/timeline:"),
 ]
 
+note_router_ran()
 st.navigation(PAGES, position="sidebar").run()

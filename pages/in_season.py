@@ -169,6 +169,8 @@ with tab_fc:
         for c in ("actual", "plan", "original", "emergency_qty"):  # whole units: a planner counts pieces
             if c in table:
                 table[c] = pd.to_numeric(table[c], errors="coerce").round(0)
+        if "trigger" in table:  # only the final week over the threshold has one
+            table["trigger"] = table["trigger"].fillna("")
         keep = [c for c in ("week", "start", "actual", "plan", "original", "variance", "variance_vs_original",
                             "cumulative_variance", "reforecast", "trigger", "emergency", "emergency_qty") if c in table]
         st.dataframe(table[keep], hide_index=True, width="stretch",

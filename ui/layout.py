@@ -15,8 +15,35 @@ from ui.service import demo_dataset, get_service
 from ui.sidebar import render_sidebar
 
 
+_router_has_run = False
+
+
+def note_router_ran() -> None:
+    """Called by streamlit_app.py: from now on this process serves requests through st.navigation."""
+    global _router_has_run
+    _router_has_run = True
+
+
+def _route_through_the_router() -> None:
+    """Make sure a request runs under streamlit_app.py's st.navigation, not Streamlit's legacy mode.
+
+    Streamlit treats an app with a pages/ folder as a legacy multipage app until the main script has
+    called st.navigation once in the server process. If the first request after a server start is a
+    page URL (a bookmark, a browser reload after a restart), the page would run on its own: a menu of
+    file names and no wide layout. Leaving legacy mode and rerunning lets the router serve the request.
+    Once the router has run in this process there is nothing to fix (and Streamlit's AppTest, which
+    runs page files on their own after the router, must not be rerouted).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if not _router_has_run and PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def start_page(title: str, caption: str | None = None) -> tuple[Any, dict[str, Any] | None]:
     """Draw the sidebar and the page title; return the service and the selected season's status (or None)."""
+    _route_through_the_router()
     try:
         service = get_service()
         demo_dataset()  # cached per process: the demo data is there with no clicks

@@ -211,3 +211,23 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
             nav_button.first.click()
         shot("09_narrow")
         browser.close()
+
+
+def test_a_page_url_opened_first_after_a_server_start_goes_through_the_router(server: str) -> None:
+    # A bookmark or a browser reload right after a restart: the very first request names a page. Without
+    # the router the menu would list file names ("in season", "streamlit app") and lose the wide layout.
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+        page.goto(f"{server}/activity")
+        expect(page.get_by_test_id("stMain").get_by_role("heading", name="Activity")).to_be_visible(
+            timeout=STEP_TIMEOUT_MS)
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_text("Forecast & Allocation")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        assert nav.get_by_text("streamlit app").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "deep_link_first_request.png"))
+        browser.close()
