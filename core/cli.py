@@ -108,8 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(p)
     json_arg(p)
 
-    p = sub.add_parser("bench", help="the performance and accuracy figures of SPEC section 9 "
-                                     "(further options go to the bench runner)")
+    # No help of its own: -h/--help goes on to the runner, which lists its real options.
+    p = sub.add_parser("bench", add_help=False, help="the performance and accuracy figures of SPEC section 9 "
+                                                     "(python -m core bench --help lists its options)")
     json_arg(p)
     return parser
 
