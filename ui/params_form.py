@@ -42,7 +42,7 @@ LABELS: dict[str, tuple[str, str]] = {
 NAMES: dict[str, str] = {
     "category": "Category", "season_start": "Season start", "horizon_weeks": "Season length",
     "replenishment": "Replenishment", "dc_holdback": "DC holdback", "safety_stock": "Safety stock",
-    "markdown_week": "Markdown checkpoint week", "markdown_target": "Sell-through target",
+    "markdown_week": "Markdown checkpoint", "markdown_target": "Sell-through target",
     "variance_threshold": "Re-forecast threshold", "emergency_threshold": "Emergency threshold",
     "markdown_elasticity": "Markdown elasticity", "markdown_step": "Markdown step", "markdown_cap": "Markdown cap",
     "price_elasticity": "Price elasticity", "n_clusters": "Store clusters",

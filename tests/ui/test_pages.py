@@ -55,6 +55,9 @@ def test_plan_page_prefills_the_example_and_the_extracted_parameters(app: AppTes
     assert app.number_input(key="p_markdown_target").value == 0.6
     assert app.date_input(key="p_season_start").value == date(2026, 3, 1)
     assert any("starts on Monday 2026-02-23" in t for t in texts(app.info))
+    [read] = [t for t in texts(app.success) if t.startswith("Read from the text")]
+    assert "Markdown checkpoint week 6" in read and "week week" not in read
+    assert "Season length 12 weeks" in read and "DC holdback 0%" in read
     # bounds of the form come from SeasonParameters
     assert app.number_input(key="p_horizon_weeks").max == 52
     assert app.number_input(key="p_dc_holdback").max == 0.9
