@@ -232,7 +232,10 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     path = Path(args.history)
     if not path.is_file():
         raise UsageError(f"history file not found: {args.history}")
-    doc = forecast_document(path, list(args.category), start, args.weeks)
+    notes: list[str] = []
+    doc = forecast_document(path, list(args.category), start, args.weeks, notes=notes)
+    for note in notes:  # stdout stays one JSON document; what the planner must be told goes to stderr
+        sys.stderr.write(f"note: {note}\n")
     text = "\n".join(f"{cat}: {d['total']:,.0f} units over {len(d['weekly'])} weeks ("
                      + ", ".join(f"{k} {v:,.0f}" for k, v in d.get("members", {}).items()) + ")"
                      for cat, d in doc.items())

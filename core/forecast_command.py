@@ -8,10 +8,21 @@ from pathlib import Path
 from core.domain.errors import PlannerError
 
 
-def forecast_document(history_csv: Path, categories: list[str], start: date, weeks: int) -> dict:
-    """{category: {total, members, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input."""
+def forecast_document(history_csv: Path, categories: list[str], start: date, weeks: int,
+                      notes: list[str] | None = None) -> dict:
+    """{category: {total, members, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input.
+
+    What the planner should be told but the SPEC 8 document has no field for (the start moved to its
+    Monday, data warnings, model fallbacks) is appended to `notes` when a list is given."""
     from core.domain.forecast import category_weekly_series, forecast_season
     from core.domain.ingest import parse_history
+
+    told: list[str] = [] if notes is None else notes
+
+    def tell(category: str, message: str) -> None:
+        line = message if message.startswith(category) else f"{category}: {message}"
+        if line not in told:
+            told.append(line)
 
     if not 1 <= weeks <= 52:
         raise PlannerError(f"--weeks = {weeks} is out of range: allowed 1..52")
@@ -31,11 +42,15 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
     document: dict = {}
     for category in wanted:
         series = category_weekly_series(upload.frame, category)
+        for w in series.warnings:
+            tell(category, w)
         try:
             fc = forecast_season(series.values, season_start=start, horizon_weeks=weeks, category=category,
                                  backtest=False)  # the JSON contract (SPEC 8) has no backtest
         except ValueError as exc:
             raise PlannerError(f"--category {category!r}: {exc}") from None
+        for w in fc.warnings:
+            tell(category, w)
         document[category] = {
             "total": round(fc.total, 1),
             "members": {name: round(total, 1) for name, total in fc.members.items()},

@@ -80,3 +80,25 @@ def test_cli_prints_the_same_document(history_csv: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == forecast_document(history_csv, ["Dresses", "Shirts"], date(2025, 2, 17), 12)
+
+
+def test_cli_tells_the_planner_on_stderr_and_keeps_stdout_one_json_document(history_csv: Path) -> None:
+    import os
+
+    from core.domain.forecast import category_weekly_series
+    from core.domain.ingest import parse_history
+
+    series = category_weekly_series(parse_history(history_csv.read_bytes(), history_csv.name).frame, "Dresses")
+    last_monday = series.values.index.max().date()
+    saturday = last_monday + timedelta(days=12)  # the Saturday of the week after next
+    proc = subprocess.run([sys.executable, "-m", "core", "forecast", "--history", str(history_csv), "--category",
+                           "Dresses", "--start", saturday.isoformat(), "--weeks", "4", "--json"],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    monday = saturday - timedelta(days=5)
+    assert doc["Dresses"]["weekly"][0]["start"] == monday.isoformat()
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("note: ")]
+    assert any(saturday.isoformat() in n and monday.isoformat() in n for n in notes), proc.stderr
+    assert all(n.startswith("note: Dresses: ") for n in notes), notes
