@@ -13,7 +13,7 @@ from ui.feedback import call_service, md_escape
 from ui.figures import forecast_vs_actual_figure, report_errors_figure
 from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct
-from ui.params_form import NAMES, humanize, show_value
+from ui.params_form import NAMES, describe_parameters, humanize, show_value
 from ui.session import flash, select_workflow
 
 service, status = start_page("Season Review")
@@ -92,6 +92,8 @@ if b2.button("Start next season with these parameters", type="primary", icon=":m
         # Same season next year is the usual next plan; the planner can change it in the form.
         nxt["season_start"] = date.fromisoformat(str(start)[:10]) + timedelta(weeks=52)
     st.session_state["plan_prefill"] = nxt
+    # The old season's words would undo the tuning if read again; describe the carried-over values instead.
+    st.session_state["plan_text"] = describe_parameters(nxt)
     st.session_state.pop("extraction", None)
     select_workflow(None)
     flash("info", "Parameters carried over from the review, with the tuning advice applied. "

@@ -58,6 +58,23 @@ def humanize(text: str) -> str:
     return _FIELD_WORD.sub(lambda m: NAMES[m.group(1)], str(text))
 
 
+# Fields a description carries; the rules extractor reads each of them back from `describe_parameters`.
+DESCRIBED = ("category", "season_start", "horizon_weeks", "replenishment", "dc_holdback", "safety_stock",
+             "markdown_week", "markdown_target", "variance_threshold", "n_clusters")
+
+
+def describe_parameters(values: dict[str, Any]) -> str:
+    """Parameters as planner's text, e.g. for the Plan page's text box after "start next season": reading
+    the text again gives the same values back instead of resetting them to defaults."""
+    parts = []
+    for f in DESCRIBED:
+        if f == "markdown_week" and values.get(f) is None:
+            parts.append("No markdowns")
+        elif values.get(f) is not None and not (f == "markdown_target" and values.get("markdown_week") is None):
+            parts.append(f"{NAMES[f]} {show_value(f, values[f])}")
+    return "; ".join(parts)
+
+
 def show_value(field: str, value: Any) -> str:
     """A parameter value as the planner reads it: shares as percent, weeks with their unit."""
     if value is None:

@@ -311,6 +311,15 @@ def test_markdown_accept_then_close_and_review(app: AppTest, service):
     assert app.title[0].value == "Plan a season"
     assert app.number_input(key="p_safety_stock").value == pytest.approx(report.next_parameters["safety_stock"])
     assert app.session_state["workflow_id"] is None
+    # The text box now describes the carried-over values, so reading it again keeps the tuning advice.
+    nxt = report.next_parameters
+    assert app.text_area(key="plan_text").value.startswith(f"Category {nxt['category']}; Season start ")
+    open_page(app, "plan")  # as above: AppTest would otherwise rerun the review page
+    button(app, "Read parameters from the text").click().run()
+    assert app.number_input(key="p_markdown_week").value == nxt["markdown_week"]
+    assert app.number_input(key="p_safety_stock").value == pytest.approx(nxt["safety_stock"])
+    assert app.number_input(key="p_dc_holdback").value == pytest.approx(nxt["dc_holdback"])
+    assert app.number_input(key="p_variance_threshold").value == pytest.approx(nxt["variance_threshold"])
 
 
 def test_review_before_close_points_to_in_season(app: AppTest, service):
