@@ -287,10 +287,7 @@ class PlannerService:
     def report(self, workflow_id: str) -> SeasonReport:
         with self._read() as repo:
             wf = repo.workflow(workflow_id)
-            reason = why_not("report", wf.state)
-            if reason:
-                raise ActionNotAllowed(f"{workflow_id}: {reason}")
-            ctx = WorkflowContext.model_validate(wf.context)
+            ctx = _context_for("report", workflow_id, wf)
         assert ctx.report is not None
         return ctx.report
 
@@ -385,10 +382,7 @@ class PlannerService:
         self.resume(workflow_id)
         with self._read() as repo:
             wf = repo.workflow(workflow_id)
-            reason = why_not("upload", wf.state)
-            if reason:
-                raise ActionNotAllowed(f"{workflow_id}: {reason}")
-            ctx = WorkflowContext.model_validate(wf.context)
+            ctx = _context_for("upload", workflow_id, wf)
             _check_idle(workflow_id, ctx)
             read_version = wf.version
             frames = load_frames(repo, wf.dataset_id, self.db_url)
@@ -478,10 +472,7 @@ class PlannerService:
         self.resume(workflow_id)
         with self._read() as repo:
             wf = repo.workflow(workflow_id)
-            reason = why_not("close", wf.state)
-            if reason:
-                raise ActionNotAllowed(f"{workflow_id}: {reason}")
-            ctx = WorkflowContext.model_validate(wf.context)
+            ctx = _context_for("close", workflow_id, wf)
             _check_idle(workflow_id, ctx)
             read_version = wf.version
         ctx.step = self._marker("close", {"by": by})
@@ -495,10 +486,7 @@ class PlannerService:
     def retry(self, workflow_id: str) -> StatusDocument:
         with self._read() as repo:
             wf = repo.workflow(workflow_id)
-            reason = why_not("retry", wf.state)
-            if reason:
-                raise ActionNotAllowed(f"{workflow_id}: {reason}")
-            ctx = WorkflowContext.model_validate(wf.context)
+            ctx = _context_for("retry", workflow_id, wf)
             read_version = wf.version
         assert ctx.attention is not None
         failed = ctx.attention.step
@@ -798,6 +786,15 @@ def _week_stored(filename: str, week: int, span: str, old: dict[str, Any]) -> We
         [f"{filename}: week {week} ({span}) is already stored (from {old['filename']}, uploaded by "
          f"{old['by']} at {old['at'].isoformat(timespec='seconds')}); upload it again with "
          "replace to supersede it (the old version is kept in the history)"], week)
+
+
+
+def _context_for(action: str, workflow_id: str, wf: Any) -> WorkflowContext:
+    """The workflow's context, or ActionNotAllowed saying why `action` is not allowed in its state."""
+    reason = why_not(action, wf.state)
+    if reason:
+        raise ActionNotAllowed(f"{workflow_id}: {reason}")
+    return WorkflowContext.model_validate(wf.context)
 
 
 def _check_idle(workflow_id: str, ctx: WorkflowContext) -> None:
