@@ -788,7 +788,6 @@ def _week_stored(filename: str, week: int, span: str, old: dict[str, Any]) -> We
          "replace to supersede it (the old version is kept in the history)"], week)
 
 
-
 def _context_for(action: str, workflow_id: str, wf: Any) -> WorkflowContext:
     """The workflow's context, or ActionNotAllowed saying why `action` is not allowed in its state."""
     reason = why_not(action, wf.state)
