@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from core.domain.forecast.holidays import easter_sunday, nth_weekday
 from core.domain.ingest.stores import FASHION_TIERS, LOCATION_TIERS, REGIONS, STORE_FORMATS
 
 CATEGORIES: tuple[str, ...] = ("Women's Dresses", "Men's Shirts", "Accessories")
@@ -225,7 +226,7 @@ def _holidays(days: pd.DatetimeIndex, model: CategoryModel) -> np.ndarray:
             return (offset >= -before) & (offset <= after), offset
 
         # Black Friday weekend: the day after the fourth Thursday of November, to Cyber Monday.
-        black_friday = _nth_weekday(year, 11, 3, 4) + timedelta(days=1)
+        black_friday = nth_weekday(year, 11, 3, 4) + timedelta(days=1)
         window, _ = near(black_friday, 0, 3)
         factor[window] *= 1.0 + 0.8 * model.christmas + 0.25
         # Christmas: builds over three weeks, closed on the day, quiet just after.
@@ -233,28 +234,11 @@ def _holidays(days: pd.DatetimeIndex, model: CategoryModel) -> np.ndarray:
         factor[window] *= 1.0 + model.christmas * (1.0 - np.abs(offset[window]) / 21.0)
         factor[day_numbers == np.datetime64(date(year, 12, 25), "D")] *= 0.15
         # Easter week and the week before Mother's Day (second Sunday of May).
-        window, _ = near(_easter(year), 6, 1)
+        window, _ = near(easter_sunday(year), 6, 1)
         factor[window] *= 1.0 + model.easter
-        window, _ = near(_nth_weekday(year, 5, 6, 2), 7, 0)
+        window, _ = near(nth_weekday(year, 5, 6, 2), 7, 0)
         factor[window] *= 1.0 + model.mothers_day
     return factor
-
-
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    first = date(year, month, 1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-
-
-def _easter(year: int) -> date:
-    """Gregorian Easter Sunday (the anonymous Gregorian computus)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (h + m - 7 * ((a + 11 * h + 22 * m) // 451) + 114)
-    return date(year, n // 31, n % 31 + 1)
 
 
 def _draw(rng: np.random.Generator, expected: np.ndarray) -> np.ndarray:
