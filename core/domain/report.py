@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
+from core.domain.accuracy import error_metrics
 from core.domain.models import SeasonReport
 from core.domain.params import SeasonParameters, make_parameters
 from core.domain.rounding import round_half_up
@@ -92,15 +93,9 @@ def unit_price(history: pd.DataFrame, category: str) -> float:
 
 def accuracy(actual: np.ndarray, plan: np.ndarray) -> tuple[float | None, float | None, float | None]:
     """(MAPE, WAPE, bias) of `plan` against `actual`, as fractions; None when undefined."""
-    if actual.size == 0:
-        return None, None, None
-    total = float(actual.sum())
-    err = np.abs(actual - plan)
-    sold_weeks = actual > 0
-    mape = float(np.mean(err[sold_weeks] / actual[sold_weeks])) if sold_weeks.any() else None
-    wape = float(err.sum() / total) if total > 0 else None
-    bias = float((plan.sum() - total) / total) if total > 0 else None
-    return tuple(None if x is None else round(x, _DECIMALS) for x in (mape, wape, bias))  # type: ignore[return-value]
+    metrics = error_metrics(plan, actual) if actual.size else {}
+    return tuple(None if k not in metrics else round(metrics[k], _DECIMALS)  # type: ignore[return-value]
+                 for k in ("mape", "wape", "bias"))
 
 
 def stockouts(sold: np.ndarray, shipped: np.ndarray) -> tuple[np.ndarray, int]:

@@ -8,7 +8,7 @@ a promise for the season (which may start weeks after the history ends).
 
 from __future__ import annotations
 
-import numpy as np
+from core.domain.accuracy import error_metrics as score
 
 MAX_WEEKS = 12
 
@@ -17,21 +17,3 @@ def holdout_weeks(horizon_weeks: int) -> int:
     return max(1, min(horizon_weeks, MAX_WEEKS))
 
 
-def score(forecast: np.ndarray, actual: np.ndarray) -> dict[str, float]:
-    """WAPE = sum|f - a| / sum a; MAPE = mean |f - a| / a over weeks with a > 0; bias = sum(f - a) / sum a.
-
-    Empty when the held-out weeks sold nothing (every ratio would divide by zero).
-    """
-    forecast = np.asarray(forecast, dtype=float)
-    actual = np.asarray(actual, dtype=float)
-    if forecast.shape != actual.shape:
-        raise ValueError(f"forecast has {forecast.shape[0]} weeks, actual {actual.shape[0]}")
-    total = float(actual.sum())
-    if total <= 0:
-        return {}
-    sold = actual > 0
-    return {
-        "wape": float(np.abs(forecast - actual).sum() / total),
-        "mape": float(np.mean(np.abs(forecast[sold] - actual[sold]) / actual[sold])),
-        "bias": float((forecast - actual).sum() / total),
-    }
