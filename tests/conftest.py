@@ -67,20 +67,51 @@ def _pg_reachable(url: str) -> str | None:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
+_open_schemas: list[tuple[str, str]] = []  # (server URL, schema) not dropped yet
+
+
+def _drop_schema(server_url: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            # Sessions of processes a test killed may still hold locks for a moment: end them first
+            # (they carry the schema as application_name, see _isolated_schema).
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE pid <> pg_backend_pid() AND application_name = :name"), {"name": schema})
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if (server_url, schema) in _open_schemas:
+            _open_schemas.remove((server_url, schema))
+    finally:
+        admin.dispose()
+
+
 def _isolated_schema(server_url: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    _open_schemas.append((server_url, schema))
     sep = "&" if "?" in server_url else "?"
     try:
-        yield f"{server_url}{sep}options=-csearch_path%3D{schema}"
+        yield f"{server_url}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        _drop_schema(server_url, schema)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Second chance for schemas whose test teardown did not get to drop them."""
+    for server_url, schema in list(_open_schemas):
+        try:
+            _drop_schema(server_url, schema)
+        except Exception:  # the server went away: nothing more can be done from here
+            pass
 
 
 @pytest.fixture
