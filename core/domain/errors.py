@@ -38,3 +38,11 @@ class IngestError(PlannerError):
         if truncated:
             messages.append(f"... and {truncated} more problems not shown")
         super().__init__(messages)
+
+
+class InfeasibleSeason(PlannerError):
+    """Parameters and data that could never reach the end of a season (SPEC 10, feasibility)."""
+
+
+class QuantityOutOfRange(PlannerError):
+    """An order quantity or markdown depth that cannot be planned with (not finite, zero, too big)."""

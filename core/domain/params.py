@@ -35,6 +35,9 @@ DEFAULT_DC_HOLDBACK = 0.45
 DEFAULT_SAFETY_STOCK = 0.20
 DEFAULT_SAFETY_STOCK_NO_REPLENISHMENT = 0.25
 DEFAULT_MARKDOWN_WEEK = 6
+# Seasons start within the years a history may cover (MIN_YEAR..MAX_YEAR of core/domain/ingest/limits.py,
+# not imported: ingest imports this module), plus two years of forecast lead.
+SEASON_YEARS = (1990, 2102)
 
 
 class ParameterError(PlannerError):
@@ -135,7 +138,11 @@ class SeasonParameters(BaseModel):
             errors.append(
                 f"markdown_step = {self.markdown_step:g} must not exceed markdown_cap = {self.markdown_cap:g}"
             )
-        if self.season_start.weekday() != 0:
+        if not SEASON_YEARS[0] <= self.season_start.year <= SEASON_YEARS[1]:
+            # Outside the years any history can have (ingest limits); 9999-12-27 + 12 weeks is not a date.
+            errors.append(f"season_start = {self.season_start.isoformat()} is out of range: allowed "
+                          f"{SEASON_YEARS[0]}-01-01..{SEASON_YEARS[1]}-12-31")
+        elif self.season_start.weekday() != 0:
             self.season_start_requested = self.season_start
             self.season_start = monday_of(self.season_start)
         if errors:

@@ -35,9 +35,10 @@ HISTORY_COLUMNS: tuple[ColumnSpec, ...] = (
 )
 HISTORY_FRAME_COLUMNS = ["week_start", "store_id", "category", "quantity", "revenue", "days"]
 
-# Bit layout of the (date, store, category) key used for duplicate detection.
+# Key of a row for duplicate detection: day << 40 | id of its (store, category) pair. Pairs are
+# numbered as they are first seen, so any number of stores and categories fits (a row count, at most
+# a few tens of millions, bounds the pairs far below 2**40).
 _DAY_SHIFT = 40
-_STORE_SHIFT = 16
 _LOW_MASK = (1 << _DAY_SHIFT) - 1
 
 
@@ -63,7 +64,7 @@ def parse_history(data: bytes, filename: str) -> HistoryUpload:
         raise reject(filename, "the file has a header but no data rows")
     all_keys = np.concatenate(scan.keys) if scan.keys else np.empty(0, dtype=np.int64)
     all_lines = np.concatenate(scan.key_lines) if scan.key_lines else all_keys
-    _report_duplicates(all_keys, all_lines, stores, categories, log)
+    _report_duplicates(all_keys, all_lines, scan.pairs, stores, categories, log)
     log.raise_if_any()
     rows_read, weekly_parts = scan.rows_read, scan.weekly_parts
 
@@ -109,6 +110,31 @@ def parse_history(data: bytes, filename: str) -> HistoryUpload:
     )
 
 
+class _Pairs:
+    """Stable ids of the (store id, category id) pairs seen across chunks."""
+
+    def __init__(self) -> None:
+        self.index: dict[int, int] = {}
+        self.store: list[int] = []
+        self.category: list[int] = []
+
+    def ids(self, store_ids: np.ndarray, category_ids: np.ndarray) -> np.ndarray:
+        # Vocabulary ids are below 2**31 (they count distinct strings), so this packing is exact.
+        codes, uniques = pd.factorize((store_ids.astype(np.int64) << 32) | category_ids.astype(np.int64))
+        mapped = np.empty(len(uniques), dtype=np.int64)
+        for k, combo in enumerate(uniques.tolist()):
+            got = self.index.get(combo)
+            if got is None:
+                got = self.index[combo] = len(self.store)
+                self.store.append(combo >> 32)
+                self.category.append(combo & 0xFFFFFFFF)
+            mapped[k] = got
+        return mapped[codes] if codes.size else np.empty(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
 @dataclass
 class _Scan:
     log: ProblemLog
@@ -116,6 +142,7 @@ class _Scan:
     categories: Vocabulary = field(default_factory=Vocabulary)
     keys: list[np.ndarray] = field(default_factory=list)  # (date, store, category) per valid row
     key_lines: list[np.ndarray] = field(default_factory=list)
+    pairs: _Pairs = field(default_factory=_Pairs)
     weekly_parts: list[pd.DataFrame] = field(default_factory=list)
     rows_read: int = 0
 
@@ -153,7 +180,7 @@ def _scan(csv_file: CsvFile) -> _Scan:
         store_ids = scan.stores.ids(s_codes, s_values)
         category_ids = scan.categories.ids(c_codes, c_values)
         keyed = (days >= 0) & (store_ids >= 0) & (category_ids >= 0)
-        scan.keys.append((days[keyed] << _DAY_SHIFT) | (store_ids[keyed] << _STORE_SHIFT) | category_ids[keyed])
+        scan.keys.append((days[keyed] << _DAY_SHIFT) | scan.pairs.ids(store_ids[keyed], category_ids[keyed]))
         scan.key_lines.append(lines[keyed])
         ok = keyed & ~q_bad & ~r_bad
         if log or not ok.any():
@@ -184,9 +211,9 @@ def _weekly_totals(parts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _report_duplicates(
-    keys: np.ndarray, lines: np.ndarray, stores: Vocabulary, categories: Vocabulary, log: ProblemLog
+    keys: np.ndarray, lines: np.ndarray, pairs: _Pairs, stores: Vocabulary, categories: Vocabulary, log: ProblemLog
 ) -> None:
-    if not _may_have_duplicates(keys):
+    if not _may_have_duplicates(keys, len(pairs)):
         return
     duplicated = pd.Series(keys).duplicated(keep="first").to_numpy()
     if not duplicated.any():
@@ -200,8 +227,9 @@ def _report_duplicates(
     def describe(i: int) -> str:
         key = int(dup_keys[i])
         day = pd.Timestamp(day_to_date(np.array([key >> _DAY_SHIFT]))[0]).date()
-        store = stores.values[(key & _LOW_MASK) >> _STORE_SHIFT]
-        category = categories.values[key & ((1 << _STORE_SHIFT) - 1)]
+        pair = key & _LOW_MASK
+        store = stores.values[pairs.store[pair]]
+        category = categories.values[pairs.category[pair]]
         return (
             f"duplicate row: date {day}, store_id {store!r}, category {category!r} already appears "
             f"on line {int(first_line[i])}"
@@ -210,22 +238,19 @@ def _report_duplicates(
     log.add_rows(np.ones(dup_keys.size, dtype=bool), lines[duplicated], None, describe)
 
 
-def _may_have_duplicates(keys: np.ndarray) -> bool:
+def _may_have_duplicates(keys: np.ndarray, n_pairs: int) -> bool:
     """Cheap exact check through a dense bincount; hashing 6.6M keys costs over a second."""
     if keys.size < 2:
         return False
-    n_categories = int((keys & ((1 << _STORE_SHIFT) - 1)).max()) + 1
-    width = (int(((keys & _LOW_MASK) >> _STORE_SHIFT).max()) + 1) * n_categories
     first_day = int(keys.min() >> _DAY_SHIFT)
-    span = (int(keys.max() >> _DAY_SHIFT) - first_day + 1) * width
+    span = (int(keys.max() >> _DAY_SHIFT) - first_day + 1) * max(n_pairs, 1)
     if span > 4 * keys.size + 1_000_000:
         return True  # too sparse for a bincount: let the hash-based check decide
     # Built in place: three temporaries of the full length would cost ~150 MB at 6.6M rows.
     dense = keys >> _DAY_SHIFT
     dense -= first_day
-    dense *= width
-    dense += ((keys & _LOW_MASK) >> _STORE_SHIFT) * n_categories
-    dense += keys & ((1 << _STORE_SHIFT) - 1)
+    dense *= n_pairs
+    dense += keys & _LOW_MASK
     return bool(np.bincount(dense, minlength=span).max() > 1)
 
 
