@@ -97,10 +97,14 @@ class StoreState(BaseModel):
 class ReplenishmentLine(BaseModel):
     week: int
     store_id: str
-    need: float
-    on_hand: int
+    need: float  # units the next cycle calls for (demand rule: its plan share incl. safety stock)
+    on_hand: int  # store stock when the shipment is planned
     qty: int
-    partial: bool
+    partial: bool  # got less than it asked for because the DC ran short
+    # Demand rule (issue 16): weeks of the current plan the on-hand stock covers before the shipment
+    # (None when the store has no planned demand), and why nothing ships when qty is 0.
+    cover_weeks: float | None = None
+    reason: str = ""
 
 
 class VarianceRecord(BaseModel):
@@ -115,6 +119,7 @@ class VarianceRecord(BaseModel):
     reforecast: bool  # |variance| > variance_threshold
     emergency: bool
     emergency_qty: int = 0
+    shortfall: bool = False  # sold below plan by more than the emergency threshold (an alert, no reorder)
     store_variance: dict[str, float] = Field(default_factory=dict)
 
 
@@ -156,3 +161,8 @@ class SeasonReport(BaseModel):
     closed_early: bool
     tuning: list[TuningAdvice]
     next_parameters: dict  # SeasonParameters fields for the next season
+    # Money (issue 16): None when the unit price (for margin: the unit cost) is unknown.
+    currency: str = "USD"
+    unit_cost: float | None = None
+    revenue: float | None = None
+    margin: float | None = None

@@ -6,6 +6,7 @@ Error messages name the field, the value and the allowed range.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -29,7 +30,12 @@ BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
     "markdown_cap": (0.0, 0.9, True, True),
     "price_elasticity": (0.0, 10.0, False, True),
     "n_clusters": (2, 8, True, True),
+    "unit_price": (0.0, 1_000_000.0, False, True),
+    "unit_cost": (0.0, 1_000_000.0, True, True),
 }
+# ISO 4217-style code: three letters, e.g. USD, EUR, GBP (upper-cased on input).
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+DEFAULT_CURRENCY = "USD"
 
 DEFAULT_DC_HOLDBACK = 0.45
 DEFAULT_SAFETY_STOCK = 0.20
@@ -75,6 +81,11 @@ class SeasonParameters(BaseModel):
     markdown_cap: float = 0.40
     price_elasticity: float = 1.0
     n_clusters: int = 3
+    # Money (issue 16): None = the average selling price of the history's revenue rows; the unit cost
+    # is optional (no cost -> no margin figures); currency is a label for every money figure.
+    unit_price: float | None = None
+    unit_cost: float | None = None
+    currency: str = DEFAULT_CURRENCY
     # Set when the requested start was not a Monday and was moved to its week's Monday.
     season_start_requested: date | None = None
 
@@ -89,6 +100,9 @@ class SeasonParameters(BaseModel):
             if isinstance(value, str):
                 v = value.strip().lower().replace("_", "-").replace(" ", "-")
                 data[key] = {"biweekly": "bi-weekly", "no": "none"}.get(v, v)
+        currency = data.get("currency")
+        if isinstance(currency, str):
+            data["currency"] = currency.strip().upper()
         # A short season that never reaches week 6 has no default checkpoint.
         horizon = data.get("horizon_weeks", 12)
         if "markdown_week" not in data and isinstance(horizon, int) and horizon < DEFAULT_MARKDOWN_WEEK:
@@ -137,6 +151,13 @@ class SeasonParameters(BaseModel):
         if self.markdown_step > self.markdown_cap and self.markdown_cap > 0:
             errors.append(
                 f"markdown_step = {self.markdown_step:g} must not exceed markdown_cap = {self.markdown_cap:g}"
+            )
+        if not CURRENCY_PATTERN.match(self.currency):
+            errors.append(f"currency = {self.currency!r} is not a currency code: allowed three letters, e.g. USD, EUR")
+        if self.unit_price is not None and self.unit_cost is not None and self.unit_cost > self.unit_price:
+            errors.append(
+                f"unit_cost = {self.unit_cost:g} must not exceed unit_price = {self.unit_price:g}: "
+                "allowed 0..unit_price"
             )
         if not SEASON_YEARS[0] <= self.season_start.year <= SEASON_YEARS[1]:
             # Outside the years any history can have (ingest limits); 9999-12-27 + 12 weeks is not a date.

@@ -1,4 +1,4 @@
-"""Replenishment from the DC (SPEC 4.6).
+"""Replenishment from the DC (SPEC 4.6, with the need rule replaced by issue 16's demand rule).
 
 Timing, precisely: `plan_replenishment(k, ...)` runs once week k's actuals are in (states carry
 shipped/sold up to and including week k) and plans the shipment that reaches the stores for
@@ -8,7 +8,15 @@ week k+1. So:
   * bi-weekly: runs after weeks 2, 4, ... and covers two weeks per cycle;
   * the cycle never reaches past the season: weeks_per_cycle = min(cycle, weeks_left);
   * 'none': no lines at all; the caller records "Replenishment skipped: strategy is none".
-Per store: remaining = season_total - shipped; need = remaining / weeks_left x weeks_per_cycle;
+Demand rule (issue 16, used whenever the caller passes the current plan): a store's share of the
+plan is its season_total / the sum of all season totals (the allocation follows the sales after a
+re-forecast); need = share x the category plan of the next cycle's weeks x (1 + safety_stock);
+ship = max(0, ceil(need - on_hand)), capped by the DC only - not by what is left of the store's
+season allocation, which knew nothing of the demand since. Every store gets a line: the weeks of
+cover its stock holds (on_hand / share of the next cycle's average weekly plan) and, when nothing
+ships, why.
+Allocation rule (SPEC 4.6 as written, kept for callers without a plan):
+per store: remaining = season_total - shipped; need = remaining / weeks_left x weeks_per_cycle;
 on_hand = max(0, shipped - sold) (a store cannot hold negative stock; sales above what was shipped
 are treated as already gone); ship = max(0, ceil(need - on_hand)), never more than remaining.
 When the DC holds less than the stores ask for, stores are served largest need first (ties: larger
@@ -17,6 +25,8 @@ including a store that gets nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -53,9 +63,14 @@ def skip_reason(week: int, *, strategy: str, horizon_weeks: int) -> str | None:
 
 
 def plan_replenishment(
-    week: int, *, strategy: str, horizon_weeks: int, states: list[StoreState], dc_on_hand: int
+    week: int, *, strategy: str, horizon_weeks: int, states: list[StoreState], dc_on_hand: int,
+    plan: Sequence[float] | None = None, safety_stock: float = 0.0,
 ) -> list[ReplenishmentLine]:
-    """Shipments for week `week` + 1, planned after week `week`'s actuals (see module docstring)."""
+    """Shipments for week `week` + 1, planned after week `week`'s actuals (see module docstring).
+
+    plan          the current category plan for weeks week+1..H: given, the demand rule applies
+    safety_stock  share of the cycle's demand kept on top of it (SeasonParameters.safety_stock)
+    """
     if skip_reason(week, strategy=strategy, horizon_weeks=horizon_weeks) is not None:
         return []
     if dc_on_hand < 0:
@@ -64,6 +79,8 @@ def plan_replenishment(
     cycle = min(CYCLE_WEEKS[strategy], weeks_left)
     if not states:
         return []
+    if plan is not None:
+        return _demand_lines(week, cycle, states, int(dc_on_hand), plan, safety_stock)
     season_total = np.array([s.season_total for s in states], dtype=np.int64)
     shipped = np.array([s.shipped for s in states], dtype=np.int64)
     sold = np.array([s.sold for s in states], dtype=np.int64)
@@ -93,3 +110,55 @@ def plan_replenishment(
             )
         )
     return lines
+
+
+def _demand_lines(week: int, cycle: int, states: list[StoreState], dc_on_hand: int, plan: Sequence[float],
+                  safety_stock: float) -> list[ReplenishmentLine]:
+    if len(plan) < cycle:
+        raise PlannerError(f"plan has {len(plan)} weeks; the next cycle needs {cycle} (weeks {week + 1}..)")
+    if not 0.0 <= safety_stock <= 1.0 or any(not np.isfinite(x) or x < 0 for x in plan[:cycle]):
+        raise PlannerError(f"safety_stock = {safety_stock:g} must be in [0, 1] and the plan finite and >= 0")
+    totals = np.array([max(0, s.season_total) for s in states], dtype=float)
+    share = totals / totals.sum() if totals.sum() > 0 else np.full(len(states), 1.0 / len(states))
+    cycle_plan = float(sum(plan[:cycle]))
+    need = share * cycle_plan * (1.0 + safety_stock)
+    weekly = share * cycle_plan / cycle
+    on_hand = np.array([max(0, s.shipped - s.sold) for s in states], dtype=np.int64)
+    wanted = np.array([max(0, ceil_clean(x)) for x in (need - on_hand)], dtype=np.int64)
+    ids = [s.store_id for s in states]
+    dc = dc_on_hand
+    lines: list[ReplenishmentLine] = []
+    for i in sorted(range(len(states)), key=lambda i: (-wanted[i], -need[i], ids[i])):
+        qty = int(min(wanted[i], dc))
+        dc -= qty
+        cover = round(float(on_hand[i] / weekly[i]), 2) if weekly[i] > 1e-9 else None
+        lines.append(ReplenishmentLine(week=week, store_id=ids[i], need=round(float(need[i]), 6),
+                                       on_hand=int(on_hand[i]), qty=qty, partial=qty < wanted[i], cover_weeks=cover,
+                                       reason=_why_nothing(wanted[i], qty, on_hand[i], need[i], cover, cycle)))
+    return lines
+
+
+def _why_nothing(wanted: int, qty: int, on_hand: int, need: float, cover: float | None, cycle: int) -> str:
+    if qty > 0:
+        return ""
+    weeks = "week's" if cycle == 1 else f"{cycle} weeks'"
+    if wanted <= 0:
+        if need <= 0:
+            return "no demand planned for this store"
+        return (f"on hand {on_hand:,} covers the next {weeks} need of {need:,.0f} incl. safety stock"
+                + (f" ({cover:.1f} weeks of cover)" if cover is not None else ""))
+    return f"the DC has no stock left for this store (it needed {wanted:,})"
+
+
+def queue_summary(lines: list[ReplenishmentLine], dc_on_hand: int) -> str:
+    """One sentence on the queue; says why nothing ships when nothing does."""
+    shipped = sum(x.qty for x in lines)
+    stores = sum(1 for x in lines if x.qty > 0)
+    if shipped > 0:
+        partial = sum(1 for x in lines if x.partial)
+        return (f"{shipped:,} units to {stores} stores" + (f" ({partial} partial: the DC ran short)" if partial else ""))
+    if not lines:
+        return "nothing ships: no stores"
+    if any(x.partial for x in lines):
+        return f"nothing ships: the DC is empty ({dc_on_hand:,} units) and stores still need stock"
+    return "nothing ships: every store's stock on hand covers the next cycle's plan plus safety stock"

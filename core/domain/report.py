@@ -13,6 +13,8 @@ Definitions (weeks 1..n are the weeks with actuals; n < horizon when the season 
   overstock = max(0, approved - sold); sell-through = sold / approved.
   markdown units = units sold after the markdown took effect (weeks markdown_week+1..n) when the
   approved depth is > 0; markdown cost = markdown units x unit price x depth (revenue given up).
+  revenue = unit price x (sold - markdown units x depth); margin = revenue - unit cost x sold
+  (core/domain/money.py); both None when the price (for margin: the cost) is unknown.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from core.domain.accuracy import error_metrics
 from core.domain.models import SeasonReport
+from core.domain.money import Money, history_unit_price
 from core.domain.params import SeasonParameters, make_parameters
 from core.domain.rounding import round_half_up
 from core.domain.tuning import tuning_advice
@@ -46,7 +49,8 @@ class SeasonInputs(BaseModel):
     approved_qty: int
     markdown_depth: float = 0.0  # approved depth; 0 = no markdown
     markdown_week: int | None = None  # checkpoint week the markdown was decided at
-    unit_price: float = 0.0  # 0 = unknown (no revenue in history)
+    unit_price: float = 0.0  # the history's average price; 0 = unknown. An entered params.unit_price wins.
+    unit_cost: float | None = None  # None: params.unit_cost (itself optional)
     approvals_accepted: int = 0
     approvals_modified: int = 0
     reforecast_weeks: list[int] = Field(default_factory=list)
@@ -76,19 +80,8 @@ class SeasonInputs(BaseModel):
 
 
 def unit_price(history: pd.DataFrame, category: str) -> float:
-    """Average selling price: revenue / quantity over the category's rows that carry revenue.
-
-    Falls back to all categories' rows with revenue, and to 0.0 (unknown) when the history has no
-    revenue at all.
-    """
-    if history is None or history.empty or "revenue" not in history.columns:
-        return 0.0
-    with_revenue = history[history["revenue"].notna() & (history["quantity"] > 0)]
-    for rows in (with_revenue[with_revenue["category"] == category], with_revenue):
-        qty = float(rows["quantity"].sum())
-        if qty > 0:
-            return round(float(rows["revenue"].sum()) / qty, 4)
-    return 0.0
+    """Average selling price of the history (see core.domain.money.history_unit_price)."""
+    return history_unit_price(history, category)
 
 
 def accuracy(actual: np.ndarray, plan: np.ndarray) -> tuple[float | None, float | None, float | None]:
@@ -134,7 +127,10 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
     md_units = 0
     if inputs.markdown_depth > 0 and inputs.markdown_week is not None:
         md_units = round_half_up(float(actual[inputs.markdown_week:].sum()))
-    md_cost = round(md_units * inputs.unit_price * inputs.markdown_depth, 2)
+    money = season_money(inputs)
+    md_cost = round(md_units * money.unit_price * inputs.markdown_depth, 2)
+    revenue = money.revenue(total_sold - md_units * inputs.markdown_depth)
+    margin = money.margin(revenue, total_sold)
 
     checkpoint_st = None
     if p.markdown_week is not None and n >= p.markdown_week:
@@ -165,7 +161,11 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
         sell_through=sell_through,
         markdown_units=md_units,
         markdown_cost=md_cost,
-        unit_price=inputs.unit_price,
+        unit_price=money.unit_price,
+        unit_cost=money.unit_cost,
+        currency=money.currency,
+        revenue=revenue,
+        margin=margin,
         reforecast_weeks=sorted(inputs.reforecast_weeks),
         approvals={"accepted": inputs.approvals_accepted, "modified": inputs.approvals_modified},
         runtime_s=round(inputs.runtime_s, 3),
@@ -173,6 +173,14 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
         tuning=advice,
         next_parameters=next_parameters(p, advice),
     )
+
+
+def season_money(inputs: SeasonInputs) -> Money:
+    p = inputs.params
+    price = float(p.unit_price) if p.unit_price is not None else inputs.unit_price
+    cost = inputs.unit_cost if inputs.unit_cost is not None else p.unit_cost
+    return Money(unit_price=price, unit_cost=cost, currency=p.currency,
+                 price_source="entered" if p.unit_price is not None else ("history" if price > 0 else "unknown"))
 
 
 def next_parameters(params: SeasonParameters, advice: list) -> dict:

@@ -14,6 +14,9 @@ Conventions:
     `projected_remaining` when the caller has it (e.g. a fresh re-forecast), else the current
     plan's remaining weeks scaled by this week's observed ratio actual_k / plan_k (the gap that
     tripped the alarm is assumed to persist). emergency_qty = ceil(projected - available).
+  * shortfall (issue 16) when the week sold less than planned by more than emergency_threshold: not a
+    reorder, an alert to look at the week (missing data, a store closed, demand falling away) and at
+    the markdown and replenishment that follow from it.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ def assess_variance(
     projected = float(sum(actuals)) + rest
     emergency = variance > 0 and magnitude > emergency_threshold and projected > available_stock
     emergency_qty = ceil_clean(projected - available_stock) if emergency else 0
+    shortfall = variance < 0 and magnitude > emergency_threshold
 
     per_store = store_variances(plan, store_actuals or {}, store_shares or {}) if store_shares else {}
     return VarianceRecord(
@@ -127,8 +131,21 @@ def assess_variance(
         reforecast=reforecast,
         emergency=emergency,
         emergency_qty=max(0, int(emergency_qty)),
+        shortfall=shortfall,
         store_variance=per_store,
     )
 
 
-__all__ = ["assess_variance", "relative_variance", "store_variances"]
+def emergency_rule_label(emergency_threshold: float) -> str:
+    """What the emergency rule fires on, in words (it is one-sided, see the module docstring)."""
+    return (f"emergency reorder when a week sells more than {emergency_threshold:.0%} above plan and projected "
+            f"demand exceeds the stock; shortfall alert when it sells more than {emergency_threshold:.0%} below")
+
+
+def shortfall_message(record: VarianceRecord) -> str:
+    return (f"Week {record.week} sold {record.actual:,.0f} against a plan of {record.plan:,.0f} "
+            f"({record.variance:+.0%}): check the week's data and stores; a re-forecast lowers the remaining "
+            "weeks and replenishment follows the lower plan")
+
+
+__all__ = ["assess_variance", "emergency_rule_label", "relative_variance", "shortfall_message", "store_variances"]

@@ -99,3 +99,16 @@ def test_inconsistent_inputs_are_rejected() -> None:
         "actuals (2) and plans (3) must each have 3 values (weeks 1..3)",
         "thresholds must satisfy 0 < variance_threshold (0.4) < emergency_threshold (0.3)",
     ]
+
+
+def test_a_deep_shortfall_raises_an_alert_but_no_reorder() -> None:
+    from core.domain.variance import emergency_rule_label, shortfall_message
+
+    rec = check(7, [100] * 6 + [16], [100] * 7)  # -84%
+    assert (rec.variance, rec.emergency, rec.shortfall, rec.emergency_qty) == (-0.84, False, True, 0)
+    assert shortfall_message(rec).startswith("Week 7 sold 16 against a plan of 100 (-84%)")
+    # exactly at the threshold is not beyond it; above plan is never a shortfall
+    assert check(7, [100] * 6 + [70], [100] * 7).shortfall is False
+    assert check(5, [100, 100, 100, 100, 140], [100] * 5).shortfall is False
+    assert emergency_rule_label(0.3) == ("emergency reorder when a week sells more than 30% above plan and projected "
+                                         "demand exceeds the stock; shortfall alert when it sells more than 30% below")

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.domain.markdown import propose_markdown
+from core.domain.markdown_options import depth_steps, markdown_options
+from core.domain.money import Money
+from core.domain.params import SeasonParameters
+
+PARAMS = SeasonParameters(category="Dresses", season_start=date(2025, 3, 3), unit_cost=20.0)  # target .60, cap .40
+MONEY = Money(unit_price=50.0, unit_cost=20.0, currency="EUR", price_source="entered")
+# Selling above plan: +13% season to date, +25..50% in the last three weeks; 34% sold at week 6.
+ACTUALS = [560.0, 540.0, 500.0, 600.0, 600.0, 600.0]
+PLANS = [560.0, 560.0, 560.0, 480.0, 440.0, 400.0]
+
+
+def options(sold: int, remaining: list[float], **kw):
+    proposal = propose_markdown(6, sold, 10000, kw.pop("params", PARAMS))
+    return markdown_options(proposal, params=kw.pop("p", PARAMS), money=kw.pop("money", MONEY),
+                            remaining_plan=remaining, actuals=ACTUALS, plans=PLANS)
+
+
+def test_depths_run_from_zero_to_the_cap_in_steps() -> None:
+    assert depth_steps(0.05, 0.40) == [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
+    assert depth_steps(0.15, 0.40) == [0.0, 0.15, 0.3, 0.4]
+
+
+def test_each_option_projects_sell_through_leftover_revenue_and_margin() -> None:
+    out = options(3400, [700.0] * 6)
+    assert [o.depth for o in out.options] == depth_steps(0.05, 0.40)
+    none, twenty = out.option(0.0), out.option(0.2)
+    # No markdown: 3,400 sold + 4,200 planned = 7,600 of 10,000.
+    assert (none.sold, none.leftover, none.sell_through) == (7600, 2400, 0.76)
+    assert none.revenue == 7600 * 50 and none.margin == 7600 * 30
+    # 20% off with price elasticity 1: demand x 1.25 -> 5,250 more, at 40 each.
+    assert (twenty.sold, twenty.leftover) == (8650, 1350)
+    assert twenty.revenue == pytest.approx(3400 * 50 + 5250 * 40)
+    assert twenty.margin == pytest.approx(twenty.revenue - 8650 * 20)
+    # The deepest option cannot sell more than the 6,600 units left.
+    cap = out.option(0.4)
+    assert (cap.sold, cap.leftover, cap.sell_through) == (10000, 0, 1.0)
+    assert cap.revenue == pytest.approx(3400 * 50 + 6600 * 30)
+
+
+def test_selling_above_plan_says_no_markdown_is_needed_instead_of_the_cap() -> None:
+    out = options(3400, [700.0] * 6)
+    assert out.rule_depth == 0.4  # 34% vs 60%: gap 26% x 2 -> capped at 40%
+    assert out.no_markdown_reaches_target and out.recommended_depth == 0.0
+    assert out.season_to_date == pytest.approx(sum(ACTUALS) / sum(PLANS) - 1, abs=1e-6)
+    assert [w.week for w in out.trend] == [4, 5, 6]
+    assert [round(w.variance, 3) for w in out.trend] == [0.25, 0.364, 0.5]
+    assert out.note == ("No markdown recommended: without one the current plan reaches 76% sell-through by season "
+                        "end, above the 60% target; selling +13% against plan season to date (+25%..+50% in weeks "
+                        "4-6). The checkpoint rule alone (sell-through 34% to date) would propose 40%.")
+
+
+def test_a_season_short_of_the_target_keeps_the_rule_and_names_the_smallest_depth_that_reaches_it() -> None:
+    out = options(3400, [300.0] * 6)  # 3,400 + 1,800 = 52% without a markdown
+    assert not out.no_markdown_reaches_target and out.recommended_depth == 0.4
+    first = next(o for o in out.options if o.reaches_target)
+    assert first.depth == 0.35  # 1,800 / 0.70 = 2,571 -> 59.7% at 30%; 1,800 / 0.65 = 2,769 -> 61.7% at 35%
+    assert "the smallest depth projected to reach it is 35% (62%)" in out.note
+
+
+def test_without_price_or_cost_the_money_columns_are_unknown() -> None:
+    out = options(3400, [700.0] * 6, money=Money(unit_price=0.0))
+    assert all(o.revenue is None and o.margin is None for o in out.options)
+    out = options(3400, [700.0] * 6, money=Money(unit_price=50.0))
+    assert out.option(0.0).revenue == 380000.0 and out.option(0.0).margin is None
