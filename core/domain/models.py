@@ -22,7 +22,7 @@ class WeekForecast(BaseModel):
 
 class ForecastResult(BaseModel):
     category: str
-    method: str  # e.g. "ensemble(mstl+theta)"; "reforecast(...)" after an update
+    method: str  # e.g. "ensemble(mstl+theta)"; plain words on what changed after a re-forecast / markdown
     weeks: list[WeekForecast]
     members: dict[str, float] = Field(default_factory=dict)  # member name -> season total
     member_weekly: dict[str, list[float]] = Field(default_factory=dict)
@@ -37,6 +37,9 @@ class ForecastResult(BaseModel):
     # Log level correction a re-forecast applied to each week's plan (empty = none): plan / exp(level) is
     # the plan before any correction, so every revision can refit the level on all actual weeks.
     level: list[float] = Field(default_factory=list)
+    # Log demand multiplier of an approved markdown per week (empty = none; SPEC 4.8's assumed price
+    # response): a re-forecast measures the real response on the weeks after the markdown.
+    response: list[float] = Field(default_factory=list)
 
     @property
     def total(self) -> float:

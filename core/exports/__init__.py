@@ -1,0 +1,1 @@
+"""Downloads built from the service's typed documents (no database, no Streamlit)."""
