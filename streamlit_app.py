@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.layout import note_router_ran
 
-st.set_page_config(page_title="Season Planner", page_icon=":material/checkroom:", layout="wide",
+# A local image: a ":material/..." page icon makes the browser fetch the favicon from a font CDN, so
+# offline (or behind a firewall) the tab had no icon. Nothing the app shows may need a network.
+ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
+st.set_page_config(page_title="Season Planner", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="auto")
 
 PAGES = [

@@ -6,6 +6,7 @@ Each builder draws what the service computed; none of them derives a planning nu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import plotly.graph_objects as go
@@ -38,9 +39,27 @@ PHASE_STATUS_LABELS: dict[str, str] = {
 }
 
 
-def _week_ticks(fig: go.Figure, weeks: Sequence[int]) -> None:
+def week_label(week: int, start: str | None = None) -> str:
+    """'Week 6 (2026-03-30)' for tooltips; the week number alone when the date is unknown."""
+    return f"Week {week} ({start[:10]})" if start else f"Week {week}"
+
+
+def _tick_text(week: int, start: str | None) -> str:
+    if not start:
+        return f"W{week}"
+    try:
+        day = date.fromisoformat(start[:10])
+    except ValueError:
+        return f"W{week}"
+    return f"W{week}<br>{day.strftime('%b')} {day.day}"
+
+
+def _week_ticks(fig: go.Figure, weeks: Sequence[int], starts: Sequence[str | None] | None = None) -> None:
+    """Season weeks on the axis, each with the date its week starts on (e.g. 'W6' over 'Mar 30')."""
     if weeks:
-        fig.update_xaxes(tickmode="array", tickvals=list(weeks), ticktext=[f"W{w}" for w in weeks],
+        dates = list(starts) if starts is not None else [None] * len(weeks)
+        fig.update_xaxes(tickmode="array", tickvals=list(weeks),
+                         ticktext=[_tick_text(w, d) for w, d in zip(weeks, dates)],
                          range=[min(weeks) - 0.5, max(weeks) + 0.5])
 
 
@@ -48,31 +67,43 @@ def _starts(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return [str(r.get("start", ""))[:10] for r in rows]
 
 
+def _labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [week_label(int(r["week"]), str(r.get("start") or "")[:10] or None) for r in rows]
+
+
+def plan_name(forecast: Mapping[str, Any]) -> str:
+    """The plan line's name: after a re-forecast or a markdown it is no longer the ensemble forecast."""
+    return "current plan" if int(forecast.get("revision") or 0) > 0 else "ensemble forecast"
+
+
 def forecast_figure(forecast: Mapping[str, Any] | Any, *, show_members: bool = True) -> go.Figure:
     """Weekly forecast with its 80% interval, and the weekly path of each ensemble member."""
     forecast = as_dict(forecast) or {}
     weekly = list(forecast.get("weekly") or [])
     weeks = [int(w["week"]) for w in weekly]
+    labels = _labels(weekly)
     fig = go.Figure()
     if weekly:
         fig.add_trace(go.Scatter(x=weeks, y=[w["hi"] for w in weekly], mode="lines", line=dict(width=0),
-                                 hoverinfo="skip", showlegend=False, name="80% interval (high)"))
+                                 customdata=labels, showlegend=False, name="80% interval (high)",
+                                 hovertemplate="%{customdata}: 80% high %{y:,.0f} units<extra></extra>"))
         fig.add_trace(go.Scatter(x=weeks, y=[w["lo"] for w in weekly], mode="lines", line=dict(width=0),
-                                 fill="tonexty", fillcolor=BAND, name="80% interval",
-                                 hovertemplate="W%{x}: low %{y:,.0f} units<extra></extra>"))
+                                 fill="tonexty", fillcolor=BAND, name="80% interval", customdata=labels,
+                                 hovertemplate="%{customdata}: 80% low %{y:,.0f} units<extra></extra>"))
     member_weekly: Mapping[str, Sequence[float]] = forecast.get("member_weekly") or {}
     if show_members:
         for i, (name, values) in enumerate(member_weekly.items()):
             fig.add_trace(go.Scatter(
                 x=weeks[: len(values)], y=list(values), mode="lines", name=f"member: {name}",
                 line=dict(dash="dot", width=1.5, color=SERIES[(i + 1) % len(SERIES)]),
-                hovertemplate=f"{name} W%{{x}}: %{{y:,.0f}} units<extra></extra>"))
+                customdata=labels[: len(values)],
+                hovertemplate=f"{name} %{{customdata}}: %{{y:,.0f}} units<extra></extra>"))
     if weekly:
         fig.add_trace(go.Scatter(
-            x=weeks, y=[w["plan"] for w in weekly], mode="lines+markers", name="ensemble forecast",
-            line=dict(color=PRIMARY, width=3), customdata=_starts(weekly),
-            hovertemplate="W%{x} (week of %{customdata}): %{y:,.0f} units<extra></extra>"))
-    _week_ticks(fig, weeks)
+            x=weeks, y=[w["plan"] for w in weekly], mode="lines+markers", name=plan_name(forecast),
+            line=dict(color=PRIMARY, width=3), customdata=labels,
+            hovertemplate="%{customdata}: %{y:,.0f} units<extra></extra>"))
+    _week_ticks(fig, weeks, _starts(weekly))
     return styled(fig, title="Weekly category forecast (80% interval)", x_title=WEEK_AXIS, y_title=UNITS_AXIS)
 
 
@@ -80,7 +111,7 @@ def members_figure(forecast: Mapping[str, Any] | Any) -> go.Figure:
     """Season total of each ensemble member next to the ensemble."""
     forecast = as_dict(forecast) or {}
     members: Mapping[str, float] = forecast.get("members") or {}
-    names = list(members) + ["ensemble"]
+    names = list(members) + ["current plan" if int(forecast.get("revision") or 0) > 0 else "ensemble"]
     totals = [float(v) for v in members.values()] + [float(forecast.get("total") or 0.0)]
     colours = [SERIES[(i + 1) % len(SERIES)] for i in range(len(members))] + [PRIMARY]
     fig = go.Figure(go.Bar(x=totals, y=names, orientation="h", marker_color=colours,
@@ -147,6 +178,8 @@ def forecast_vs_actual_figure(forecast: Mapping[str, Any] | Any, weeks: Sequence
     weekly = list(forecast.get("weekly") or [])
     observed = [as_dict(w) for w in weeks if w.get("actual") is not None]
     x = [int(w["week"]) for w in weekly]
+    labels = _labels(weekly)
+    starts = {int(w["week"]): str(w.get("start") or "")[:10] for w in weekly}
     fig = go.Figure()
     if weekly:
         fig.add_trace(go.Scatter(x=x, y=[w["hi"] for w in weekly], mode="lines", line=dict(width=0),
@@ -156,24 +189,27 @@ def forecast_vs_actual_figure(forecast: Mapping[str, Any] | Any, weeks: Sequence
         originals = [w.get("original") for w in weekly]
         if any(v is not None for v in originals):
             fig.add_trace(go.Scatter(x=x, y=originals, mode="lines", name="original forecast",
-                                     line=dict(color=ORIGINAL, dash="dash", width=2),
-                                     hovertemplate="W%{x} original: %{y:,.0f} units<extra></extra>"))
+                                     line=dict(color=ORIGINAL, dash="dash", width=2), customdata=labels,
+                                     hovertemplate="%{customdata} original: %{y:,.0f} units<extra></extra>"))
         fig.add_trace(go.Scatter(x=x, y=[w["plan"] for w in weekly], mode="lines", name="current plan",
-                                 line=dict(color=PRIMARY, width=3),
-                                 hovertemplate="W%{x} plan: %{y:,.0f} units<extra></extra>"))
+                                 line=dict(color=PRIMARY, width=3), customdata=labels,
+                                 hovertemplate="%{customdata} plan: %{y:,.0f} units<extra></extra>"))
     if observed:
+        seen = [week_label(int(w["week"]), str(w.get("start") or starts.get(int(w["week"])) or "")[:10] or None)
+                for w in observed]
         fig.add_trace(go.Scatter(x=[w["week"] for w in observed], y=[w["actual"] for w in observed],
                                  mode="lines+markers", name="actual", line=dict(color=ACTUAL, width=2.5),
-                                 marker=dict(size=8),
-                                 hovertemplate="W%{x} actual: %{y:,.0f} units<extra></extra>"))
-        refc = [w for w in observed if w.get("reforecast")]
+                                 marker=dict(size=8), customdata=seen,
+                                 hovertemplate="%{customdata} actual: %{y:,.0f} units<extra></extra>"))
+        refc = [(w, lab) for w, lab in zip(observed, seen) if w.get("reforecast")]
         if refc:
             fig.add_trace(go.Scatter(
-                x=[w["week"] for w in refc], y=[w["actual"] for w in refc], mode="markers",
+                x=[w["week"] for w, _ in refc], y=[w["actual"] for w, _ in refc], mode="markers",
                 name="re-forecast triggered", marker=dict(symbol="diamond-open", size=16, color=BAD,
                                                           line=dict(width=2.5)),
-                hovertemplate="W%{x}: re-forecast after this week<extra></extra>"))
-    _week_ticks(fig, x)
+                customdata=[lab for _, lab in refc],
+                hovertemplate="%{customdata}: re-forecast after this week<extra></extra>"))
+    _week_ticks(fig, x, [starts.get(w) for w in x])
     return styled(fig, title="Forecast vs actual", x_title=WEEK_AXIS, y_title="Units sold per week")
 
 
@@ -181,6 +217,7 @@ def variance_figure(weeks: Sequence[Mapping[str, Any]], *, threshold: float, eme
     """Weekly variance vs plan with the re-forecast band (±threshold) and the emergency lines."""
     observed = [as_dict(w) for w in weeks if w.get("variance") is not None]
     x = [int(w["week"]) for w in observed]
+    labels = _labels(observed)
     values = [float(w["variance"]) * 100 for w in observed]
     colours = [BAD if abs(v) > emergency * 100 else WARN if abs(v) > threshold * 100 else GOOD for v in values]
     fig = go.Figure()
@@ -190,43 +227,50 @@ def variance_figure(weeks: Sequence[Mapping[str, Any]], *, threshold: float, eme
     for sign in (1, -1):
         fig.add_hline(y=sign * emergency * 100, line=dict(color=BAD, dash="dot", width=1))
     fig.add_trace(go.Bar(x=x, y=values, marker_color=colours, name="variance vs plan",
-                         text=[f"{v:+.1f}%" for v in values], textposition="outside",
-                         hovertemplate="W%{x}: %{y:+.1f}% vs plan<extra></extra>"))
+                         text=[f"{v:+.1f}%" for v in values], textposition="outside", customdata=labels,
+                         hovertemplate="%{customdata}: %{y:+.1f}% vs plan<extra></extra>"))
     cumulative = [w.get("cumulative_variance") for w in observed]
     if any(c is not None for c in cumulative):
         fig.add_trace(go.Scatter(x=x, y=[None if c is None else float(c) * 100 for c in cumulative],
                                  mode="lines+markers", name="season to date", line=dict(color=PRIMARY),
-                                 hovertemplate="to W%{x}: %{y:+.1f}%<extra></extra>"))
+                                 customdata=labels,
+                                 hovertemplate="to %{customdata}: %{y:+.1f}%<extra></extra>"))
     top = max([abs(v) for v in values] + [emergency * 100]) * 1.25
     fig.update_yaxes(range=[-top, top], rangemode="normal", zeroline=True, zerolinecolor="#9AA5B1")
-    _week_ticks(fig, x)
-    fig.add_annotation(text=f"dotted: ±{emergency * 100:.0f}% emergency", xref="paper", yref="paper", x=1, y=1.0,
+    _week_ticks(fig, x, _starts(observed))
+    fig.add_annotation(text=f"dotted: +{emergency * 100:.0f}% emergency reorder, −{emergency * 100:.0f}% shortfall alert",
+                       xref="paper", yref="paper", x=1, y=1.0,
                        xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=11, color=BAD))
     return styled(fig, title="Weekly variance: (actual − plan) / plan", x_title=WEEK_AXIS,
                   y_title="Variance vs plan (%)")
 
 
-def store_figure(store_id: str, rows: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """One store's weekly actual against its plan, with cumulative shipped vs sold when known."""
+def store_figure(store_id: str, rows: Sequence[Mapping[str, Any]],
+                 starts: Mapping[int, str] | None = None) -> go.Figure:
+    """One store's weekly actual against its plan, with cumulative shipped vs sold when known.
+
+    `starts` (week -> start date) puts the dates on the axis and in the tooltips."""
     rows = sorted((as_dict(r) for r in rows), key=lambda r: int(r["week"]))
     x = [int(r["week"]) for r in rows]
+    dates = [(starts or {}).get(w) or str(r.get("start") or "")[:10] or None for w, r in zip(x, rows)]
+    labels = [week_label(w, d) for w, d in zip(x, dates)]
     fig = go.Figure()
     if any(r.get("plan") is not None for r in rows):
-        fig.add_trace(go.Bar(x=x, y=[r.get("plan") for r in rows], name="plan", marker_color=MUTED,
-                             hovertemplate="W%{x} plan: %{y:,.0f} units<extra></extra>"))
-    fig.add_trace(go.Bar(x=x, y=[r.get("actual") for r in rows], name="actual", marker_color=ACTUAL,
-                         hovertemplate="W%{x} actual: %{y:,.0f} units<extra></extra>"))
+        fig.add_trace(go.Bar(x=x, y=[r.get("plan") for r in rows], name="plan", marker_color=MUTED, customdata=labels,
+                             hovertemplate="%{customdata} plan: %{y:,.0f} units<extra></extra>"))
+    fig.add_trace(go.Bar(x=x, y=[r.get("actual") for r in rows], name="actual", marker_color=ACTUAL, customdata=labels,
+                         hovertemplate="%{customdata} actual: %{y:,.0f} units<extra></extra>"))
     if any(r.get("shipped_to_date") is not None for r in rows):
         fig.add_trace(go.Scatter(x=x, y=[r.get("shipped_to_date") for r in rows], name="shipped to date",
                                  mode="lines+markers", line=dict(color=PRIMARY), yaxis="y2",
-                                 hovertemplate="to W%{x}: %{y:,.0f} shipped<extra></extra>"))
+                                 customdata=labels, hovertemplate="to %{customdata}: %{y:,.0f} shipped<extra></extra>"))
         fig.add_trace(go.Scatter(x=x, y=[r.get("sold_to_date") for r in rows], name="sold to date",
                                  mode="lines+markers", line=dict(color=ACTUAL, dash="dot"), yaxis="y2",
-                                 hovertemplate="to W%{x}: %{y:,.0f} sold<extra></extra>"))
+                                 customdata=labels, hovertemplate="to %{customdata}: %{y:,.0f} sold<extra></extra>"))
         fig.update_layout(yaxis2=dict(title="Units to date", overlaying="y", side="right", rangemode="tozero",
                                       showgrid=False))
     fig.update_layout(barmode="group")
-    _week_ticks(fig, x)
+    _week_ticks(fig, x, dates)
     return styled(fig, title=f"Store {store_id}", x_title=WEEK_AXIS, y_title="Units sold per week", height=320)
 
 

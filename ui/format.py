@@ -103,3 +103,25 @@ def csv_bytes(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8")
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """545.5 -> '9 min 6 s'; 3.2 -> '3.2 s'; 7,300 -> '2 h 2 min'."""
+    if seconds is None:
+        return "—"
+    s = float(seconds)
+    if s < 60:
+        return f"{s:.1f} s"
+    if s < 3600:
+        minutes, rest = divmod(round(s), 60)
+        return f"{minutes} min {rest} s"
+    hours, rest = divmod(round(s / 60), 60)
+    return f"{hours} h {rest} min"
+
+
+def fmt_money(value: float | None, currency: str | None = None, *, digits: int = 0) -> str:
+    """1234567.8 -> 'USD 1,234,568'; None (price or cost unknown) -> '—'."""
+    if value is None:
+        return "—"
+    text = f"{float(value):,.{digits}f}"
+    return f"{currency} {text}" if currency else text

@@ -8,7 +8,14 @@ from typing import Any
 
 import streamlit as st
 
-from core.domain.params import BOUNDS, REPLENISHMENT_CHOICES, ParameterError, SeasonParameters, make_parameters
+from core.domain.params import (
+    BOUNDS,
+    DEFAULT_CURRENCY,
+    REPLENISHMENT_CHOICES,
+    ParameterError,
+    SeasonParameters,
+    make_parameters,
+)
 from ui.feedback import md_escape
 
 PREFIX = "p_"
@@ -21,20 +28,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "season_start": ("Season start", "Weeks run Monday..Sunday; another day moves to its week's Monday."),
     "horizon_weeks": ("Season length (weeks)", "Number of Monday..Sunday weeks in the season."),
     "replenishment": ("Replenishment from the DC", "How often stores are refilled from stock held at the DC."),
-    "dc_holdback": ("DC holdback (share of the order)", "0.45 = 45% of the order waits at the DC for "
+    "dc_holdback": ("DC holdback (% of the order)", "45 = 45% of the order waits at the DC for "
                     "replenishment; must be 0 when replenishment is none."),
-    "safety_stock": ("Safety stock (share of forecast)", "Order = ceil(forecast x (1 + safety stock))."),
+    "safety_stock": ("Safety stock (% of the forecast)", "Order = ceil(forecast x (1 + safety stock))."),
     "markdown_week": ("Markdown checkpoint week (0 = none)", "Week whose actuals trigger the markdown check."),
-    "markdown_target": ("Sell-through target at the checkpoint", "0.60 = 60% of the approved order sold."),
-    "variance_threshold": ("Re-forecast threshold (|variance|)", "0.20 = re-forecast when a week is more "
+    "markdown_target": ("Sell-through target at the checkpoint (%)", "60 = 60% of the approved order sold."),
+    "variance_threshold": ("Re-forecast threshold (% off plan)", "20 = re-forecast when a week is more "
                            "than 20% off plan."),
-    "emergency_threshold": ("Emergency threshold (|variance|)", "Above this, and short of stock, an emergency "
-                            "reorder is recommended. Must exceed the re-forecast threshold."),
+    "emergency_threshold": ("Emergency threshold (% off plan)", "A week this far above plan, with projected demand "
+                            "above the stock, recommends an emergency reorder; this far below raises a shortfall "
+                            "alert. Must exceed the re-forecast threshold."),
     "markdown_elasticity": ("Markdown elasticity", "Depth = gap x elasticity, rounded to the step."),
-    "markdown_step": ("Markdown step", "Depths are multiples of this (0.05 = 5% steps)."),
-    "markdown_cap": ("Markdown cap", "Deepest markdown allowed (0.40 = 40% off)."),
+    "markdown_step": ("Markdown step (%)", "Depths are multiples of this (5 = 5% steps)."),
+    "markdown_cap": ("Markdown cap (%)", "Deepest markdown allowed (40 = 40% off)."),
     "price_elasticity": ("Price elasticity of demand", "Demand after a markdown x (1 - depth)^(-elasticity)."),
     "n_clusters": ("Store clusters", "Number of K-means store clusters."),
+    "unit_price": ("Unit price", "Full selling price of one unit. Empty = the average price in the history's "
+                   "revenue."),
+    "unit_cost": ("Unit cost (optional)", "What one unit costs you; with it, gross margin is shown."),
+    "currency": ("Currency", "Three-letter code shown with every money figure, e.g. USD, EUR, GBP."),
 }
 
 # Short names for sentences: messages from the parameter model and the extractor name fields by their
@@ -45,7 +57,8 @@ NAMES: dict[str, str] = {
     "markdown_week": "Markdown checkpoint", "markdown_target": "Sell-through target",
     "variance_threshold": "Re-forecast threshold", "emergency_threshold": "Emergency threshold",
     "markdown_elasticity": "Markdown elasticity", "markdown_step": "Markdown step", "markdown_cap": "Markdown cap",
-    "price_elasticity": "Price elasticity", "n_clusters": "Store clusters",
+    "price_elasticity": "Price elasticity", "n_clusters": "Store clusters", "unit_price": "Unit price",
+    "unit_cost": "Unit cost", "currency": "Currency",
 }
 SHARE_FIELDS = {"dc_holdback", "safety_stock", "markdown_target", "variance_threshold", "emergency_threshold",
                 "markdown_step", "markdown_cap"}
@@ -90,9 +103,57 @@ def show_value(field: str, value: Any) -> str:
     return str(value)[:10] if field == "season_start" else str(value)
 
 
-STEP = {"dc_holdback": 0.05, "safety_stock": 0.05, "markdown_target": 0.05, "variance_threshold": 0.05,
-        "emergency_threshold": 0.05, "markdown_elasticity": 0.1, "markdown_step": 0.01, "markdown_cap": 0.05,
-        "price_elasticity": 0.1}
+STEP = {"dc_holdback": 5.0, "safety_stock": 5.0, "markdown_target": 5.0, "variance_threshold": 5.0,
+        "emergency_threshold": 5.0, "markdown_elasticity": 0.1, "markdown_step": 1.0, "markdown_cap": 5.0,
+        "price_elasticity": 0.1, "unit_price": 1.0, "unit_cost": 1.0}
+MONEY_FIELDS = ("unit_price", "unit_cost")
+# Weeks between the end of the history and the season start beyond which the forecast runs long blind.
+FAR_WEEKS = 8
+
+
+def to_widget(field: str, value: Any) -> Any:
+    """Shares are typed and shown as percent (30 for 30%); the model keeps fractions."""
+    if field in SHARE_FIELDS and isinstance(value, (int, float)):
+        return round(float(value) * 100, 6)
+    return value
+
+
+def from_widget(field: str, value: Any) -> Any:
+    if field in SHARE_FIELDS and isinstance(value, (int, float)):
+        return round(float(value) / 100, 10)
+    return value
+
+
+_SHARE_VALUE = re.compile(r"\b(" + "|".join(sorted(SHARE_FIELDS, key=len, reverse=True)) + r") = (-?[0-9.]+(?:e-?[0-9]+)?)")
+
+
+def percent_message(message: str) -> str:
+    """A model message in the form's units: 'dc_holdback = 0.95 is out of range: allowed [0, 0.9]' ->
+    'dc_holdback = 95% is out of range: allowed 0%..90%'."""
+    for field in SHARE_FIELDS:
+        if message.startswith(f"{field} = ") and "is out of range" in message:
+            lo, hi, _, _ = BOUNDS[field]
+            value = message.split(" = ", 1)[1].split(" ", 1)[0]
+            try:
+                shown = f"{float(value) * 100:g}%"
+            except ValueError:
+                shown = value
+            return f"{field} = {shown} is out of range: allowed {lo * 100:g}%..{hi * 100:g}%"
+    return _SHARE_VALUE.sub(lambda m: f"{m.group(1)} = {float(m.group(2)) * 100:g}%", message)
+
+
+def season_start_warnings(start: date | None, history_end: date | None) -> list[str]:
+    """A season starting inside the history, or long after it, is most likely a typo in the date."""
+    if start is None or history_end is None:
+        return []
+    if start <= history_end:
+        return [f"The season starts on {start.isoformat()}, inside the history (which runs to "
+                f"{history_end.isoformat()}): its first weeks are already sold. Check the date."]
+    weeks = (start - history_end).days // 7
+    if weeks > FAR_WEEKS:
+        return [f"The season starts {weeks} weeks after the history ends ({history_end.isoformat()}): the "
+                "forecast runs that far ahead before the season begins. Check the year."]
+    return []
 
 
 def key(field: str) -> str:
@@ -114,20 +175,31 @@ def apply_values(values: dict[str, Any], categories: list[str]) -> None:
                 continue
         elif field in INT_FIELDS:
             value = int(value)
+        elif field == "currency":
+            value = str(value)
         elif field != "replenishment" and value is not None:
-            value = float(value)
-        if value is None:
+            value = to_widget(field, float(value))
+        if value is None and field not in MONEY_FIELDS:
             continue
         st.session_state[key(field)] = value
 
 
 def _number(field: str) -> Any:
-    lo, hi, _, _ = BOUNDS[field]
+    """No min/max on the widget: a browser-side bound keeps an out-of-range entry from reaching the
+    server (the old value stayed and Start stayed enabled); the model checks it and names the range."""
     label, help_text = LABELS[field]
     if field in INT_FIELDS:
-        return st.number_input(label, min_value=int(lo), max_value=int(hi), step=1, key=key(field), help=help_text)
-    return st.number_input(label, min_value=float(lo), max_value=float(hi), step=STEP.get(field, 0.05),
-                           format="%.2f", key=key(field), help=help_text)
+        return st.number_input(label, step=1, key=key(field), help=help_text)
+    if field in SHARE_FIELDS:
+        return st.number_input(label, step=STEP.get(field, 5.0), format="%.1f", key=key(field), help=help_text)
+    return st.number_input(label, step=STEP.get(field, 0.05), format="%.2f", key=key(field), help=help_text)
+
+
+def _money(field: str, currency: str) -> Any:
+    label, help_text = LABELS[field]
+    hint = "from the history's revenue" if field == "unit_price" else "none: no margin figures"
+    return st.number_input(f"{label} ({currency})", value=None, step=STEP[field], format="%.2f", key=key(field),
+                           help=help_text, placeholder=hint)
 
 
 def _field_messages(messages: list[str]) -> dict[str, list[str]]:
@@ -139,12 +211,13 @@ def _field_messages(messages: list[str]) -> dict[str, list[str]]:
     return by_field
 
 
-def render_form(categories: list[str], category_note: str | None = None
-                ) -> tuple[SeasonParameters | None, dict[str, Any]]:
+def render_form(categories: list[str], category_note: str | None = None, *, history_end: date | None = None,
+                history_price: float | None = None) -> tuple[SeasonParameters | None, dict[str, Any]]:
     """Draw the form; return the validated parameters (None when invalid) and the raw values.
 
     The category comes first on its own row: it decides what is planned, and free text often leaves it out
-    (category_note then says which one was taken).
+    (category_note then says which one was taken). `history_end` lets the form warn about a season start
+    inside or far after the history; `history_price` is shown next to an empty unit price.
     """
     slots: dict[str, Any] = {}
     if st.session_state.get(key("category")) not in categories:  # e.g. the data set changed
@@ -177,8 +250,7 @@ def render_form(categories: list[str], category_note: str | None = None
     with c2:
         _number("safety_stock")
         field_slot("safety_stock")
-        lo, hi, _, _ = BOUNDS["horizon_weeks"]
-        st.number_input(LABELS["markdown_week"][0], min_value=0, max_value=int(hi), step=1, key=key("markdown_week"),
+        st.number_input(LABELS["markdown_week"][0], step=1, key=key("markdown_week"),
                         help=LABELS["markdown_week"][1])
         field_slot("markdown_week")
         _number("markdown_target")
@@ -201,9 +273,24 @@ def render_form(categories: list[str], category_note: str | None = None
             field_slot("price_elasticity")
             _number("n_clusters")
             field_slot("n_clusters")
+    st.session_state.setdefault(key("currency"), DEFAULT_CURRENCY)
+    with st.expander("Money: unit price, cost, currency"):
+        m1, m2, m3 = st.columns(3)
+        currency = str(st.session_state.get(key("currency")) or DEFAULT_CURRENCY).strip().upper()
+        with m1:
+            _money("unit_price", currency)
+            field_slot("unit_price")
+            if history_price and st.session_state.get(key("unit_price")) is None:
+                st.caption(f"History's average price: {history_price:,.2f} {currency}")
+        with m2:
+            _money("unit_cost", currency)
+            field_slot("unit_cost")
+        with m3:
+            st.text_input(LABELS["currency"][0], key=key("currency"), max_chars=3, help=LABELS["currency"][1])
+            field_slot("currency")
     form_slot = st.empty()
 
-    values = {f: st.session_state.get(key(f)) for f in FIELDS}
+    values = {f: from_widget(f, st.session_state.get(key(f))) for f in FIELDS}
     values["markdown_week"] = values["markdown_week"] or None  # 0 in the form = no checkpoint
     # An explicit None keeps "no checkpoint" (leaving the key out would mean the default week 6).
     values = {k: v for k, v in values.items() if v is not None or k == "markdown_week"}
@@ -212,8 +299,11 @@ def render_form(categories: list[str], category_note: str | None = None
     except ParameterError as exc:
         for field, messages in _field_messages(list(exc.messages)).items():
             slot = slots.get(field, form_slot)
-            slot.error("\n".join(f"- {md_escape(humanize(m))}" for m in messages), icon=":material/error:")
+            slot.error("\n".join(f"- {md_escape(humanize(percent_message(m)))}" for m in messages),
+                       icon=":material/error:")
         return None, values
     for note in params.notes:
         slots["season_start"].info(md_escape(humanize(note)), icon=":material/info:")
+    for warning in season_start_warnings(params.season_start, history_end):
+        slots["season_start"].warning(md_escape(warning), icon=":material/event_busy:")
     return params, values

@@ -101,10 +101,13 @@ def finalise(
 
     params, problems = _validate(values)
     rejected: list[str] = []
+    rejected_at: dict[str, int] = {}  # field -> index of its "left at default" message
     if problems:
         # Keep what is valid: drop each offending stated field back to its default, then retry.
         for name in [n for n in list(values) if n not in ("category", "season_start") and _mentions(problems, n)]:
-            flagged.append(f"{name} = {values[name]!r} from the text was not accepted ({_about(problems, name)}): left at default")
+            stated = _show_default(name, values[name]) if name in _SHARES else repr(values[name])
+            flagged.append(f"{name} = {stated} from the text was not accepted ({_about(problems, name)}): left at default")
+            rejected_at[name] = len(flagged) - 1
             values.pop(name)
             rejected.append(name)
             if name in found:
@@ -122,6 +125,9 @@ def finalise(
     else:
         resolved = dict(values)
 
+    for name, i in rejected_at.items():  # say what the default is
+        if params is not None:
+            flagged[i] += f" {_show_default(name, resolved.get(name))}"
     _flag_defaults(found + rejected, resolved, flagged)
     return Extraction(
         values=resolved, found=[f for f in FIELDS if f in found], flagged=flagged, notes=notes,
@@ -145,6 +151,18 @@ def _mentions(problems: list[str], name: str) -> bool:
 
 def _about(problems: list[str], name: str) -> str:
     return "; ".join(p for p in problems if p.startswith(f"{name} "))
+
+
+def _show_default(name: str, value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, float) and name in _SHARES:
+        return f"{value:.0%}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+_SHARES = {"dc_holdback", "safety_stock", "markdown_target", "variance_threshold", "emergency_threshold",
+           "markdown_step", "markdown_cap"}
 
 
 def _flag_defaults(found: list[str], values: dict[str, Any], flagged: list[str]) -> None:

@@ -157,7 +157,7 @@ class SeasonParameters(BaseModel):
         if self.unit_price is not None and self.unit_cost is not None and self.unit_cost > self.unit_price:
             errors.append(
                 f"unit_cost = {self.unit_cost:g} must not exceed unit_price = {self.unit_price:g}: "
-                "allowed 0..unit_price"
+                "allowed 0 up to the unit price"
             )
         if not SEASON_YEARS[0] <= self.season_start.year <= SEASON_YEARS[1]:
             # Outside the years any history can have (ingest limits); 9999-12-27 + 12 weeks is not a date.

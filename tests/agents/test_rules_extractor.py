@@ -280,7 +280,9 @@ def test_holdback_with_no_replenishment_is_dropped_and_flagged():
     assert e.values["replenishment"] == "none"
     assert e.values["dc_holdback"] == 0.0
     assert "dc_holdback" not in e.found
-    assert any(f.startswith("dc_holdback = 0.3 from the text was not accepted") and "'none'" in f for f in e.flagged)
+    # the share reads as typed (30%), and the message says what the default is
+    assert any(f.startswith("dc_holdback = 30% from the text was not accepted") and "'none'" in f
+               and f.endswith("left at default 0%") for f in e.flagged)
     # flagged once, not again as "not found"
     assert not any(f.startswith("dc_holdback not found") for f in e.flagged)
 
@@ -288,6 +290,7 @@ def test_holdback_with_no_replenishment_is_dropped_and_flagged():
 def test_out_of_range_value_is_left_at_default_with_the_validation_message():
     e = read("a 60-week season, weekly")
     assert e.values["horizon_weeks"] == 12
+    assert any(f.startswith("horizon_weeks = 60 from the text") and f.endswith("left at default 12") for f in e.flagged)
     assert any("horizon_weeks = 60" in f and "[1, 52]" in f for f in e.flagged)
 
 

@@ -121,6 +121,11 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         def nav(label: str) -> None:
             page.get_by_test_id("stSidebarNav").get_by_role("link", name=label).click()
 
+        # Nothing the app shows may need a network: every request stays on the local server.
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url)
+                if not r.url.startswith((server, "data:", "blob:", "about:")) else None)
+
         # --- Plan: the demo data is there, the example text is pre-filled; plan from free text
         page.goto(server)
         expect(page.get_by_role("heading", name="Plan a season")).to_be_visible()
@@ -211,6 +216,7 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
             nav_button.first.click()
         shot("09_narrow")
         browser.close()
+        assert outside == [], f"requests left the local server: {outside[:5]}"
 
 
 def test_a_page_url_opened_first_after_a_server_start_goes_through_the_router(server: str) -> None:

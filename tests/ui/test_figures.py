@@ -31,7 +31,31 @@ def test_forecast_figure_draws_interval_plan_and_each_member():
     assert list(_trace(fig, "member: theta").y) == [110.0, 100.0, 110.0]
     assert list(_trace(fig, "member: mstl").x) == [1, 2, 3]
     assert fig.layout.yaxis.title.text == "Units per week"
-    assert list(fig.layout.xaxis.ticktext) == ["W1", "W2", "W3"]
+    # Week axes carry the date each week starts on; tooltips name the week once ("Week 1 (2026-02-23)").
+    assert list(fig.layout.xaxis.ticktext) == ["W1<br>Feb 23", "W2<br>Mar 2", "W3<br>Mar 9"]
+    plan = _trace(fig, "ensemble forecast")
+    assert list(plan.customdata) == ["Week 1 (2026-02-23)", "Week 2 (2026-03-02)", "Week 3 (2026-03-09)"]
+    assert plan.hovertemplate == "%{customdata}: %{y:,.0f} units<extra></extra>"
+
+
+def test_no_tooltip_prefixes_the_week_tick_text_again():
+    # %{x} in a tooltip shows the axis' tick text ("W6"): "W%{x}" printed "WW6".
+    weeks = [{"week": 1, "start": "2026-02-23", "actual": 130.0, "plan": 100.0, "variance": 0.3,
+              "cumulative_variance": 0.3, "reforecast": True}]
+    figs = [figures.forecast_figure(FORECAST), figures.forecast_vs_actual_figure(FORECAST, weeks),
+            figures.variance_figure(weeks, threshold=0.2, emergency=0.3),
+            figures.store_figure("S1", [{"week": 1, "actual": 5, "plan": 4, "shipped_to_date": 9, "sold_to_date": 5}],
+                                 starts={1: "2026-02-23"})]
+    for fig in figs:
+        for trace in fig.data:
+            assert "W%{x}" not in str(trace.hovertemplate or "")
+    assert list(figs[3].data[0].customdata) == ["Week 1 (2026-02-23)"]
+
+
+def test_after_a_reforecast_the_plan_is_called_the_current_plan():
+    revised = {**FORECAST, "revision": 2}
+    assert _trace(figures.forecast_figure(revised), "current plan").y is not None
+    assert list(figures.members_figure(revised).data[0].y) == ["mstl", "theta", "current plan"]
 
 
 def test_members_figure_puts_ensemble_after_members():

@@ -41,3 +41,16 @@ def test_csv_neutralises_text_in_string_and_category_columns():
         frame = pd.DataFrame({"store_id": pd.Series(["=1+1", "S1"], dtype=dtype), "qty": [1, 2]})
         rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode("utf-8"))))
         assert [r[0] for r in rows[1:]] == ["'=1+1", "S1"], dtype
+
+
+def test_durations_and_money_read_as_a_planner_reads_them() -> None:
+    from ui.format import fmt_duration, fmt_int, fmt_money
+
+    assert fmt_duration(545.5) == "9 min 6 s"
+    assert fmt_duration(3.24) == "3.2 s"
+    assert fmt_duration(7300) == "2 h 2 min"
+    assert fmt_duration(None) == "—"
+    assert fmt_int(25501) == "25,501"
+    assert fmt_money(1234567.8, "EUR") == "EUR 1,234,568"
+    assert fmt_money(12.5, "USD", digits=2) == "USD 12.50"
+    assert fmt_money(None, "USD") == "—"

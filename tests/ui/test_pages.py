@@ -49,19 +49,18 @@ def test_plan_page_prefills_the_example_and_the_extracted_parameters(app: AppTes
     assert app.text_area(key="plan_text").value.startswith("I'm planning a 12-week spring fashion season")
     assert app.number_input(key="p_horizon_weeks").value == 12
     assert app.selectbox(key="p_replenishment").value == "none"
+    # shares are shown and typed as percent
     assert app.number_input(key="p_dc_holdback").value == 0.0
-    assert app.number_input(key="p_safety_stock").value == 0.25
+    assert app.number_input(key="p_safety_stock").value == 25.0
     assert app.number_input(key="p_markdown_week").value == 6
-    assert app.number_input(key="p_markdown_target").value == 0.6
+    assert app.number_input(key="p_markdown_target").value == 60.0
     assert app.date_input(key="p_season_start").value == date(2026, 3, 1)
     assert any("starts on Monday 2026-02-23" in t for t in texts(app.info))
     [read] = [t for t in texts(app.success) if t.startswith("Read from the text")]
     assert "Markdown checkpoint week 6" in read and "week week" not in read
     assert "Season length 12 weeks" in read and "DC holdback 0%" in read
-    # bounds of the form come from SeasonParameters
-    assert app.number_input(key="p_horizon_weeks").max == 52
-    assert app.number_input(key="p_dc_holdback").max == 0.9
-    assert app.number_input(key="p_n_clusters").min == 2
+    # no browser-side bounds: an out-of-range entry must reach the model's check (see the next test)
+    assert app.number_input(key="p_dc_holdback").max is None
     # the sidebar offers a new season and the demo data is there without a click
     assert app.sidebar.selectbox[0].value == "__new__"
     assert "Stores" in [m.label for m in app.metric] and app.metric[0].value == "50"
@@ -69,17 +68,42 @@ def test_plan_page_prefills_the_example_and_the_extracted_parameters(app: AppTes
 
 def test_plan_form_shows_the_error_at_the_field_and_blocks_start(app: AppTest):
     app.run()
-    app.number_input(key="p_dc_holdback").set_value(0.5).run()
+    app.number_input(key="p_dc_holdback").set_value(50.0).run()
     errors = texts(app.error)
-    # the message names the field as the form does, not by its identifier
-    assert any("DC holdback = 0.5 is not allowed with replenishment 'none'" in e for e in errors), errors
+    # the message names the field as the form does, not by its identifier, in the form's percent
+    assert any("DC holdback = 50% is not allowed with replenishment 'none'" in e for e in errors), errors
     assert button(app, "Start season").disabled
     app.number_input(key="p_dc_holdback").set_value(0.0)
-    app.number_input(key="p_emergency_threshold").set_value(0.1).run()
+    app.number_input(key="p_emergency_threshold").set_value(10.0).run()
     errors = texts(app.error)
-    assert errors == ["- Emergency threshold = 0.1 must be greater than Re-forecast threshold = 0.2"]
+    assert errors == ["- Emergency threshold = 10% must be greater than Re-forecast threshold = 20%"]
     assert any("Fix the fields marked in red" in c.value for c in app.main.caption)
-    app.number_input(key="p_emergency_threshold").set_value(0.35).run()
+    app.number_input(key="p_emergency_threshold").set_value(35.0).run()
+    assert not app.error and not button(app, "Start season").disabled
+
+
+def test_an_out_of_range_value_disables_start_instead_of_keeping_the_old_value(app: AppTest):
+    # Typed 95% holdback: the browser used to refuse it silently (red box, old value kept, Start enabled).
+    app.run()
+    app.selectbox(key="p_replenishment").set_value("weekly")
+    app.number_input(key="p_dc_holdback").set_value(95.0).run()
+    assert texts(app.error) == ["- DC holdback = 95% is out of range: allowed 0%..90%"]
+    assert button(app, "Start season").disabled
+    app.number_input(key="p_dc_holdback").set_value(30.0).run()
+    assert not app.error and not button(app, "Start season").disabled
+    app.number_input(key="p_horizon_weeks").set_value(60).run()
+    assert texts(app.error) == ["- Season length = 60 is out of range: allowed [1, 52]"]
+    assert button(app, "Start season").disabled
+
+
+def test_money_settings_are_validated_in_the_form(app: AppTest):
+    app.run()
+    app.number_input(key="p_unit_price").set_value(40.0)
+    app.number_input(key="p_unit_cost").set_value(55.0).run()
+    assert texts(app.error) == ["- Unit cost = 55 must not exceed Unit price = 40: allowed 0 up to the unit price"]
+    assert button(app, "Start season").disabled
+    app.number_input(key="p_unit_cost").set_value(18.0)
+    app.text_input(key="p_currency").input("eur").run()
     assert not app.error and not button(app, "Start season").disabled
 
 
@@ -90,7 +114,7 @@ def test_reading_other_text_updates_the_form_and_flags_defaults(app: AppTest):
     button(app, "Read parameters from the text").click().run()
     assert app.number_input(key="p_horizon_weeks").value == 8
     assert app.selectbox(key="p_replenishment").value == "bi-weekly"
-    assert app.number_input(key="p_dc_holdback").value == pytest.approx(0.3)
+    assert app.number_input(key="p_dc_holdback").value == pytest.approx(30.0)
     assert app.selectbox(key="p_category").value == CATEGORY
     assert any("Safety stock not found in the text" in w for w in texts(app.warning))
     [read] = texts(app.success)
@@ -309,7 +333,7 @@ def test_markdown_accept_then_close_and_review(app: AppTest, service):
     open_page(app, "review", wf)
     button(app, "Start next season with these parameters").click().run()
     assert app.title[0].value == "Plan a season"
-    assert app.number_input(key="p_safety_stock").value == pytest.approx(report.next_parameters["safety_stock"])
+    assert app.number_input(key="p_safety_stock").value == pytest.approx(report.next_parameters["safety_stock"] * 100)
     assert app.session_state["workflow_id"] is None
     # The text box now describes the carried-over values, so reading it again keeps the tuning advice.
     nxt = report.next_parameters
@@ -317,9 +341,9 @@ def test_markdown_accept_then_close_and_review(app: AppTest, service):
     open_page(app, "plan")  # as above: AppTest would otherwise rerun the review page
     button(app, "Read parameters from the text").click().run()
     assert app.number_input(key="p_markdown_week").value == nxt["markdown_week"]
-    assert app.number_input(key="p_safety_stock").value == pytest.approx(nxt["safety_stock"])
-    assert app.number_input(key="p_dc_holdback").value == pytest.approx(nxt["dc_holdback"])
-    assert app.number_input(key="p_variance_threshold").value == pytest.approx(nxt["variance_threshold"])
+    assert app.number_input(key="p_safety_stock").value == pytest.approx(nxt["safety_stock"] * 100)
+    assert app.number_input(key="p_dc_holdback").value == pytest.approx(nxt["dc_holdback"] * 100)
+    assert app.number_input(key="p_variance_threshold").value == pytest.approx(nxt["variance_threshold"] * 100)
 
 
 def test_review_before_close_points_to_in_season(app: AppTest, service):
