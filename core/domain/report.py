@@ -56,6 +56,7 @@ class SeasonInputs(BaseModel):
     reforecast_weeks: list[int] = Field(default_factory=list)
     runtime_s: float = 0.0
     closed_early: bool = False
+    dc_on_hand: int | None = None  # units at the DC at the close; None: derived from the shipments
 
     @model_validator(mode="after")
     def _check(self) -> "SeasonInputs":
@@ -122,7 +123,7 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
     approved = inputs.approved_qty
     sell_through = round(total_sold / approved, _DECIMALS)
     overstock = max(0, round_half_up(approved - total_sold))
-    dc_unused = max(0, approved - int(shipped.sum())) if inputs.store_shipped else 0
+    dc_unused = dc_left(inputs, int(shipped.sum()))
 
     md_units = 0
     if inputs.markdown_depth > 0 and inputs.markdown_week is not None:
@@ -173,6 +174,16 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
         tuning=advice,
         next_parameters=next_parameters(p, advice),
     )
+
+
+def dc_left(inputs: SeasonInputs, shipped_total: int) -> int:
+    """Units still at the DC at the close. With no week observed nothing has shipped into the weeks
+    yet, but the initial shipment left the DC at launch: only the holdback is there."""
+    if inputs.dc_on_hand is not None:
+        return max(0, inputs.dc_on_hand)
+    if not inputs.actual_weekly:
+        return round_half_up(inputs.approved_qty * float(inputs.params.dc_holdback or 0.0))
+    return max(0, inputs.approved_qty - shipped_total) if inputs.store_shipped else 0
 
 
 def season_money(inputs: SeasonInputs) -> Money:

@@ -90,3 +90,16 @@ def test_next_season_parameters_keep_the_money_settings() -> None:
     assert (r.next_parameters["unit_price"], r.next_parameters["unit_cost"], r.next_parameters["currency"]) == (
         50.0, 20.0, "GBP")
     assert date.fromisoformat(r.next_parameters["season_start"]).weekday() == 0
+
+
+def test_closing_before_any_week_counts_only_the_holdback_as_left_at_the_dc() -> None:
+    # 0 weeks observed: the initial shipment already left the DC at launch; 45% of 1,000 stayed.
+    params = make_parameters({**BASE, "horizon_weeks": 4})
+    r = season_report(SeasonInputs(params=params, original_weekly=[100.0] * 4, final_plan_weekly=[100.0] * 4,
+                                   actual_weekly=[], approved_qty=1000, closed_early=True))
+    advice = next(a for a in r.tuning if a.parameter == "dc_holdback")
+    assert advice.reason == "keep: 450 units (45.0% of the order) left at the DC (season closed early)"
+    # the orchestrator's own DC figure wins when it is given
+    r = season_report(SeasonInputs(params=params, original_weekly=[100.0] * 4, final_plan_weekly=[100.0] * 4,
+                                   actual_weekly=[], approved_qty=1000, closed_early=True, dc_on_hand=449))
+    assert next(a for a in r.tuning if a.parameter == "dc_holdback").reason.startswith("keep: 449 units (44.9%")
