@@ -54,3 +54,20 @@ def test_durations_and_money_read_as_a_planner_reads_them() -> None:
     assert fmt_money(1234567.8, "EUR") == "EUR 1,234,568"
     assert fmt_money(12.5, "USD", digits=2) == "USD 12.50"
     assert fmt_money(None, "USD") == "—"
+
+
+def test_a_tab_that_showed_an_approval_decided_elsewhere_is_told_so() -> None:
+    from ui.approvals import decided_elsewhere
+
+    seen = {"id": 1, "kind": "order"}
+    decided = [{"id": 1, "kind": "order", "status": "accepted", "decided": 210478.0, "decided_by": "ann"}]
+    assert decided_elsewhere(seen, None, decided) == (
+        "The manufacturing order was decided elsewhere by ann (accepted: 210,478 units) while this page showed it; "
+        "nothing you did here was applied.")
+    # still pending, decided in this tab, or nothing shown: nothing to say
+    assert decided_elsewhere(seen, {"approval_id": 1, "kind": "order"}, decided) is None
+    assert decided_elsewhere(seen, None, decided, decided_here={1}) is None
+    assert decided_elsewhere(None, None, decided) is None
+    md = [{"id": 2, "kind": "markdown", "status": "modified", "decided": 0.1, "decided_by": "bob"}]
+    assert decided_elsewhere({"id": 2, "kind": "markdown"}, None, md).startswith(
+        "The markdown was decided elsewhere by bob (modified: 10% off)")
