@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="category to forecast; repeat for several, or 'all'")
     p.add_argument("--start", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--weeks", required=True, type=int, metavar="N")
+    p.add_argument("--week-start", metavar="DAY",
+                   help="weekday the weeks start on (monday .. sunday); default: detected from weekly "
+                        "history dates, else monday")
     json_arg(p)
 
     p = sub.add_parser("plan", help="create a workflow and run it to its first approval gate")
@@ -223,6 +226,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
+    from core.domain.calendar import weekday_index
     from core.forecast_command import forecast_document
 
     try:
@@ -233,7 +237,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"history file not found: {args.history}")
     notes: list[str] = []
-    doc = forecast_document(path, list(args.category), start, args.weeks, notes=notes)
+    week_start = None if args.week_start is None else weekday_index(args.week_start, what="--week-start")
+    doc = forecast_document(path, list(args.category), start, args.weeks, notes=notes, week_start=week_start)
     for note in notes:  # stdout stays one JSON document; what the planner must be told goes to stderr
         sys.stderr.write(f"note: {note}\n")
     text = "\n".join(f"{cat}: {d['total']:,.0f} units over {len(d['weekly'])} weeks ("

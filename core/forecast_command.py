@@ -9,11 +9,14 @@ from core.domain.errors import PlannerError
 
 
 def forecast_document(history_csv: Path, categories: list[str], start: date, weeks: int,
-                      notes: list[str] | None = None) -> dict:
+                      notes: list[str] | None = None, week_start: int | None = None) -> dict:
     """{category: {total, members, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input.
 
-    What the planner should be told but the SPEC 8 document has no field for (the start moved to its
-    Monday, data warnings, model fallbacks) is appended to `notes` when a list is given."""
+    Weeks start on weekday `week_start` (Monday = 0); None detects it from the history (weekly rows
+    all dated on one weekday), else Monday. What the planner should be told but the SPEC 8 document
+    has no field for (the calendar detected, the start moved to its week's first day, data warnings,
+    model fallbacks) is appended to `notes` when a list is given."""
+    from core.domain.calendar import week_span, weekday_name
     from core.domain.forecast import category_weekly_series, forecast_season
     from core.domain.ingest import parse_history
 
@@ -31,7 +34,10 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         data = history_csv.read_bytes()
     except OSError as exc:
         raise PlannerError(f"--history {history_csv}: cannot read the file ({exc.strerror})") from None
-    upload = parse_history(data, history_csv.name)
+    upload = parse_history(data, history_csv.name, week_start=week_start)
+    if week_start is None and upload.week_start != 0:
+        told.append(f"weeks run {week_span(upload.week_start)}: every weekly row of {history_csv.name} is dated "
+                    f"on a {weekday_name(upload.week_start)} (--week-start chooses another day)")
     known = sorted(upload.frame["category"].astype(str).unique())
     wanted = known if [c.strip().lower() for c in categories] == ["all"] else list(dict.fromkeys(categories))
     unknown = [c for c in wanted if c not in known]

@@ -19,7 +19,8 @@ from core.domain.params import (
 from ui.feedback import md_escape
 
 PREFIX = "p_"
-FIELDS = [f for f in SeasonParameters.model_fields if f != "season_start_requested"]
+# week_start is the dataset's calendar, chosen at import, not a field of the season form.
+FIELDS = [f for f in SeasonParameters.model_fields if f not in ("season_start_requested", "week_start")]
 INT_FIELDS = {"horizon_weeks", "n_clusters", "markdown_week"}
 
 LABELS: dict[str, tuple[str, str]] = {

@@ -18,7 +18,8 @@ from core.domain.params import SeasonParameters, monday_of, parameter_errors
 
 # Fields a planner normally states; when the text does not, the default is flagged.
 KEY_FIELDS = ("category", "season_start", "horizon_weeks", "replenishment", "dc_holdback", "safety_stock", "markdown_week")
-FIELDS = [f for f in SeasonParameters.model_fields if f != "season_start_requested"]
+# week_start is the dataset's calendar (chosen at import), never read from the season text.
+FIELDS = [f for f in SeasonParameters.model_fields if f not in ("season_start_requested", "week_start")]
 
 
 def season_anchor(history_end: date | None, today: date | None) -> date:
@@ -119,6 +120,7 @@ def finalise(
     if params is not None:
         resolved = params.model_dump()
         resolved.pop("season_start_requested", None)
+        resolved.pop("week_start", None)
         resolved["season_start"] = params.season_start_requested or params.season_start
         resolved["category"] = category
         notes.extend(params.notes)

@@ -72,6 +72,10 @@ class Dataset(Base):
     history_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     frequency: Mapped[str | None] = mapped_column(String(20), nullable=True)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The weekday its weeks start on (Monday = 0): history weeks, season weeks and actuals use it.
+    week_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    detected_week_start: Mapped[int | None] = mapped_column(Integer, nullable=True)  # from weekly dates
+    weekday_shares: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # {category: 7 shares}
     history_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
     stores_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

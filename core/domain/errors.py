@@ -46,3 +46,12 @@ class InfeasibleSeason(PlannerError):
 
 class QuantityOutOfRange(PlannerError):
     """An order quantity or markdown depth that cannot be planned with (not finite, zero, too big)."""
+
+
+class PartialWeek(IngestError):
+    """An actuals file lacking whole days of its week: stored only once the planner confirms it as partial."""
+
+    def __init__(self, problems: list[Problem], *, week: int, missing_dates: list):
+        self.week = week
+        self.missing_dates = list(missing_dates)
+        super().__init__(problems)

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.domain.calendar import monday_of  # noqa: F401 (re-exported: callers import it from here)
+from core.domain.calendar import WEEKDAYS, start_of_week, week_span, weekday_index, weekday_name
 from core.domain.errors import PlannerError
 
 Replenishment = Literal["none", "weekly", "bi-weekly"]
@@ -57,10 +59,6 @@ def range_text(field: str) -> str:
     return f"{left}{lo:g}, {hi:g}{right}"
 
 
-def monday_of(d: date) -> date:
-    return d - timedelta(days=d.weekday())
-
-
 class SeasonParameters(BaseModel):
     """Parameters of one season plan. Optional fields resolve to their documented defaults."""
 
@@ -86,7 +84,9 @@ class SeasonParameters(BaseModel):
     unit_price: float | None = None
     unit_cost: float | None = None
     currency: str = DEFAULT_CURRENCY
-    # Set when the requested start was not a Monday and was moved to its week's Monday.
+    # The dataset's week-start day (lower-case weekday name); the service sets it from the dataset.
+    week_start: str = "monday"
+    # Set when the requested start was not a week start and was moved to its week's first day.
     season_start_requested: date | None = None
 
     @model_validator(mode="before")
@@ -95,6 +95,11 @@ class SeasonParameters(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        if "week_start" in data:
+            try:
+                data["week_start"] = WEEKDAYS[weekday_index(data["week_start"])]
+            except ValueError:
+                pass  # left as given: the field check below names it
         for key in ("replenishment",):
             value = data.get(key)
             if isinstance(value, str):
@@ -159,16 +164,23 @@ class SeasonParameters(BaseModel):
                 f"unit_cost = {self.unit_cost:g} must not exceed unit_price = {self.unit_price:g}: "
                 "allowed 0 up to the unit price"
             )
+        if self.week_start not in WEEKDAYS:
+            errors.append(f"week_start = {self.week_start!r} is not a weekday: allowed {', '.join(WEEKDAYS)}")
         if not SEASON_YEARS[0] <= self.season_start.year <= SEASON_YEARS[1]:
             # Outside the years any history can have (ingest limits); 9999-12-27 + 12 weeks is not a date.
             errors.append(f"season_start = {self.season_start.isoformat()} is out of range: allowed "
                           f"{SEASON_YEARS[0]}-01-01..{SEASON_YEARS[1]}-12-31")
-        elif self.season_start.weekday() != 0:
+        elif self.season_start.weekday() != self.first_day and self.week_start in WEEKDAYS:
             self.season_start_requested = self.season_start
-            self.season_start = monday_of(self.season_start)
+            self.season_start = start_of_week(self.season_start, self.first_day)
         if errors:
             raise ValueError(" | ".join(errors))
         return self
+
+    @property
+    def first_day(self) -> int:
+        """The week-start day as a weekday number (Monday = 0)."""
+        return WEEKDAYS.index(self.week_start) if self.week_start in WEEKDAYS else 0
 
     @property
     def season_end(self) -> date:
@@ -180,8 +192,8 @@ class SeasonParameters(BaseModel):
         if self.season_start_requested is not None:
             notes.append(
                 f"season_start {self.season_start_requested.isoformat()} is a "
-                f"{self.season_start_requested.strftime('%A')}; weeks run Monday..Sunday, so the season "
-                f"starts on Monday {self.season_start.isoformat()}"
+                f"{self.season_start_requested.strftime('%A')}; weeks run {week_span(self.first_day)}, so the "
+                f"season starts on {weekday_name(self.first_day)} {self.season_start.isoformat()}"
             )
         return notes
 

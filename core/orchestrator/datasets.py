@@ -26,6 +26,8 @@ class DatasetFrames:
     history: Any  # pandas DataFrame (HistoryFrame)
     stores: Any  # pandas DataFrame (StoresFrame)
     store_ids: tuple[str, ...]
+    week_start: int = 0  # weekday the dataset's weeks start on (Monday = 0)
+    weekday_shares: dict[str, list[float]] | None = None  # {category: shares Monday..Sunday}, daily data only
 
 
 _cache: dict[tuple[str, int], DatasetFrames] = {}
@@ -45,25 +47,30 @@ def dataset_info(ds: Dataset) -> DatasetInfo:
                        created_at=aware(ds.created_at))
 
 
-def content_hash(history: bytes, stores: bytes) -> str:
-    return sha256_of(history, stores)
+def content_hash(history: bytes, stores: bytes, week_start: int = 0) -> str:
+    """Same files on another calendar are another dataset (other weekly rows); Monday keeps the old hash."""
+    if week_start == 0:
+        return sha256_of(history, stores)
+    return sha256_of(history, stores, f"week_start={week_start}".encode())
 
 
 def import_into(repo: Repository, *, history: bytes, history_name: str, stores: bytes, stores_name: str,
-                label: str | None, source: str, cache_key: str = "") -> DatasetInfo:
-    """Validate both files (IngestError before anything is written), then store rows in bulk."""
+                label: str | None, source: str, cache_key: str = "", week_start: int | None = 0) -> DatasetInfo:
+    """Validate both files (IngestError before anything is written), then store rows in bulk.
+
+    Weeks start on `week_start` (Monday = 0); None detects the day from weekly history dates."""
     from core.domain.errors import IngestError, Problem
     from core.domain.ingest import parse_history, parse_stores
 
-    digest = content_hash(history, stores)
-    existing = repo.dataset_by_hash(digest)
-    if existing is not None:
-        return dataset_info(existing)
+    if week_start is not None:
+        existing = repo.dataset_by_hash(content_hash(history, stores, week_start))
+        if existing is not None:
+            return dataset_info(existing)
 
     problems: list[Problem] = []
     hist = stores_up = None
     try:
-        hist = parse_history(history, history_name)
+        hist = parse_history(history, history_name, week_start=week_start)
     except IngestError as exc:
         problems.extend(exc.problems)
     try:
@@ -72,6 +79,11 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
         problems.extend(exc.problems)
     if problems or hist is None or stores_up is None:
         raise IngestError(problems)
+    digest = content_hash(history, stores, hist.week_start)
+    if week_start is None:  # the day was only known after reading the dates
+        existing = repo.dataset_by_hash(digest)
+        if existing is not None:
+            return dataset_info(existing)
     frame = hist.frame
     known = set(stores_up.store_ids)
     unknown = sorted(set(frame["store_id"].astype(str)) - known)
@@ -88,7 +100,8 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
                  n_weeks=int(weeks.nunique()), history_start=weeks.min().date() if len(frame) else None,
                  history_end=(weeks.max().date() if len(frame) else None), frequency=hist.frequency,
                  warnings=list(hist.warnings) + list(stores_up.warnings), history_file_id=hist_file,
-                 stores_file_id=stores_file)
+                 stores_file_id=stores_file, week_start=hist.week_start,
+                 detected_week_start=hist.detected_week_start, weekday_shares=hist.weekday_shares)
     repo.s.add(ds)
     repo.s.flush()
     history_frame = normalise_history(frame)
@@ -106,7 +119,8 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
     ])
     stores_frame = normalise_stores(sf)
     cache_put(cache_key, ds.id, DatasetFrames(history=history_frame, stores=stores_frame,
-                                              store_ids=tuple(stores_frame["store_id"])))
+                                              store_ids=tuple(stores_frame["store_id"]), week_start=ds.week_start,
+                                              weekday_shares=ds.weekday_shares))
     return dataset_info(ds)
 
 
@@ -174,7 +188,7 @@ def load_frames(repo: Repository, dataset_id: int, cache_key: str) -> DatasetFra
 
     from core.db.models import HistoryRow, StoreRow
 
-    repo.dataset(dataset_id)  # NotFound when missing
+    ds = repo.dataset(dataset_id)  # NotFound when missing
     conn = repo.s.connection()
     hist_rows = conn.execute(
         select(HistoryRow.week_start, HistoryRow.store_id, HistoryRow.category, HistoryRow.quantity,
@@ -188,6 +202,7 @@ def load_frames(repo: Repository, dataset_id: int, cache_key: str) -> DatasetFra
         .order_by(StoreRow.id)
     ).tuples().all()
     stores = normalise_stores(pd.DataFrame.from_records(store_rows, columns=list(STORE_COLUMNS)))
-    frames = DatasetFrames(history=history, stores=stores, store_ids=tuple(stores["store_id"]))
+    frames = DatasetFrames(history=history, stores=stores, store_ids=tuple(stores["store_id"]),
+                           week_start=int(ds.week_start or 0), weekday_shares=ds.weekday_shares)
     cache_put(cache_key, dataset_id, frames)
     return frames

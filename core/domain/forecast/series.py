@@ -11,7 +11,7 @@ FULL_WEEK_DAYS = 7
 
 @dataclass
 class WeeklySeries:
-    values: pd.Series  # float, indexed by the Monday of each week, no gaps
+    values: pd.Series  # float, indexed by the first day of each week (the dataset's week start), no gaps
     warnings: list[str] = field(default_factory=list)
 
 
@@ -44,7 +44,9 @@ def category_weekly_series(history: pd.DataFrame, category: str) -> WeeklySeries
 
     full = days_seen >= FULL_WEEK_DAYS
     if not full.any():
-        raise ValueError(f"category {category!r}: no complete Monday..Sunday week in the history")
+        first_day = totals.index[0]  # weeks start on the dataset's day: name the span it uses
+        span = f"{first_day.day_name()}..{(first_day + pd.Timedelta(days=6)).day_name()}"
+        raise ValueError(f"category {category!r}: no complete {span} week in the history")
     first, last = full.idxmax(), full[::-1].idxmax()
     dropped = totals.index[(totals.index < first) | (totals.index > last)]
     if len(dropped):

@@ -584,4 +584,14 @@ def day_to_date(days: np.ndarray) -> np.ndarray:
 
 def monday_day(days: np.ndarray) -> np.ndarray:
     """Day number of the Monday of each day's week (1970-01-01 was a Thursday)."""
-    return days - (days + 3) % 7
+    return week_first_day(days, 0)
+
+
+def week_first_day(days: np.ndarray, first_day: int) -> np.ndarray:
+    """Day number of the first day of each day's week, weeks starting on weekday `first_day` (Monday = 0)."""
+    return days - (days + 3 - first_day) % 7
+
+
+def weekday_of(days: np.ndarray) -> np.ndarray:
+    """Weekday (Monday = 0) of day numbers counted from 1970-01-01, a Thursday."""
+    return (days + 3) % 7

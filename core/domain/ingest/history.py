@@ -1,4 +1,4 @@
-"""Sales history upload -> HistoryFrame (one row per Monday week, store and category)."""
+"""Sales history upload -> HistoryFrame (one row per week of the dataset's calendar, store and category)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from core.domain.calendar import MONDAY, week_span, weekday_name
 from core.domain.ingest import limits
 from core.domain.ingest.csv_reading import (
     ColumnSpec,
@@ -18,12 +19,13 @@ from core.domain.ingest.csv_reading import (
     bad_identifier,
     bad_label,
     day_to_date,
-    monday_day,
     open_csv,
     parse_dates,
     parse_labels,
     parse_numbers,
     reject,
+    week_first_day,
+    weekday_of,
 )
 
 HISTORY_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -52,13 +54,22 @@ class HistoryUpload:
     first_date: date
     last_date: date
     warnings: list[str] = field(default_factory=list)
+    week_start: int = MONDAY  # weekday the frame's weeks start on (Monday = 0)
+    # Weekday all weekly rows are dated on (None for daily rows or rows on several weekdays).
+    detected_week_start: int | None = None
+    # Share of each weekday (Monday..Sunday) in a category's sales; daily input only (SPEC 4.7 pro rata).
+    weekday_shares: dict[str, list[float]] | None = None
 
 
-def parse_history(data: bytes, filename: str) -> HistoryUpload:
-    """Validate a history CSV and sum it into Monday-based weeks; IngestError lists every problem."""
+def parse_history(data: bytes, filename: str, *, week_start: int | None = None) -> HistoryUpload:
+    """Validate a history CSV and sum it into weeks; IngestError lists every problem.
+
+    Weeks start on `week_start` (Monday = 0). None detects it: weekly rows all dated on one weekday
+    give that weekday (Walmart's Saturday weeks stay Saturday weeks), anything else gives Monday.
+    """
     csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limits.MAX_HISTORY_BYTES, what="history")
     has_revenue = "revenue" in csv_file.columns
-    scan = _scan(csv_file)
+    scan = _scan(csv_file, MONDAY if week_start is None else week_start)
     log, stores, categories = scan.log, scan.stores, scan.categories
     if scan.rows_read == 0 and not log:
         raise reject(filename, "the file has a header but no data rows")
@@ -74,14 +85,22 @@ def parse_history(data: bytes, filename: str) -> HistoryUpload:
     frequency = _frequency(weekly, all_keys)
     warnings: list[str] = []
     first_day, last_day = int(all_keys.min() >> _DAY_SHIFT), int(all_keys.max() >> _DAY_SHIFT)
+    chosen = MONDAY if week_start is None else week_start
+    detected = None
     if frequency == "weekly":
         weekly["days"] = 7
-        weekdays = np.unique(((all_keys >> _DAY_SHIFT) + 3) % 7)
-        if not (weekdays.size == 1 and weekdays[0] == 0):
-            names = ", ".join(pd.Timestamp(day_to_date(np.array([d + 4]))[0]).day_name() for d in weekdays)
+        weekdays = np.unique(weekday_of(all_keys >> _DAY_SHIFT))
+        detected = int(weekdays[0]) if weekdays.size == 1 else None
+        if week_start is None and detected is not None and detected != MONDAY:
+            # Summed into Monday weeks so far; each such week holds exactly one row per series,
+            # dated `detected` days after its Monday: date the week by that row instead.
+            chosen = detected
+            weekly["week"] = weekly["week"] + detected
+        if not (weekdays.size == 1 and weekdays[0] == chosen):
+            names = ", ".join(weekday_name(int(d)) for d in weekdays)
             warnings.append(
-                f"weekly rows are dated on {names}, not Monday; each row was counted in the "
-                "Monday..Sunday week that contains its date"
+                f"weekly rows are dated on {names}, not {weekday_name(chosen)}; each row was counted in the "
+                f"{week_span(chosen)} week that contains its date"
             )
     else:
         warnings.extend(_partial_week_warnings(weekly))
@@ -107,6 +126,9 @@ def parse_history(data: bytes, filename: str) -> HistoryUpload:
         first_date=pd.Timestamp(day_to_date(np.array([first_day]))[0]).date(),
         last_date=pd.Timestamp(day_to_date(np.array([last_day]))[0]).date(),
         warnings=warnings,
+        week_start=chosen,
+        detected_week_start=detected,
+        weekday_shares=_weekday_shares(scan, categories) if frequency == "daily" else None,
     )
 
 
@@ -144,10 +166,11 @@ class _Scan:
     key_lines: list[np.ndarray] = field(default_factory=list)
     pairs: _Pairs = field(default_factory=_Pairs)
     weekly_parts: list[pd.DataFrame] = field(default_factory=list)
+    weekday_sums: list[np.ndarray] = field(default_factory=list)  # quantity by category * 7 + weekday
     rows_read: int = 0
 
 
-def _scan(csv_file: CsvFile) -> _Scan:
+def _scan(csv_file: CsvFile, first_day: int) -> _Scan:
     """Validate every chunk and sum the valid rows into weeks (only while no problem was found)."""
     has_revenue = "revenue" in csv_file.columns
     scan = _Scan(log=ProblemLog(csv_file.filename))
@@ -186,16 +209,37 @@ def _scan(csv_file: CsvFile) -> _Scan:
         if log or not ok.any():
             continue  # the upload will be rejected; keep checking but stop aggregating
         scan.weekly_parts.append(
-            _weekly_sums(days[ok], store_ids[ok], category_ids[ok], quantity[ok], revenue[ok])
+            _weekly_sums(days[ok], store_ids[ok], category_ids[ok], quantity[ok], revenue[ok], first_day)
+        )
+        scan.weekday_sums.append(
+            np.bincount(category_ids[ok] * 7 + weekday_of(days[ok]), weights=quantity[ok].astype(float))
         )
     return scan
 
 
+def _weekday_shares(scan: _Scan, categories: Vocabulary) -> dict[str, list[float]]:
+    """Each category's sales share by weekday (Monday..Sunday); a category without sales gets 1/7 each.
+
+    Every valid row counts, partial edge weeks included: two short weeks out of a multi-year history
+    barely move a share, and the weekday profile only spreads a week's plan over its days."""
+    width = 7 * len(categories.values)
+    total = np.zeros(width)
+    for part in scan.weekday_sums:
+        total[: part.size] += part
+    shares: dict[str, list[float]] = {}
+    for i, name in enumerate(categories.values):
+        week = total[7 * i: 7 * i + 7]
+        s = float(week.sum())
+        shares[str(name)] = [round(float(v) / s, 6) for v in week] if s > 0 else [round(1 / 7, 6)] * 7
+    return shares
+
+
 def _weekly_sums(
-    days: np.ndarray, store: np.ndarray, category: np.ndarray, quantity: np.ndarray, revenue: np.ndarray
+    days: np.ndarray, store: np.ndarray, category: np.ndarray, quantity: np.ndarray, revenue: np.ndarray,
+    first_day: int,
 ) -> pd.DataFrame:
     rows = pd.DataFrame(
-        {"week": monday_day(days), "store": store, "category": category, "quantity": quantity, "revenue": revenue}
+        {"week": week_first_day(days, first_day), "store": store, "category": category, "quantity": quantity, "revenue": revenue}
     )
     grouped = rows.groupby(["week", "store", "category"], sort=False)
     out = grouped.agg(quantity=("quantity", "sum"), days=("quantity", "size"))

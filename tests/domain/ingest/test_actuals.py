@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from core.domain.errors import PartialWeek
 from core.domain.ingest import parse_actuals
 from tests.domain.ingest.helpers import csv, rejection
 
@@ -81,12 +82,30 @@ def test_several_categories_without_a_workflow_category_is_rejected():
     assert "several categories ('Dresses', 'Shirts')" in err.messages[0]
 
 
-def test_missing_days_and_missing_stores_are_warnings():
+def test_missing_days_refuse_the_file_naming_them():
     rows = [r for r in full_week(stores=["S1"]) if not r.startswith("2025-03-02")]
-    up = parse(csv("date,store_id,quantity_sold", *rows), stores=["S1", "S2", "S3"])
+    with pytest.raises(PartialWeek) as info:
+        parse(csv("date,store_id,quantity_sold", *rows), stores=["S1", "S2", "S3"])
+    assert info.value.week == 2 and info.value.missing_dates == [date(2025, 3, 2)]
+    assert info.value.messages == [
+        "a.csv, column 'date': week 2 (2025-02-24..2025-03-02, Monday..Sunday) has no rows for Sunday 2025-03-02: "
+        "the file holds 6 of the week's 7 days, so it was not stored as a full week; upload the complete week, "
+        "or confirm it as a partial week (compared with the plan for those days only; the full week can "
+        "replace it later)"
+    ]
+
+
+def test_confirmed_partial_week_and_missing_stores_are_warnings():
+    rows = [r for r in full_week(stores=["S1"]) if not r.startswith("2025-03-02")]
+    up = parse_actuals(csv("date,store_id,quantity_sold", *rows), "a.csv", season_start=SEASON, horizon_weeks=12,
+                       known_stores=["S1", "S2", "S3"], category="Dresses", confirm_partial=True)
     assert up.missing_stores == ["S2", "S3"]
+    assert up.partial and up.missing_dates == [date(2025, 3, 2)]
+    assert up.dates == [date(2025, 2, 24) + pd.Timedelta(days=k) for k in range(6)]
+    assert up.total == 18
     assert up.warnings == [
-        "week 2 (2025-02-24..2025-03-02) has no rows for Sunday 2025-03-02; those days count as zero sales",
+        "week 2 (2025-02-24..2025-03-02) was confirmed as a partial week: no rows for Sunday 2025-03-02; "
+        "it is compared with the plan for its 6 days only",
         "2 of 3 stores have no rows this week (S2, S3); they count as zero only if you confirm",
     ]
 

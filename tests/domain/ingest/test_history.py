@@ -39,19 +39,21 @@ def test_daily_rows_are_summed_into_monday_weeks():
     assert any("first week (2025-02-24) has only 2 of 7 days" in w for w in up.warnings)
 
 
-def test_weekly_input_keeps_seven_days_and_says_when_not_monday():
+def test_weekly_input_on_a_monday_calendar_keeps_seven_days_and_says_when_not_monday():
     data = csv(
         "date,store_id,category,quantity_sold",
         "2025-03-01,S1,Dresses,70",
         "2025-03-08,S1,Dresses,77",
         "2025-03-15,S1,Dresses,84",
     )
-    up = parse_history(data, "weekly.csv")
+    up = parse_history(data, "weekly.csv", week_start=0)  # Monday asked for: each row moves to its Monday
     assert up.frequency == "weekly"
     assert up.frame["days"].tolist() == [7, 7, 7]
     assert up.frame["quantity"].tolist() == [70.0, 77.0, 84.0]
     assert [d.date().isoformat() for d in up.frame["week_start"]] == ["2025-02-24", "2025-03-03", "2025-03-10"]
-    assert any("Saturday" in w for w in up.warnings)
+    assert up.week_start == 0 and up.detected_week_start == 5
+    assert "weekly rows are dated on Saturday, not Monday; each row was counted in the Monday..Sunday week " \
+           "that contains its date" in up.warnings
     assert any("no revenue column" in w for w in up.warnings)
 
 
