@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(p)
     json_arg(p)
 
+    from core.compare_command import add_parser as add_compare_parser
+
+    add_compare_parser(sub)
+
     # No help of its own: -h/--help goes on to the runner, which lists its real options.
     p = sub.add_parser("bench", add_help=False, help="the performance and accuracy figures of SPEC section 9 "
                                                      "(python -m core bench --help lists its options)")
@@ -354,10 +358,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return int(result or 0)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from core.compare_command import run_command
+
+    return run_command(args, _emit)
+
+
 COMMANDS = {
     "demo-data": cmd_demo_data, "forecast": cmd_forecast, "plan": cmd_plan, "status": cmd_status,
     "decide": cmd_decide, "actuals": cmd_actuals, "close": cmd_close, "report": cmd_report, "list": cmd_list,
-    "retry": cmd_retry, "bench": cmd_bench,
+    "retry": cmd_retry, "bench": cmd_bench, "compare": cmd_compare,
 }
 
 

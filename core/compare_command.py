@@ -1,0 +1,312 @@
+"""`python -m core compare`: the scenario lab on the command line (SPEC 8, section 10).
+
+    compare --history CSV --stores CSV --params A.json --params B.json ... (--replay DATE | --monte-carlo N)
+            [--seed S] [--db DB] --json
+    compare WF --db DB --alt FILE.json ... [--monte-carlo N] [--seed S] --json
+
+The first form compares parameter files on the given data: `--replay` a past season of the history
+(repeat it for several), `--monte-carlo` N seeded paths around the forecast. The second compares a
+workflow's own parameters (first set, "current", with its decided order and markdown) against
+alternatives whose files hold only the fields they change: on the workflow's actual weeks when the
+season is complete, else on Monte Carlo paths of its forecast. Problems (a file, a field, a replay
+start without enough history) raise PlannerError naming them: the CLI exits 2, nothing is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.domain.errors import PlannerError
+
+if TYPE_CHECKING:  # the heavy imports wait for the command itself, so `python -m core --help` stays instant
+    import numpy as np
+
+    from core.domain.simulation import ParameterSet
+
+Progress = Callable[[int, int], None]
+DEFAULT_PATHS = 200  # core.domain.simulation.DEFAULT_PATHS (a test keeps them equal)
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("compare", help="scenario lab: parameter sets side by side on past or simulated seasons")
+    p.add_argument("workflow", nargs="?", metavar="WF", help="compare a workflow's own parameters (with --alt)")
+    p.add_argument("--history", metavar="CSV")
+    p.add_argument("--stores", metavar="CSV")
+    p.add_argument("--params", action="append", default=[], metavar="FILE.json",
+                   help="a parameter set (SeasonParameters fields, optional name, order_qty, markdown_depth, "
+                        "unit_price, unit_cost); 2 to 8")
+    p.add_argument("--alt", action="append", default=[], metavar="FILE.json",
+                   help="with WF: an alternative (only the fields it changes); 1 to 7")
+    p.add_argument("--replay", action="append", default=[], metavar="YYYY-MM-DD",
+                   help="replay the past season starting that week (repeat for several seasons)")
+    p.add_argument("--monte-carlo", type=int, metavar="N", help=f"N simulated seasons (default {DEFAULT_PATHS})")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="Monte Carlo seed (default 0)")
+    p.add_argument("--db", help="store the comparison there (required with WF)")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def _check_args(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if args.workflow:
+        if not args.db:
+            problems.append("compare WF needs --db (the workflow's database)")
+        if not args.alt:
+            problems.append("compare WF needs at least one --alt FILE.json")
+        for name in ("history", "stores"):
+            if getattr(args, name):
+                problems.append(f"--{name} is not used with WF: the workflow's own dataset is compared")
+        if args.params or args.replay:
+            problems.append("compare WF takes --alt files (not --params / --replay)")
+    else:
+        for name in ("history", "stores"):
+            if not getattr(args, name):
+                problems.append(f"--{name} CSV is required (or give a workflow id WF with --db and --alt)")
+        if args.alt:
+            problems.append("--alt needs a workflow id WF; use --params for files on --history/--stores")
+        if bool(args.replay) == (args.monte_carlo is not None):
+            problems.append("give exactly one of --replay DATE or --monte-carlo N")
+    if args.monte_carlo is not None and not 1 <= args.monte_carlo <= 100_000:
+        problems.append(f"--monte-carlo {args.monte_carlo}: allowed 1..100000")
+    return problems
+
+
+def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]) -> int:
+    """`compare` for core.cli: PlannerError (exit 2) on bad input; the comparison is stored with --db."""
+    problems = _check_args(args)
+    if problems:
+        raise PlannerError(problems)
+    notes: list[str] = []
+    if args.workflow:
+        from core.db.comparisons import save_comparison
+        from core.orchestrator.service import PlannerService
+
+        svc = PlannerService(args.db)
+        try:
+            doc, inputs = workflow_comparison(svc, args.workflow, args.alt, monte_carlo=args.monte_carlo,
+                                              seed=args.seed)
+            doc["comparison_id"] = save_comparison(svc.engine, label=f"{args.workflow}: {len(doc['sets'])} sets",
+                                                   inputs=inputs, results=doc, workflow_id=args.workflow,
+                                                   dataset_id=inputs["dataset_id"])
+        finally:
+            svc.close()
+    else:
+        doc, inputs = files_comparison(history_csv=args.history, stores_csv=args.stores, params=args.params,
+                                       replay=args.replay, monte_carlo=args.monte_carlo, seed=args.seed, notes=notes)
+        if args.db:
+            from core.db.comparisons import save_comparison
+            from core.db.engine import open_engine
+
+            engine = open_engine(args.db)
+            try:
+                doc["comparison_id"] = save_comparison(engine, label=", ".join(s["name"] for s in doc["sets"]),
+                                                       inputs=inputs, results=doc)
+            finally:
+                engine.dispose()
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    emit(doc, args.json, comparison_text(doc))
+    return 0
+
+
+def comparison_text(doc: dict[str, Any]) -> str:
+    from core.domain.simulation import METRICS
+
+    names = [s["name"] for s in doc["sets"]]
+    width = max(12, *(len(n) for n in names))
+    lines = [f"demand: {doc['demand']['source']} ({doc['demand'].get('paths', len(doc['demand'].get('seasons', [])) or 1)}"
+             f" run(s) per set), seed {doc['seed']}", "metric".ljust(22) + "".join(n.rjust(width + 2) for n in names)]
+    lines.append("order".ljust(22) + "".join(f"{s['order']:,}".rjust(width + 2) for s in doc["sets"]))
+    for key in METRICS:
+        cells = []
+        for s in doc["sets"]:
+            v = s["metrics"].get(key)
+            mark = "*" if s["name"] in doc["best"].get(key, []) and len(doc["best"].get(key, [])) < len(names) else ""
+            text = "n/a" if v is None else (f"{v:.1%}" if key == "sell_through" else f"{v:,.0f}")
+            cells.append((text + mark).rjust(width + 2))
+        lines.append(key.ljust(22) + "".join(cells))
+    lines.append("* best on that metric (median over the runs)")
+    return "\n".join(lines)
+
+
+def read_json_file(path: str, what: str = "parameters") -> Any:
+    p = Path(path)
+    if not p.is_file():
+        raise PlannerError(f"{path}: {what} file not found")
+    try:
+        return json.loads(p.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlannerError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise PlannerError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def load_sets(files: list[str], *, defaults: dict[str, Any], categories: list[str], history_name: str,
+              override: dict[str, Any] | None = None) -> list[ParameterSet]:
+    """Every file validated (`override` replaces what a file says, e.g. the replay start); all problems
+    of all files in one PlannerError."""
+    from core.domain.simulation import parameter_set
+
+    problems: list[str] = []
+    sets: list[ParameterSet] = []
+    for path in files:
+        try:
+            data = read_json_file(path)
+            if isinstance(data, dict):
+                data = {**data, **(override or {})}
+                value = data.get("category", defaults.get("category"))
+                if value not in categories:
+                    problems.append(f"{path}: category = {value!r} is not in {history_name}: allowed "
+                                    f"{', '.join(categories)}")
+            sets.append(parameter_set(data, source=path, default_name=Path(path).stem, defaults=defaults))
+        except PlannerError as exc:
+            problems.extend(exc.messages)
+    if problems:
+        raise PlannerError(problems)
+    return sets
+
+
+def _frames(history_csv: str, stores_csv: str) -> tuple[Any, Any]:
+    from core.domain.ingest import parse_history, parse_stores
+
+    def read(path: str, what: str) -> bytes:
+        p = Path(path)
+        if not p.is_file():
+            raise PlannerError(f"{what} file not found: {path}")
+        return p.read_bytes()
+
+    history = parse_history(read(history_csv, "history"), Path(history_csv).name).frame
+    stores = parse_stores(read(stores_csv, "stores"), Path(stores_csv).name).frame
+    return history, stores
+
+
+def _dates(values: list[str]) -> list[date]:
+    out, bad = [], []
+    for v in values:
+        try:
+            d = date.fromisoformat(v)
+            out.append(d)
+        except ValueError:
+            bad.append(f"--replay {v!r} is not a date: use YYYY-MM-DD")
+    if bad:
+        raise PlannerError(bad)
+    return out
+
+
+def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], replay: list[str] | None,
+                     monte_carlo: int | None, seed: int, notes: list[str], executor: Any = None,
+                     progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(document, inputs) of the first form."""
+    from core.domain.params import monday_of
+    from core.lab.runner import DemandSpec, compare
+    from core.orchestrator.datasets import categories_by_sales
+
+    if not 2 <= len(params) <= 8:
+        raise PlannerError(f"{len(params)} --params files given: a comparison takes 2 to 8")
+    history, stores = _frames(history_csv, stores_csv)
+    categories = categories_by_sales(history)
+    starts = [monday_of(d) for d in _dates(replay or [])]
+    defaults: dict[str, Any] = {"category": categories[0]}
+    if starts:
+        defaults["season_start"] = starts[0].isoformat()
+        for d, raw in zip(starts, replay or []):
+            if d.isoformat() != raw:
+                notes.append(f"--replay {raw} is not a Monday: the season starts on Monday {d.isoformat()}")
+    override = {"season_start": starts[0].isoformat()} if starts else None
+    sets = load_sets(params, defaults=defaults, categories=categories, history_name=Path(history_csv).name,
+                     override=override)
+    if starts:
+        for src in params:
+            data = read_json_file(src)
+            if isinstance(data, dict) and "season_start" in data and str(data["season_start"]) != starts[0].isoformat():
+                notes.append(f"{src}: season_start {data['season_start']} is replaced by the replay start")
+        spec = DemandSpec("replay", starts=starts, seed=seed)
+    else:
+        spec = DemandSpec("monte-carlo", paths=monte_carlo or DEFAULT_PATHS, seed=seed)
+    doc = compare(history, stores, sets, spec, sources=params, executor=executor, progress=progress)
+    inputs = {"history": Path(history_csv).name, "stores": Path(stores_csv).name, "files": params,
+              "sets": [s.label() for s in sets], "source": spec.source,
+              "replay": [d.isoformat() for d in starts], "paths": spec.paths, "seed": seed}
+    return doc, inputs
+
+
+# ------------------------------------------------------------------------------ a workflow's own data
+def workflow_sets(status: dict[str, Any], alt_files: list[str]) -> list[ParameterSet]:
+    """The workflow's set ("current": its decided order and markdown) and the alternatives."""
+    from core.domain.params import SeasonParameters
+    from core.domain.simulation import parameter_set
+
+    fields = set(SeasonParameters.model_fields) - {"season_start_requested"}
+    base = {k: v for k, v in status["parameters"].items() if k in fields}
+    current: dict[str, Any] = {**base, "name": "current"}
+    order = status.get("order") or {}
+    if order.get("approved"):
+        current["order_qty"] = int(order["approved"])
+    md = status.get("markdown") or {}
+    if md.get("approved") is not None and (md.get("proposed") or 0) > 0:
+        current["markdown_depth"] = float(md["approved"])
+    sets = [parameter_set(current, source=f"workflow {status['workflow_id']}")]
+    if not 1 <= len(alt_files) <= 7:
+        raise PlannerError(f"{len(alt_files)} --alt files given: the workflow's set plus 1 to 7 alternatives")
+    problems: list[str] = []
+    for path in alt_files:
+        try:
+            data = read_json_file(path)
+            if isinstance(data, dict):
+                clash = [k for k in ("category", "season_start", "horizon_weeks") if k in data and str(data[k]) != str(base[k])]
+                if clash:
+                    raise PlannerError([f"{path}: {k} = {data[k]} differs from the workflow's {base[k]}: an "
+                                        "alternative plays the workflow's season" for k in clash])
+            sets.append(parameter_set(data, source=path, default_name=Path(path).stem, defaults=base))
+        except PlannerError as exc:
+            problems.extend(exc.messages)
+    if problems:
+        raise PlannerError(problems)
+    return sets
+
+
+def observed_demand(status: dict[str, Any], store_ids: list[str]) -> np.ndarray | None:
+    """The workflow's store-week actuals at full price (weeks after a markdown divided by its lift),
+    or None until every week of the season is in."""
+    import numpy as np
+
+    from core.domain.forecast import markdown_multiplier
+
+    p = status["parameters"]
+    h = int(p["horizon_weeks"])
+    if int(status.get("weeks_done") or 0) < h:
+        return None
+    index = {sid: k for k, sid in enumerate(store_ids)}
+    units = np.zeros((len(store_ids), h))
+    for row in status.get("store_weeks") or []:
+        if row["store_id"] in index and 1 <= row["week"] <= h:
+            units[index[row["store_id"]], row["week"] - 1] = float(row["actual"])
+    md = status.get("markdown") or {}
+    if md.get("approved") and md["approved"] > 0 and md.get("week") and md["week"] < h:
+        units[:, md["week"]:] /= markdown_multiplier(float(md["approved"]), float(p["price_elasticity"]))
+    return units
+
+
+def workflow_comparison(svc: Any, workflow_id: str, alt_files: list[str], *, monte_carlo: int | None, seed: int,
+                        executor: Any = None, progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    from core.lab.runner import DemandSpec, compare
+
+    status = svc.status(workflow_id).model_dump(mode="json")
+    sets = workflow_sets(status, alt_files)
+    frames = svc.dataset_frames(status["dataset_id"])
+    ids = frames.stores["store_id"].astype(str).tolist()
+    observed = None if monte_carlo else observed_demand(status, ids)
+    if observed is not None:
+        spec = DemandSpec("observed", observed=observed, seed=seed, label=f"workflow {workflow_id} actuals")
+    else:
+        spec = DemandSpec("monte-carlo", paths=monte_carlo or DEFAULT_PATHS, seed=seed)
+    doc = compare(frames.history, frames.stores, sets, spec, sources=[s.name for s in sets], executor=executor,
+                  progress=progress)
+    inputs = {"workflow_id": workflow_id, "dataset_id": status["dataset_id"], "files": alt_files,
+              "sets": [s.label() for s in sets], "source": spec.source, "paths": spec.paths, "seed": seed}
+    return doc, inputs

@@ -1,0 +1,110 @@
+"""Demand for the scenario lab: a past season replayed from the history, or seeded Monte Carlo paths.
+
+replay       the store-week units of a season cut from the dataset's own history at a start date;
+             everything the season plans with (forecast, clusters, allocation, price) sees only the
+             weeks before it. Refused with the reason when fewer than the forecast's minimum of
+             complete weeks lie before the start, or the season runs past the history's last week.
+monte-carlo  N paths around the forecast (SPEC 4.2): week k's category demand is
+             plan_k x exp(sigma_k x z_k), sigma_k from the week's 80% interval, and the z_k share one
+             season-wide level term, so weeks move together: corr(z_j, z_k) = level_sd^2 / (level_sd^2
+             + noise^2), the split of the forecast error the re-forecast itself assumes (level_model,
+             SPEC 4.7). Each store expects its allocation weight of that and sells a Poisson draw of it.
+             One seed gives the same paths every time, for every parameter set.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from core.domain.errors import PlannerError
+from core.domain.forecast import category_weekly_series
+from core.domain.forecast.ensemble import MIN_WEEKS
+from core.domain.forecast.intervals import Z80
+from core.domain.forecast.reforecast import level_model
+from core.domain.models import ForecastResult
+
+MIN_SIGMA = 0.01  # a forecast with a collapsed band still gets a little spread
+DEFAULT_PATHS = 200
+
+
+@dataclass(frozen=True)
+class ReplayCut:
+    start: date
+    history: pd.DataFrame  # the weeks before `start` only
+    weeks: list[date]  # the season's Mondays
+    frame: pd.DataFrame  # category rows of the season weeks: week_start, store_id, quantity
+
+    def demand(self, store_ids: list[str]) -> np.ndarray:
+        """Units per store and week (S, W) in the order of `store_ids`; a store without rows sold 0."""
+        table = self.frame.pivot_table(index="store_id", columns="week_start", values="quantity", aggfunc="sum")
+        table = table.reindex(index=store_ids, columns=pd.to_datetime(self.weeks)).fillna(0.0)
+        return np.floor(table.to_numpy(dtype=float) + 0.5).astype(np.int64)
+
+
+def replay_cut(history: pd.DataFrame, category: str, start: date, horizon_weeks: int,
+               what: str = "--replay") -> ReplayCut:
+    """The past season starting on the Monday `start` (see the module docstring for the refusals)."""
+    series = category_weekly_series(history, category).values
+    index = pd.DatetimeIndex(series.index)
+    weeks = [start + timedelta(weeks=k) for k in range(horizon_weeks)]
+    before = int((index < pd.Timestamp(start)).sum())
+    problems = []
+    if before < MIN_WEEKS:
+        problems.append(f"{what} {start.isoformat()}: only {before} complete weeks of {category!r} history before "
+                        f"it; the forecast needs at least {MIN_WEEKS}"
+                        + (f" (history starts {index[0].date().isoformat()})" if len(index) else ""))
+    missing = [w for w in weeks if pd.Timestamp(w) not in index]
+    if missing:
+        last = index[-1].date().isoformat() if len(index) else "none"
+        problems.append(f"{what} {start.isoformat()}: the {horizon_weeks}-week season runs to "
+                        f"{(weeks[-1] + timedelta(days=6)).isoformat()}, but {len(missing)} of its weeks are not "
+                        f"complete weeks of the history (first {missing[0].isoformat()}; last complete week "
+                        f"starts {last})")
+    if problems:
+        raise PlannerError(problems)
+    stamps = pd.to_datetime(history["week_start"])
+    rows = history[(history["category"] == category) & (stamps >= pd.Timestamp(weeks[0]))
+                   & (stamps <= pd.Timestamp(weeks[-1]))]
+    frame = rows.assign(store_id=rows["store_id"].astype(str))[["week_start", "store_id", "quantity"]]
+    return ReplayCut(start=start, history=history[stamps < pd.Timestamp(start)].reset_index(drop=True),
+                     weeks=weeks, frame=frame)
+
+
+def correlation(forecast: ForecastResult) -> float:
+    """Share of a week's forecast error that is the season's common level (module docstring)."""
+    m = level_model(forecast)
+    return float(m.level_sd**2 / (m.level_sd**2 + m.noise**2))
+
+
+def weekly_sigma(forecast: ForecastResult) -> np.ndarray:
+    """Log sd of each week's demand from its 80% interval: (ln hi - ln lo) / (2 z80)."""
+    out = []
+    for w in forecast.weeks:
+        if w.plan > 0 and w.lo > 0 and w.hi > w.lo:
+            out.append(max(MIN_SIGMA, (math.log(w.hi) - math.log(w.lo)) / (2 * Z80)))
+        else:
+            out.append(MIN_SIGMA)
+    return np.array(out)
+
+
+def monte_carlo_demand(forecast: ForecastResult, weights: np.ndarray, n_paths: int = DEFAULT_PATHS,
+                       seed: int = 0) -> np.ndarray:
+    """(n_paths, stores, weeks) integer demand; `weights` are the stores' shares (normalised here)."""
+    if not 1 <= n_paths <= 100_000:
+        raise PlannerError(f"--monte-carlo {n_paths}: allowed 1..100000 paths")
+    w = np.clip(np.asarray(weights, dtype=float), 0.0, None)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / max(1, len(w)))
+    plan = np.array([max(0.0, x.plan) for x in forecast.weeks])
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    c = correlation(forecast)
+    level = rng.standard_normal((n_paths, 1))
+    wobble = rng.standard_normal((n_paths, len(plan)))
+    z = math.sqrt(c) * level + math.sqrt(1.0 - c) * wobble
+    category = plan[None, :] * np.exp(weekly_sigma(forecast)[None, :] * z)  # (P, W)
+    expected = category[:, None, :] * w[None, :, None]  # (P, S, W)
+    return rng.poisson(expected).astype(np.int64)

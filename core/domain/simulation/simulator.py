@@ -1,0 +1,251 @@
+"""Season simulator of the scenario lab: the product's own rules (SPEC 4.3 .. 4.9) on given demand.
+
+The season is run the way the workflow runs it (core/orchestrator/steps.py), by calling the same
+domain functions, so a change to a rule changes the simulation with it:
+
+  order       manufacturing_order(forecast total, safety stock)         (4.3) or the set's fixed quantity
+  stores      cluster_stores + allocate (initial shipment vs DC holdback)  (4.4, 4.5)
+  each week   sales, assess_variance, reforecast + reallocate_remaining  (4.7)
+              plan_replenishment from the DC                              (4.6)
+              propose_markdown at the checkpoint, apply_markdown_response (4.8)
+
+What the simulator adds is only what the real world supplies to the workflow: the sales. They are
+censored by stock: sold = min(demand x markdown lift, the store's stock on hand), the rest is lost.
+The markdown proposal is accepted as proposed unless the set fixes a depth (a Modify at the gate).
+
+Many demand paths of one set run in lockstep, week by week: stock, sales and censoring are numpy
+arrays over (path, store); the decisions call the domain functions path by path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from core.domain.allocation import allocate, reallocate_remaining
+from core.domain.forecast import apply_markdown_response, markdown_multiplier, reforecast
+from core.domain.markdown import markdown_due, propose_markdown
+from core.domain.models import AllocationPlan, ClusterResult, ForecastResult, StoreState
+from core.domain.order import manufacturing_order
+from core.domain.replenishment import plan_replenishment, skip_reason
+from core.domain.report import SeasonInputs
+from core.domain.simulation.parameters import ParameterSet
+from core.domain.variance import assess_variance
+
+
+@dataclass(frozen=True)
+class SeasonSetup:
+    """One parameter set's season before the first week: the order and where it went."""
+
+    pset: ParameterSet
+    forecast: ForecastResult
+    proposed_qty: int
+    order_qty: int
+    allocation: AllocationPlan
+    unit_price: float
+
+    @property
+    def store_ids(self) -> list[str]:
+        return [s.store_id for s in self.allocation.stores]
+
+
+def prepare_season(pset: ParameterSet, forecast: ForecastResult, *, clusters: ClusterResult,
+                   stores: pd.DataFrame, history: pd.DataFrame, unit_price: float) -> SeasonSetup:
+    """Phases 1 and 2 (SPEC 4.3 .. 4.5): the proposed order, the decided order, the allocation.
+
+    `history` must hold only what was known before the season (the caller cuts a replay)."""
+    p = pset.parameters
+    proposed = manufacturing_order(forecast.total, float(p.safety_stock or 0.0))
+    order = pset.order_qty if pset.order_qty is not None else proposed
+    plan = allocate(order, clusters, stores, history, category=p.category, season_start=p.season_start,
+                    horizon_weeks=p.horizon_weeks, dc_holdback=float(p.dc_holdback or 0.0))
+    price = pset.price if pset.price is not None else unit_price
+    return SeasonSetup(pset=pset, forecast=forecast, proposed_qty=proposed, order_qty=order, allocation=plan,
+                       unit_price=float(price))
+
+
+@dataclass
+class SimulationRun:
+    """Everything that happened in P simulated seasons of one set (arrays: path, store, week)."""
+
+    setup: SeasonSetup
+    demand: np.ndarray  # demand after the markdown lift (P, S, W)
+    sold: np.ndarray  # (P, S, W)
+    received: np.ndarray  # units arriving for each week: initial in week 1, replenishment after (P, S, W)
+    dc_end: np.ndarray  # units left at the DC at season end (P,)
+    markdown_depth: np.ndarray  # decided depth, 0 when none (P,)
+    proposed_depth: np.ndarray  # proposed depth, 0 when none (P,)
+    markdown_week: int | None
+    plans: np.ndarray  # plan in force for each week when its sales came in (P, W)
+    reforecast_weeks: list[list[int]] = field(default_factory=list)
+    final_plans: np.ndarray | None = None  # the plan of every week at season end (P, W)
+
+    @property
+    def paths(self) -> int:
+        return int(self.sold.shape[0])
+
+
+class _Path:
+    """The decisions' state of one path: what the workflow keeps in its SeasonState."""
+
+    __slots__ = ("forecast", "allocation", "week_totals", "plans", "reforecasts", "depth", "proposed")
+
+    def __init__(self, setup: SeasonSetup):
+        self.forecast = setup.forecast
+        self.allocation = setup.allocation
+        self.week_totals: list[float] = []
+        self.plans: list[float] = []
+        self.reforecasts: list[int] = []
+        self.depth = 0.0
+        self.proposed = 0.0
+
+
+class _Store:
+    """A StoreState's fields without pydantic: thousands are read per simulated week, never validated
+    (the numbers come from the simulator's own integer arrays) and never stored."""
+
+    __slots__ = ("store_id", "season_total", "shipped", "sold")
+
+    def __init__(self, store_id: str, season_total: int, shipped: int, sold: int):
+        self.store_id, self.season_total, self.shipped, self.sold = store_id, season_total, shipped, sold
+
+
+def _states(ids: list[str], totals: np.ndarray, shipped: np.ndarray, sold: np.ndarray) -> list[StoreState]:
+    return [_Store(*row) for row in zip(ids, totals.tolist(), shipped.tolist(), sold.tolist())]  # type: ignore[misc]
+
+
+def _reallocate(path: _Path, states: list[StoreState], week: int) -> np.ndarray:
+    """steps._reallocate: each store's expected demand = sold so far + its share of the rest of the plan."""
+    rest = float(sum(w.plan for w in path.forecast.weeks[week:]))
+    sold_total = sum(s.sold for s in states)
+    if sold_total > 0:
+        weights = [s.sold / sold_total for s in states]
+    else:
+        total = sum(s.season_total for s in states) or 1
+        weights = [s.season_total / total for s in states]
+    demand = {s.store_id: s.sold + rest * w for s, w in zip(states, weights)}
+    path.allocation = reallocate_remaining(path.allocation, states, demand)
+    return np.array([s.season_total for s in path.allocation.stores], dtype=np.int64)
+
+
+def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
+    """Run the season of `setup` on each demand path. `demand`: full-price units (P, S, W) or (S, W),
+    stores in the order of setup.store_ids, weeks 1..horizon."""
+    p = setup.pset.parameters
+    d = np.asarray(demand, dtype=float)
+    if d.ndim == 2:
+        d = d[None]
+    n_paths, n_stores, h = d.shape
+    if n_stores != len(setup.store_ids) or h != p.horizon_weeks:
+        raise ValueError(f"demand has shape {d.shape}; expected (paths, {len(setup.store_ids)} stores, "
+                         f"{p.horizon_weeks} weeks)")
+    ids = setup.store_ids
+    approved = setup.order_qty
+    original = [w.plan for w in setup.forecast.weeks]
+    initial = np.array([s.initial for s in setup.allocation.stores], dtype=np.int64)
+    totals = np.tile(np.array([s.season_total for s in setup.allocation.stores], dtype=np.int64), (n_paths, 1))
+    shipped = np.tile(initial, (n_paths, 1))
+    sold_cum = np.zeros((n_paths, n_stores), dtype=np.int64)
+    dc = np.full(n_paths, setup.allocation.dc_on_hand, dtype=np.int64)
+    received = np.zeros((n_paths, n_stores, h), dtype=np.int64)
+    received[:, :, 0] = initial
+    sold = np.zeros((n_paths, n_stores, h), dtype=np.int64)
+    effective = np.zeros((n_paths, n_stores, h), dtype=np.int64)
+    lift = np.ones(n_paths)
+    paths = [_Path(setup) for _ in range(n_paths)]
+    fixed = setup.pset.markdown_depth
+
+    for week in range(1, h + 1):
+        # Sales: demand at this week's price, censored by each store's stock on hand.
+        want = np.floor(d[:, :, week - 1] * lift[:, None] + 0.5).astype(np.int64)
+        got = np.minimum(want, shipped - sold_cum)
+        effective[:, :, week - 1] = want
+        sold[:, :, week - 1] = got
+        sold_cum += got
+        week_total = got.sum(axis=1)
+        reason = skip_reason(week, strategy=p.replenishment, horizon_weeks=h)
+        for i, path in enumerate(paths):
+            _decide_week(setup, path, i, week, float(week_total[i]), original, approved, ids, totals, shipped,
+                         sold_cum, dc, received, reason, fixed, lift)
+    return SimulationRun(
+        setup=setup, demand=effective, sold=sold, received=received, dc_end=dc,
+        markdown_depth=np.array([pt.depth for pt in paths]), proposed_depth=np.array([pt.proposed for pt in paths]),
+        markdown_week=p.markdown_week, plans=np.array([pt.plans for pt in paths], dtype=float),
+        reforecast_weeks=[pt.reforecasts for pt in paths],
+        final_plans=np.array([[w.plan for w in pt.forecast.weeks] for pt in paths], dtype=float),
+    )
+
+
+def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: float, original: list[float],
+                 approved: int, ids: list[str], totals: np.ndarray, shipped: np.ndarray, sold_cum: np.ndarray,
+                 dc: np.ndarray, received: np.ndarray, reason: str | None, fixed: float | None,
+                 lift: np.ndarray) -> None:
+    """steps.apply_week after the sales are in, for path i (arrays updated in place)."""
+    p = setup.pset.parameters
+    h = p.horizon_weeks
+    fc = path.forecast
+    week_plan = float(fc.weeks[week - 1].plan)
+    path.week_totals.append(total)
+    path.plans.append(week_plan)
+    record = assess_variance(
+        week, start=fc.weeks[week - 1].start, actuals=path.week_totals, plans=path.plans, original=original,
+        remaining_plan=[w.plan for w in fc.weeks[week:]], available_stock=approved,
+        variance_threshold=p.variance_threshold, emergency_threshold=p.emergency_threshold)
+    if record.reforecast and week < h:
+        path.forecast = reforecast(fc, path.week_totals, original=setup.forecast)
+        path.reforecasts.append(week)
+        totals[i] = _reallocate(path, _states(ids, totals[i], shipped[i], sold_cum[i]), week)
+    # With the DC empty every line is capped to 0 units (SPEC 4.6): nothing can move, skip the call.
+    if reason is None and dc[i] > 0:
+        lines = plan_replenishment(week, strategy=p.replenishment, horizon_weeks=h,
+                                   states=_states(ids, totals[i], shipped[i], sold_cum[i]), dc_on_hand=int(dc[i]))
+        index = {sid: k for k, sid in enumerate(ids)}
+        for line in lines:
+            if line.qty:
+                k = index[line.store_id]
+                shipped[i, k] += line.qty
+                received[i, k, week] += line.qty  # planned after week k, on the shelf in week k+1
+                dc[i] -= line.qty
+    if markdown_due(week, p):
+        proposal = propose_markdown(week, int(sold_cum[i].sum()), approved, p)
+        if proposal.depth <= 0:
+            return
+        path.proposed = proposal.depth
+        depth = proposal.depth if fixed is None else float(fixed)
+        path.depth = depth
+        if depth > 0 and week < h:
+            lift[i] = markdown_multiplier(depth, p.price_elasticity)
+            path.forecast = apply_markdown_response(path.forecast, from_week=week + 1, depth=depth,
+                                                    price_elasticity=p.price_elasticity)
+            totals[i] = _reallocate(path, _states(ids, totals[i], shipped[i], sold_cum[i]), week)
+
+
+def report_inputs(run: SimulationRun, path: int = 0, *, runtime_s: float = 0.0) -> SeasonInputs:
+    """The season report's inputs (SPEC 4.9) of one simulated path, as the workflow gathers them."""
+    setup = run.setup
+    p = setup.pset.parameters
+    ids = setup.store_ids
+    md = run.markdown_depth[path]
+    decisions = ["accepted" if setup.pset.order_qty is None or setup.order_qty == setup.proposed_qty else "modified"]
+    if run.proposed_depth[path] > 0:
+        decisions.append("accepted" if setup.pset.markdown_depth is None or md == run.proposed_depth[path]
+                         else "modified")
+    return SeasonInputs(
+        params=p, original_weekly=[w.plan for w in setup.forecast.weeks],
+        final_plan_weekly=[float(x) for x in run.plans[path]],
+        actual_weekly=[float(x) for x in run.sold[path].sum(axis=0)],
+        store_sold={sid: [int(x) for x in run.sold[path, k]] for k, sid in enumerate(ids)},
+        store_shipped={sid: [int(x) for x in run.received[path, k]] for k, sid in enumerate(ids)},
+        approved_qty=setup.order_qty, markdown_depth=float(md),
+        markdown_week=run.markdown_week if run.proposed_depth[path] > 0 else None,
+        unit_price=setup.unit_price,
+        approvals_accepted=decisions.count("accepted"), approvals_modified=decisions.count("modified"),
+        reforecast_weeks=list(run.reforecast_weeks[path]), runtime_s=runtime_s, closed_early=False,
+    )
+
+
+def season_dates(setup: SeasonSetup) -> list[date]:
+    return [w.start for w in setup.forecast.weeks]
