@@ -99,10 +99,11 @@ def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]
         doc, inputs = files_comparison(history_csv=args.history, stores_csv=args.stores, params=args.params,
                                        replay=args.replay, monte_carlo=args.monte_carlo, seed=args.seed, notes=notes)
         if args.db:
+            from core.config import resolve_db_url
             from core.db.comparisons import save_comparison
             from core.db.engine import open_engine
 
-            engine = open_engine(args.db)
+            engine = open_engine(resolve_db_url(args.db))
             try:
                 doc["comparison_id"] = save_comparison(engine, label=", ".join(s["name"] for s in doc["sets"]),
                                                        inputs=inputs, results=doc)

@@ -222,6 +222,8 @@ def compare(history: pd.DataFrame, stores: pd.DataFrame, sets: list[ParameterSet
             sources: list[str] | None = None, executor: Executor | None = None, progress: Progress | None = None,
             workers: int | None = None) -> dict[str, Any]:
     """The comparison document: {"sets": [...], "demand": {...}, "seed": n, "best": {metric: [names]}}."""
+    if spec.source == "replay" and spec.starts:
+        sets = [_at(s, spec.starts[0]) for s in sets]  # a replay's seasons start where the history says
     check_comparable(sets, sources or [s.name for s in sets])
     seasons = build_seasons(history, stores, sets, spec)
     n_workers = workers or os.cpu_count() or 1

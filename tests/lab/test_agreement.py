@@ -101,6 +101,7 @@ def test_replayed_actuals_reproduce_the_workflow(db_url: str, scenario: str, ove
     assert int(run.dc_end[0]) == status["dc_on_hand"]
     sim_report = season_report(report_inputs(run, 0))
     for key in ("mape", "wape", "bias", "stockout_store_weeks", "lost_sales_estimate", "overstock_units",
-                "sell_through", "markdown_units", "markdown_cost", "unit_price", "reforecast_weeks", "approvals"):
+                "sell_through", "markdown_units", "markdown_cost", "unit_price", "reforecast_weeks", "approvals",
+                "revenue", "margin"):
         assert getattr(sim_report, key) == getattr(report, key), key
     assert [t.model_dump() for t in sim_report.tuning] == [t.model_dump() for t in report.tuning]

@@ -88,7 +88,7 @@ def parameter_set(data: Any, *, source: str, default_name: str | None = None,
     if not isinstance(data, dict):
         raise ParameterError(f"{source}: must hold a JSON object of SeasonParameters fields, got "
                              f"{type(data).__name__}")
-    lab = {k: data[k] for k in LAB_FIELDS if k in data}
+    lab = {k: data[k] for k in _OWN_FIELDS if data.get(k) is not None}
     season = {**(defaults or {}), **{k: v for k, v in data.items() if k not in _OWN_FIELDS}}
     problems: list[str] = []
     params: SeasonParameters | None = None
@@ -105,8 +105,8 @@ def parameter_set(data: Any, *, source: str, default_name: str | None = None,
         name=name, parameters=params,
         order_qty=int(lab["order_qty"]) if "order_qty" in lab else None,
         markdown_depth=float(lab["markdown_depth"]) if "markdown_depth" in lab else None,
-        unit_price=float(lab["unit_price"]) if "unit_price" in lab else None,
-        unit_cost=float(lab["unit_cost"]) if "unit_cost" in lab else None,
+        unit_price=float(lab["unit_price"]) if lab.get("unit_price") is not None else None,
+        unit_cost=float(lab["unit_cost"]) if lab.get("unit_cost") is not None else None,
     )
 
 
