@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week-start", metavar="DAY",
                    help="weekday the weeks start on (monday .. sunday); default: detected from weekly "
                         "history dates, else monday")
+    p.add_argument("--fiscal", choices=["nrf-4-5-4"], help="add each week's fiscal label (NRF 4-5-4 calendar)")
     json_arg(p)
 
     p = sub.add_parser("plan", help="create a workflow and run it to its first approval gate")
@@ -242,7 +243,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise UsageError(f"history file not found: {args.history}")
     notes: list[str] = []
     week_start = None if args.week_start is None else weekday_index(args.week_start, what="--week-start")
-    doc = forecast_document(path, list(args.category), start, args.weeks, notes=notes, week_start=week_start)
+    doc = forecast_document(path, list(args.category), start, args.weeks, notes=notes, week_start=week_start,
+                            fiscal=args.fiscal)
     for note in notes:  # stdout stays one JSON document; what the planner must be told goes to stderr
         sys.stderr.write(f"note: {note}\n")
     text = "\n".join(f"{cat}: {d['total']:,.0f} units over {len(d['weekly'])} weeks ("

@@ -9,14 +9,17 @@ from core.domain.errors import PlannerError
 
 
 def forecast_document(history_csv: Path, categories: list[str], start: date, weeks: int,
-                      notes: list[str] | None = None, week_start: int | None = None) -> dict:
+                      notes: list[str] | None = None, week_start: int | None = None,
+                      fiscal: str | None = None) -> dict:
     """{category: {total, members, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input.
 
     Weeks start on weekday `week_start` (Monday = 0); None detects it from the history (weekly rows
     all dated on one weekday), else Monday. What the planner should be told but the SPEC 8 document
     has no field for (the calendar detected, the start moved to its week's first day, data warnings,
-    model fallbacks) is appended to `notes` when a list is given."""
+    model fallbacks) is appended to `notes` when a list is given. `fiscal` ('nrf-4-5-4') adds each
+    week's fiscal label (core/domain/fiscal.py) as "fiscal" to its row."""
     from core.domain.calendar import week_span, weekday_name
+    from core.domain.fiscal import CALENDARS, fiscal_label
     from core.domain.forecast import category_weekly_series, forecast_season
     from core.domain.ingest import parse_history
 
@@ -27,6 +30,8 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         if line not in told:
             told.append(line)
 
+    if fiscal is not None and fiscal not in CALENDARS:
+        raise PlannerError(f"--fiscal = {fiscal!r} is not a fiscal calendar: allowed {', '.join(CALENDARS)}")
     if not 1 <= weeks <= 52:
         raise PlannerError(f"--weeks = {weeks} is out of range: allowed 1..52")
     history_csv = Path(history_csv)
@@ -61,7 +66,8 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
             "total": round(fc.total, 1),
             "members": {name: round(total, 1) for name, total in fc.members.items()},
             "weekly": [
-                {"week": w.week, "start": w.start.isoformat(), "plan": round(w.plan, 1), "lo": round(w.lo, 1), "hi": round(w.hi, 1)}
+                {"week": w.week, "start": w.start.isoformat(), "plan": round(w.plan, 1), "lo": round(w.lo, 1),
+                 "hi": round(w.hi, 1), **({"fiscal": fiscal_label(w.start, fiscal)} if fiscal else {})}
                 for w in fc.weeks
             ],
         }

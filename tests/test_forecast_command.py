@@ -102,3 +102,12 @@ def test_cli_tells_the_planner_on_stderr_and_keeps_stdout_one_json_document(hist
     notes = [line for line in proc.stderr.splitlines() if line.startswith("note: ")]
     assert any(saturday.isoformat() in n and monday.isoformat() in n for n in notes), proc.stderr
     assert all(n.startswith("note: Dresses: ") for n in notes), notes
+
+
+def test_fiscal_labels_beside_each_week(history_csv: Path) -> None:
+    doc = forecast_document(history_csv, ["Dresses"], date(2025, 2, 3), 3, fiscal="nrf-4-5-4")
+    # Monday 3 Feb 2025 .. Sunday 9 Feb: six days in NRF fiscal 2025's first week (Sunday 2 Feb ..).
+    assert [(w["start"], w["fiscal"]) for w in doc["Dresses"]["weekly"]] == [
+        ("2025-02-03", "FY2025 Q1 Feb W1"), ("2025-02-10", "FY2025 Q1 Feb W2"), ("2025-02-17", "FY2025 Q1 Feb W3")]
+    with pytest.raises(PlannerError, match="--fiscal = '445' is not a fiscal calendar: allowed nrf-4-5-4"):
+        forecast_document(history_csv, ["Dresses"], date(2025, 2, 3), 3, fiscal="445")
