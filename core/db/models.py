@@ -169,6 +169,9 @@ class Upload(Base):
     missing_stores: Mapped[list[Any]] = mapped_column(JSON, default=list)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     confirmed_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A confirmed partial week: the dates it lacked and its days' share of the week's plan (NULL: full week).
+    missing_dates: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    plan_share: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -209,6 +209,12 @@ class Repository:
             out.setdefault(int(week), {})[store] = int(qty)
         return out
 
+    def partial_week_shares(self, workflow_id: str) -> dict[int, float]:
+        """week -> share of the week's plan its days carry, for active uploads confirmed as partial weeks."""
+        stmt = select(Upload.week, Upload.plan_share).where(
+            Upload.workflow_id == workflow_id, Upload.status == "active", Upload.plan_share.is_not(None))
+        return {int(week): float(share) for week, share in self.s.execute(stmt)}
+
     # ------------------------------------------------------------------ revisions
     def add_forecast_revision(self, workflow_id: str, revision: int, reason: str, after_week: int,
                               total: float, data: dict[str, Any]) -> None:
