@@ -165,6 +165,15 @@ def _check_season(days: np.ndarray, lines: np.ndarray, first: date, horizon_week
     offset = days - (first - _EPOCH).days
     week_of_row = np.where(days >= 0, offset // 7 + 1, 0)
     outside = (days >= 0) & ((offset < 0) | (week_of_row > horizon_weeks))
+    dated = days >= 0
+    if int(outside.sum()) > 1 and bool(outside[dated].all()) and int(days[dated].max() - days[dated].min()) < 7:
+        # One week of another season (or year): one line saying so, not one identical error per row.
+        lo, hi = _day(int(days[dated].min())), _day(int(days[dated].max()))
+        span = f"{lo}..{hi}" if lo != hi else str(lo)
+        log.add(f"every date in the file ({span}, {int(outside.sum())} rows) is outside the season "
+                f"{first}..{season_end} (weeks 1..{horizon_weeks}, {week_span(week_start)}): the file is for "
+                "another season", column="date")
+        return week_of_row
     log.add_rows(
         outside,
         lines,
