@@ -146,3 +146,22 @@ def _note(proposal: MarkdownProposal, base: MarkdownOption, recent: list[TrendWe
              if first is not None else "no depth up to the cap is projected to reach it")
     return (f"Markdown {proposal.depth:.0%} (checkpoint rule): without a markdown the current plan reaches "
             f"{base.sell_through:.0%} by season end, below the {target:.0%} target; {reach}{trend_part}.")
+
+
+def decide_markdown(week: int, sold_to_date: int, approved_qty: int, params: SeasonParameters, *, money: Money,
+                    remaining_plan: Sequence[float], actuals: Sequence[float], plans: Sequence[float]
+                    ) -> tuple[MarkdownProposal, MarkdownOptions]:
+    """The checkpoint's proposal as the approval gate shows it, and its options.
+
+    The gate opens when the SPEC 4.8 rule finds a gap (options.rule_depth > 0); the proposed depth is
+    the recommendation (0 when the current plan reaches the target without a markdown) and the reason
+    is the options' note. With no gap the proposal is the rule's "no markdown" as before.
+    """
+    from core.domain.markdown import propose_markdown
+
+    rule = propose_markdown(week, sold_to_date, approved_qty, params)
+    options = markdown_options(rule, params=params, money=money, remaining_plan=remaining_plan,
+                               actuals=actuals, plans=plans)
+    if rule.depth <= 0:
+        return rule, options
+    return rule.model_copy(update={"depth": options.recommended_depth, "reason": options.note}), options

@@ -69,3 +69,16 @@ def test_without_price_or_cost_the_money_columns_are_unknown() -> None:
     assert all(o.revenue is None and o.margin is None for o in out.options)
     out = options(3400, [700.0] * 6, money=Money(unit_price=50.0))
     assert out.option(0.0).revenue == 380000.0 and out.option(0.0).margin is None
+
+
+def test_the_gate_proposes_the_recommendation_and_keeps_the_rule_vectors_without_a_gap() -> None:
+    from core.domain.markdown_options import decide_markdown
+
+    kw = dict(money=MONEY, actuals=ACTUALS, plans=PLANS)
+    proposal, opts = decide_markdown(6, 3400, 10000, PARAMS, remaining_plan=[700.0] * 6, **kw)
+    assert (proposal.depth, opts.rule_depth, proposal.sell_through) == (0.0, 0.4, 0.34)
+    assert proposal.reason == opts.note and proposal.reason.startswith("No markdown recommended")
+    proposal, _ = decide_markdown(6, 3400, 10000, PARAMS, remaining_plan=[300.0] * 6, **kw)
+    assert proposal.depth == 0.4 and proposal.reason.startswith("Markdown 40% (checkpoint rule)")
+    proposal, opts = decide_markdown(6, 6300, 10000, PARAMS, remaining_plan=[300.0] * 6, **kw)
+    assert proposal.depth == 0.0 and opts.rule_depth == 0.0 and proposal.reason.startswith("No markdown: sell-through")
