@@ -13,6 +13,8 @@ Figures (seconds unless named otherwise; medians of several runs):
                      (scale_preseason_s); scale_peak_mb is the child's peak RSS over both phases
   page_rerun_*       core.bench.pages: server-side time of a Streamlit page rerun (AppTest), per page
   walmart_*          core.bench.walmart.run_walmart_benchmark when ../shared/data/walmart exists
+  dev_*              core.bench.walmart_perturbed.run_dev_benchmark (the same protocol on growth, step and
+                     month-start perturbations of the Walmart series; no target, tracked in docs/forecasting.md)
 
 Options: --json, --quick (fewer runs, a small scale run, a Walmart subset), --skip-walmart,
 --skip-scale, --skip-pages, --scale-stores N, --runs N, --growth N,N,... (scale runs for a growth table).
@@ -192,6 +194,14 @@ def bench_walmart(quick: bool) -> dict[str, Any]:
     out = {k: r[k] for k in ("walmart_weekly_wape", "walmart_total_wape", "forecast_ms_per_series")}
     out["runs"] = {"walmart": {**r, "seconds": elapsed,
                                "protocol": "quick subset (3 series x 2 origins)" if quick else "full (21 series x 7 origins)"}}
+    # The development benchmark (core/bench/walmart_perturbed.py): the same protocol on perturbed series.
+    from core.bench.walmart_perturbed import run_dev_benchmark
+
+    t = time.perf_counter()
+    dev = (run_dev_benchmark(WALMART_DIR, series_names=QUICK_WALMART_SERIES, origins=2) if quick
+           else run_dev_benchmark(WALMART_DIR))
+    out.update({k: dev[k] for k in ("dev_weekly_wape", "dev_total_wape", "dev_total_bias")})
+    out["runs"]["walmart_perturbed"] = {**dev, "seconds": time.perf_counter() - t}
     return out
 
 
@@ -275,7 +285,8 @@ def _table(doc: dict[str, Any]) -> str:
         shown = f"{v:.2%}" if "wape" in key else (f"{v:.0f}" if key.endswith("_mb") else f"{v:.3f}")
         lines.append(f"| {key} | {shown} | {t['target']} | {'yes' if t['met'] else 'NO'} |")
     extra = [("cli_plan_cold_cpu_s", "{:.2f}"), ("scale_stores", "{:.0f}"), ("scale_ingest_s", "{:.2f}"), ("scale_total_s", "{:.2f}"),
-             ("scale_ingest_peak_mb", "{:.0f}"), ("scale_preseason_peak_mb", "{:.0f}")]
+             ("scale_ingest_peak_mb", "{:.0f}"), ("scale_preseason_peak_mb", "{:.0f}"),
+             ("dev_weekly_wape", "{:.2%}"), ("dev_total_wape", "{:.2%}"), ("dev_total_bias", "{:+.2%}")]
     for key, fmt in extra:
         if doc.get(key) is not None:
             lines.append(f"| {key} | {fmt.format(doc[key])} | | |")

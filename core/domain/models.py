@@ -40,6 +40,10 @@ class ForecastResult(BaseModel):
     # Log demand multiplier of an approved markdown per week (empty = none; SPEC 4.8's assumed price
     # response): a re-forecast measures the real response on the weeks after the markdown.
     response: list[float] = Field(default_factory=list)
+    # Weight of each member in the plan (sums to 1; docs/forecasting.md says how they are chosen).
+    weights: dict[str, float] = Field(default_factory=dict)
+    # Log level correction the seasonal-average member took from the last 4 weeks (0 = none).
+    level_shift: float = 0.0
 
     @property
     def total(self) -> float:

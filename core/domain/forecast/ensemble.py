@@ -1,10 +1,15 @@
-"""Season forecast: holiday-realigned history -> two statsforecast members -> average (SPEC 4.2).
+"""Season forecast: holiday-realigned history -> two members -> weighted mean (SPEC 4.2).
 
-Members (chosen by measurement on the Walmart protocol, see docs/forecasting.md):
-- `mstl`: statsforecast MSTL with a 52-week season (STL decomposition, AutoETS(AZN) on the trend).
+Members (core/domain/forecast/members.py; chosen by measurement on the Walmart protocol and the
+perturbed-Walmart development benchmark, see docs/forecasting.md):
+- `mstl`: statsforecast MSTL with a 52-week season (STL, ETS(A,N,N) on trend + remainder) on the
+  log scale, so the yearly pattern scales with the level.
 - `seasonal_avg`: statsforecast SeasonalWindowAverage over the last two years, each year first
-  rescaled to the current level (the last 13 weeks against the same 13 weeks a year earlier).
-Both read the history after `realign_history`, so moving holidays fall in the right week.
+  rescaled to the current level (the last 13 weeks against the same 13 weeks a year earlier),
+  then moved by the level of the last 4 weeks where that differs by more than the weekly noise.
+Both read the history after `realign_history`, with each holiday realigned the way the series'
+own history supports (`holiday_modes`), so moving holidays fall in the right week without moving
+patterns tied to the calendar date. The weights are reported in `ForecastResult.weights`.
 The forecast runs from the week after the history through the season's last week; the season's
 weeks are taken from that path by date (SPEC 4.1).
 """
@@ -18,10 +23,16 @@ import pandas as pd
 
 from core.domain.forecast.backtest import holdout_weeks, score
 from core.domain.forecast.intervals import interval_sigma, weekly_bounds, weekly_noise
-from core.domain.forecast.realign import WEEKS_PER_YEAR, realign_history
+from core.domain.forecast.members import LEVEL_WEEKS, log_mstl_forecast, mstl_forecast, seasonal_average
+from core.domain.forecast.realign import (
+    WEEKS_PER_YEAR,
+    holiday_modes,
+    holiday_week_positions,
+    realign_history,
+)
 from core.domain.models import ForecastResult, WeekForecast
 
-LEVEL_WEEKS = 13  # recent weeks that set the level of the seasonal-average member
+__all__ = ["forecast_season", "mstl_forecast"]
 MIN_SEASONAL_WEEKS = WEEKS_PER_YEAR + LEVEL_WEEKS  # one year plus the level window
 MIN_WEEKS = 8
 
@@ -57,52 +68,26 @@ def _season_grid(series: pd.Series, season_start: date, horizon_weeks: int) -> t
     return series, gap + horizon_weeks, notes
 
 
-def _growth_normalised(z: np.ndarray, years: int) -> np.ndarray:
-    """The last `years` years of z, each rescaled to the level of the most recent 13 weeks."""
-    n = len(z)
-    recent = z[n - LEVEL_WEEKS:].sum()
-    parts = []
-    for k in range(years, 0, -1):
-        block = z[n - k * WEEKS_PER_YEAR: n - (k - 1) * WEEKS_PER_YEAR]
-        # The 13 weeks that end k years before the end of the history.
-        base = z[n - LEVEL_WEEKS - k * WEEKS_PER_YEAR: n - k * WEEKS_PER_YEAR].sum()
-        parts.append(block * (recent / base if base > 0 else 1.0))
-    return np.concatenate(parts)
-
-
-def mstl_forecast(z: np.ndarray, steps: int) -> np.ndarray:
-    """statsforecast's MSTL(season_length=52, trend_forecaster=AutoETS(model="AZN")).forecast(z, steps)["mean"].
-
-    The same computation (statsforecast's `mstl` decomposition, AutoETS on trend + remainder, the
-    last year of the seasonal component repeated) without the DataFrame round trips of
-    `MSTL.forecast`, which cost a fifth of the time per series; tests check the two agree exactly.
-    AutoETS is limited to additive errors: same accuracy as the default "ZZN" search at half the time.
-    """
-    from statsforecast.models import AutoETS
-    from statsforecast.mstl import mstl
-
-    parts = mstl(x=np.asarray(z, dtype=float), period=WEEKS_PER_YEAR, stl_kwargs={})
-    deseasonalised = parts["trend"].to_numpy() + parts["remainder"].to_numpy()
-    trend = AutoETS(model="ANN").forecast(y=deseasonalised, h=steps)["mean"]
-    last_year = parts["seasonal"].to_numpy()[-WEEKS_PER_YEAR:]
-    return trend + np.tile(last_year, steps // WEEKS_PER_YEAR + 1)[:steps]
-
-
 def ensemble_paths(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
     """Member forecasts for `steps` weeks after history `y` (grid covers history + steps)."""
-    from statsforecast.models import AutoETS, Naive, SeasonalWindowAverage
+    paths, z, notes, _ = _members(y, grid, steps)
+    return paths, z, notes
+
+
+def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], float]:
+    """(member paths, realigned history, notes, log level shift of the seasonal average)."""
+    from statsforecast.models import AutoETS, Naive
 
     notes: list[str] = []
     n = len(y)
-    z = realign_history(y, grid, n + steps - 1)
+    positions = holiday_week_positions(grid)
+    z = realign_history(y, grid, n + steps - 1, holiday_modes(y, grid, positions), positions)
     members: dict[str, np.ndarray] = {}
+    shift = 0.0
     if n >= MIN_SEASONAL_WEEKS:
-        members["mstl"] = mstl_forecast(z, steps)
+        members["mstl"] = log_mstl_forecast(z, steps)
         years = 2 if n >= 2 * WEEKS_PER_YEAR + LEVEL_WEEKS else 1
-        w = _growth_normalised(z, years)
-        members["seasonal_avg"] = SeasonalWindowAverage(season_length=WEEKS_PER_YEAR, window_size=years).forecast(
-            y=w, h=steps
-        )["mean"]
+        members["seasonal_avg"], shift = seasonal_average(z, steps, years, weekly_noise(y))
         if years == 1:
             notes.append(f"{n} weeks of history: the seasonal average uses one year only")
     else:
@@ -115,7 +100,17 @@ def ensemble_paths(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[d
         members["naive"] = Naive().forecast(y=y, h=steps)["mean"]
     for name, path in members.items():
         members[name] = np.clip(np.asarray(path, dtype=float), 0.0, None)
-    return members, z, notes
+    return members, z, notes, shift
+
+
+def member_weights(members: dict[str, np.ndarray]) -> dict[str, float]:
+    """Equal weights: weights from each member's rolling-origin backtest error were measured and
+    did not beat them (docs/forecasting.md, "what was tried"), so the weights are reported, not fitted."""
+    return {name: 1.0 / len(members) for name in members}
+
+
+def combine(members: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    return np.sum([weights[name] * path for name, path in members.items()], axis=0)
 
 
 def run_backtest(y: np.ndarray, grid: pd.DatetimeIndex, horizon_weeks: int) -> dict[str, dict[str, float | int | str]]:
@@ -128,7 +123,7 @@ def run_backtest(y: np.ndarray, grid: pd.DatetimeIndex, horizon_weeks: int) -> d
     actual = y[cut:]
     origin = grid[cut].date().isoformat()
     out: dict[str, dict[str, float | int | str]] = {}
-    for name, path in {"ensemble": np.mean(list(members.values()), axis=0), **members}.items():
+    for name, path in {"ensemble": combine(members, member_weights(members)), **members}.items():
         figures = score(path, actual)
         if figures:
             out[name] = {**figures, "weeks": held, "origin": origin}
@@ -150,9 +145,10 @@ def forecast_season(
     history, steps, notes = _season_grid(series, season_start, horizon_weeks)
     y = np.clip(history.to_numpy(dtype=float), 0.0, None)
     grid = pd.date_range(history.index[0], periods=len(y) + steps, freq="7D")
-    members, z, member_notes = ensemble_paths(y, grid, steps)
+    members, z, member_notes, shift = _members(y, grid, steps)
     notes += member_notes
-    path = np.mean(list(members.values()), axis=0)
+    weights = member_weights(members)
+    path = combine(members, weights)
     season = slice(steps - horizon_weeks, steps)
     plan = path[season]
     horizons = np.arange(steps - horizon_weeks + 1, steps + 1)
@@ -173,4 +169,6 @@ def forecast_season(
         warnings=notes,
         backtest=run_backtest(y, grid, horizon_weeks) if backtest else {},
         noise_sigma=weekly_noise(y),
+        weights=weights,
+        level_shift=shift,
     )

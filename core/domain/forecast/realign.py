@@ -28,6 +28,9 @@ WEEKS_PER_YEAR = 52
 HOLD = 3
 # A holiday occurrence further than this from the 52-week position is not the same holiday.
 MAX_SHIFT = 8
+# Weeks either side of a holiday's week that count as its own when judging how to realign it.
+NEAR = 1
+HOLD_MODE = "hold"
 
 
 @lru_cache(maxsize=64)
@@ -77,7 +80,7 @@ def _shift_curve(positions: dict[str, dict[int, int]], lag: int) -> tuple[np.nda
     xs: list[float] = []
     shifts: list[float] = []
     for i, target in enumerate(targets):
-        shift = float(np.mean(anchors[target]))
+        shift = sum(anchors[target]) / len(anchors[target])
         # Hold the shift around the holiday, but never past halfway to the next holiday.
         left = min(HOLD, (target - targets[i - 1] - 1) / 2) if i > 0 else HOLD
         right = min(HOLD, (targets[i + 1] - target - 1) / 2) if i + 1 < len(targets) else HOLD
@@ -86,17 +89,45 @@ def _shift_curve(positions: dict[str, dict[int, int]], lag: int) -> tuple[np.nda
     return np.asarray(xs, dtype=float), np.asarray(shifts, dtype=float)
 
 
-def realign_history(values: np.ndarray, grid: pd.DatetimeIndex, target_end: int) -> np.ndarray:
+def _swap_own_week(source: np.ndarray, idx: np.ndarray, lag: int, found: dict[int, int]) -> None:
+    """Move one holiday's own week only: the target year's holiday week takes the older year's
+    holiday week and the week that had it takes the displaced one (a swap, so no week is lost)."""
+    olds = list(found.values())
+    for target in found.values():
+        at = target - lag - int(idx[0])
+        if not 0 <= at < len(idx):
+            continue
+        near = [o for o in olds if abs(o - (target - lag)) <= MAX_SHIFT]
+        if not near:
+            continue
+        old = min(near, key=lambda o: abs(o - (target - lag)))
+        holder = np.flatnonzero(source == old)
+        if len(holder):
+            source[holder[0]] = source[at]
+        source[at] = old
+
+
+def realign_history(values: np.ndarray, grid: pd.DatetimeIndex, target_end: int,
+                    modes: dict[str, str] | None = None,
+                    positions: dict[str, dict[int, int]] | None = None) -> np.ndarray:
     """History `values` (positions 0..n-1 of `grid`) realigned on the year ending at `target_end`.
 
     `grid` must cover the history and the forecast path up to `target_end` (a position). Returns
     an array of the same length; values of the last year before `target_end` are unchanged.
+    `modes` per holiday (default HOLD_MODE for all): "hold" = an anchor whose shift is held for
+    HOLD weeks either side and interpolated between anchors; "own" = only the holiday's own week
+    moves (swapped); "skip" = not realigned at all. `positions` = holiday_week_positions(grid),
+    when already known.
     """
     n = len(values)
-    out = np.asarray(values, dtype=float).copy()
+    v = np.asarray(values, dtype=float)
+    out = v.copy()
     if n == 0:
         return out
-    positions = holiday_week_positions(grid)
+    modes = modes or {}
+    known = holiday_week_positions(grid) if positions is None else positions
+    anchors = {name: found for name, found in known.items() if modes.get(name, HOLD_MODE) == HOLD_MODE}
+    own = [found for name, found in known.items() if modes.get(name) == "own"]
     t = np.arange(n)
     years_back = (target_end - t) // WEEKS_PER_YEAR
     for k in np.unique(years_back):
@@ -104,8 +135,66 @@ def realign_history(values: np.ndarray, grid: pd.DatetimeIndex, target_end: int)
             continue
         lag = int(k) * WEEKS_PER_YEAR
         idx = t[years_back == k]
-        xs, shifts = _shift_curve(positions, lag)
+        xs, shifts = _shift_curve(anchors, lag)
         shift = np.interp(idx + lag, xs, shifts) if len(xs) else np.zeros(len(idx))
         source = np.clip(np.rint(idx + shift).astype(int), 0, n - 1)
-        out[idx] = np.asarray(values, dtype=float)[source]
+        for found in own:
+            _swap_own_week(source, idx, lag, found)
+        out[idx] = v[source]
     return out
+
+
+def _moved_in_history(found: dict[int, int], n: int) -> bool:
+    """Whether the holiday's week moved against the 52-week lag between two years of the history."""
+    weeks = sorted(p for p in found.values() if p < n)
+    return any(b - a != WEEKS_PER_YEAR and abs(b - a - WEEKS_PER_YEAR) <= MAX_SHIFT for a, b in zip(weeks, weeks[1:]))
+
+
+def holiday_modes(values: np.ndarray, grid: pd.DatetimeIndex,
+                  positions: dict[str, dict[int, int]] | None = None) -> dict[str, str]:
+    """How to realign each holiday for this series ("hold", "own" or "skip"), decided on its history.
+
+    Realigning moves the weeks around a holiday by the holiday's shift. That is right for a holiday
+    peak with a build-up, and wrong for everything tied to the calendar date or to the season's
+    slope: month-start paydays and benefit days, a spring ramp, which then land a week or more off.
+    The history decides: it is realigned onto its own last year in each mode, and each version
+    predicts the later years' holiday weeks (and one either side) as "the realigned week a year
+    (two) before, times the ratio of the years' totals"; the mode with the smallest absolute log
+    error wins (ties keep "hold"). Only holidays that moved within the history can be judged; the
+    others keep "hold".
+    """
+    y = np.clip(np.asarray(values, dtype=float), 0.0, None)
+    n = len(y)
+    if n < 2 * WEEKS_PER_YEAR:
+        return {}
+    positions = holiday_week_positions(grid) if positions is None else positions
+    tested = [name for name, found in positions.items() if _moved_in_history(found, n)]
+    if not tested:
+        return {}
+    target_end = n - 1
+    t = np.arange(n - WEEKS_PER_YEAR)
+    years = (target_end - t) // WEEKS_PER_YEAR
+    later = y[t + years * WEEKS_PER_YEAR]
+    # Level of each earlier year against the last one (year totals), so growth is not an error.
+    last = y[n - WEEKS_PER_YEAR:].sum()
+    ratio = np.ones(len(t))
+    for k in np.unique(years):
+        old = y[n - WEEKS_PER_YEAR * (k + 1): n - WEEKS_PER_YEAR * k].sum()
+        ratio[years == k] = last / old if old > 0 else 1.0
+    ok = later > 0
+    full = realign_history(y, grid, target_end, positions=positions)
+    modes: dict[str, str] = {}
+    for name in tested:
+        own = np.zeros(n, dtype=bool)
+        for p in positions[name].values():
+            own[max(0, p - NEAR): min(n, p + NEAR + 1)] = True
+        where = own[t + years * WEEKS_PER_YEAR] & ok
+        errors = {}
+        for mode in (HOLD_MODE, "own", "skip"):
+            z = full if mode == HOLD_MODE else realign_history(y, grid, target_end, {name: mode}, positions)
+            guess = z[t[where]] * ratio[where]
+            errors[mode] = float(np.abs(np.log(later[where] / np.clip(guess, 1e-9, None))).sum())
+        best = min(errors, key=lambda m: (errors[m], m != HOLD_MODE))
+        if best != HOLD_MODE:
+            modes[name] = best
+    return modes
