@@ -12,12 +12,13 @@ Figures (seconds unless named otherwise; medians of several runs):
                      history (scale_ingest_s, NOT part of scale_preseason_s) then the pre-season
                      (scale_preseason_s); scale_peak_mb is the child's peak RSS over both phases
   page_rerun_*       core.bench.pages: server-side time of a Streamlit page rerun (AppTest), per page
+  compare_*_s        core.bench.lab: 8 parameter sets x 200 Monte Carlo seasons / x 3 past seasons
   walmart_*          core.bench.walmart.run_walmart_benchmark when ../shared/data/walmart exists
   dev_*              core.bench.walmart_perturbed.run_dev_benchmark (the same protocol on growth, step and
                      month-start perturbations of the Walmart series; no target, tracked in docs/forecasting.md)
 
 Options: --json, --quick (fewer runs, a small scale run, a Walmart subset), --skip-walmart,
---skip-scale, --skip-pages, --scale-stores N, --runs N, --growth N,N,... (scale runs for a growth table).
+--skip-scale, --skip-pages, --skip-lab, --scale-stores N, --runs N, --growth N,N,... (scale runs for a growth table).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "walmart_total_wape": ("<=", 0.021),
     "forecast_ms_per_series": ("<=", 20.0),
     "page_rerun_max_s": ("<", 0.3),
+    "compare_mc_s": ("<", 10.0),
+    "compare_replay_s": ("<", 5.0),
 }
 QUICK_WALMART_SERIES = ["chain total", "dept 92", "dept 95"]
 
@@ -237,7 +240,7 @@ def check_targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walmart: bool | None, quick: bool,
-        growth: list[int] | None = None, pages: bool = True, log=None) -> dict[str, Any]:
+        growth: list[int] | None = None, pages: bool = True, lab: bool = True, log=None) -> dict[str, Any]:
     def note(msg: str) -> None:
         if log is not None:
             log(msg)
@@ -264,6 +267,11 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
         from core.bench.pages import bench_pages
 
         merge(bench_pages(reruns=2 if quick else 3))
+    if lab:
+        note("scenario lab comparisons (Monte Carlo and replay)...")
+        from core.bench.lab import bench_lab
+
+        merge(bench_lab(runs=1 if quick else 3, quick=quick))
     if walmart is None:
         walmart = (WALMART_DIR / "walmart_weekly_store_sales.csv").exists()
     if walmart:
@@ -308,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-walmart", action="store_true", help="do not run the Walmart forecast protocol")
     p.add_argument("--skip-scale", action="store_true", help="do not run the scale run")
     p.add_argument("--skip-pages", action="store_true", help="do not time the Streamlit pages (AppTest)")
+    p.add_argument("--skip-lab", action="store_true", help="do not time the scenario-lab comparisons")
     p.add_argument("--scale-stores", type=int, metavar="N", help="stores in the scale run (default 2000; quick 100)")
     p.add_argument("--runs", type=int, metavar="N", help="warm pre-season runs (default 5; quick 2)")
     p.add_argument("--growth", metavar="N,N,...", help="also run the scale run for these store counts")
@@ -329,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
 
     doc = run(runs=runs, weeks=3 if quick else 5, cli_runs=1 if quick else 3, scale_stores=scale, walmart=walmart,
-              quick=quick, growth=growth, pages=not args.skip_pages, log=log)
+              quick=quick, growth=growth, pages=not args.skip_pages, lab=not args.skip_lab, log=log)
     if args.json:
         sys.stdout.write(json.dumps(doc, default=str) + "\n")
     else:
