@@ -332,7 +332,9 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    report = _service(args.db).report(args.workflow)
+    from core.lab.advice import checked_report
+
+    report = checked_report(_service(args.db), args.workflow)  # tuning advice checked by replay (issue 13)
     _emit(_report_doc(report), args.json, _report_text(args.workflow, report))
     return EXIT_OK
 
