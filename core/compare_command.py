@@ -88,7 +88,7 @@ def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]
 
         svc = PlannerService(args.db)
         try:
-            doc, inputs = workflow_comparison(svc, args.workflow, args.alt, monte_carlo=args.monte_carlo,
+            doc, inputs = workflow_comparison(svc, args.workflow, read_files(args.alt), monte_carlo=args.monte_carlo,
                                               seed=args.seed)
             doc["comparison_id"] = save_comparison(svc.engine, label=f"{args.workflow}: {len(doc['sets'])} sets",
                                                    inputs=inputs, results=doc, workflow_id=args.workflow,
@@ -145,6 +145,19 @@ def read_json_file(path: str, what: str = "parameters") -> Any:
         raise PlannerError(f"{path}: not valid JSON ({exc})") from None
     except OSError as exc:
         raise PlannerError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def read_files(paths: list[str]) -> list[tuple[str, Any]]:
+    """(path, JSON) of each file; every unreadable one reported at once."""
+    out, problems = [], []
+    for path in paths:
+        try:
+            out.append((path, read_json_file(path)))
+        except PlannerError as exc:
+            problems.extend(exc.messages)
+    if problems:
+        raise PlannerError(problems)
+    return out
 
 
 def load_sets(files: list[str], *, defaults: dict[str, Any], categories: list[str], history_name: str,
@@ -237,8 +250,9 @@ def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], re
 
 
 # ------------------------------------------------------------------------------ a workflow's own data
-def workflow_sets(status: dict[str, Any], alt_files: list[str]) -> list[ParameterSet]:
-    """The workflow's set ("current": its decided order and markdown) and the alternatives."""
+def workflow_sets(status: dict[str, Any], alternatives: list[tuple[str, Any]]) -> list[ParameterSet]:
+    """The workflow's set ("current": its decided order and markdown) and the alternatives, each given as
+    (source, data) where data holds only the fields it changes (a file's JSON, or a page's row)."""
     from core.domain.params import SeasonParameters
     from core.domain.simulation import parameter_set
 
@@ -252,18 +266,17 @@ def workflow_sets(status: dict[str, Any], alt_files: list[str]) -> list[Paramete
     if md.get("approved") is not None and (md.get("proposed") or 0) > 0:
         current["markdown_depth"] = float(md["approved"])
     sets = [parameter_set(current, source=f"workflow {status['workflow_id']}")]
-    if not 1 <= len(alt_files) <= 7:
-        raise PlannerError(f"{len(alt_files)} --alt files given: the workflow's set plus 1 to 7 alternatives")
+    if not 1 <= len(alternatives) <= 7:
+        raise PlannerError(f"{len(alternatives)} alternatives given: the workflow's set plus 1 to 7 alternatives")
     problems: list[str] = []
-    for path in alt_files:
+    for source, data in alternatives:
         try:
-            data = read_json_file(path)
             if isinstance(data, dict):
                 clash = [k for k in ("category", "season_start", "horizon_weeks") if k in data and str(data[k]) != str(base[k])]
                 if clash:
-                    raise PlannerError([f"{path}: {k} = {data[k]} differs from the workflow's {base[k]}: an "
+                    raise PlannerError([f"{source}: {k} = {data[k]} differs from the workflow's {base[k]}: an "
                                         "alternative plays the workflow's season" for k in clash])
-            sets.append(parameter_set(data, source=path, default_name=Path(path).stem, defaults=base))
+            sets.append(parameter_set(data, source=source, default_name=Path(source).stem, defaults=base))
         except PlannerError as exc:
             problems.extend(exc.messages)
     if problems:
@@ -293,12 +306,14 @@ def observed_demand(status: dict[str, Any], store_ids: list[str]) -> np.ndarray 
     return units
 
 
-def workflow_comparison(svc: Any, workflow_id: str, alt_files: list[str], *, monte_carlo: int | None, seed: int,
-                        executor: Any = None, progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def workflow_comparison(svc: Any, workflow_id: str, alternatives: list[tuple[str, Any]], *, monte_carlo: int | None,
+                        seed: int, executor: Any = None, progress: Progress | None = None
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(document, inputs) of a workflow's own comparison; `alternatives` as in workflow_sets."""
     from core.lab.runner import DemandSpec, compare
 
     status = svc.status(workflow_id).model_dump(mode="json")
-    sets = workflow_sets(status, alt_files)
+    sets = workflow_sets(status, alternatives)
     frames = svc.dataset_frames(status["dataset_id"])
     ids = frames.stores["store_id"].astype(str).tolist()
     observed = None if monte_carlo else observed_demand(status, ids)
@@ -308,6 +323,7 @@ def workflow_comparison(svc: Any, workflow_id: str, alt_files: list[str], *, mon
         spec = DemandSpec("monte-carlo", paths=monte_carlo or DEFAULT_PATHS, seed=seed)
     doc = compare(frames.history, frames.stores, sets, spec, sources=[s.name for s in sets], executor=executor,
                   progress=progress)
-    inputs = {"workflow_id": workflow_id, "dataset_id": status["dataset_id"], "files": alt_files,
-              "sets": [s.label() for s in sets], "source": spec.source, "paths": spec.paths, "seed": seed}
+    inputs = {"workflow_id": workflow_id, "dataset_id": status["dataset_id"],
+              "files": [src for src, _ in alternatives], "sets": [s.label() for s in sets], "source": spec.source,
+              "paths": spec.paths, "seed": seed}
     return doc, inputs
