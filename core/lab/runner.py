@@ -9,12 +9,13 @@ Demand (core.domain.simulation.demand): `replay` of one or more past seasons cut
 The work is one task per (set, season[, chunk of paths]) (core.lab.work.run_task). `executor` is
 anything with concurrent.futures' `submit(fn, arg) -> Future`; by default a process pool on this
 machine (inline when there is one task or one core), or Celery workers when
-SEASON_PLANNER_BROKER_URL is set (core.lab.tasks).
+SEASON_PLANNER_BROKER_URL is set and a lab worker answers (core.lab.tasks; else the local pool).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import threading
@@ -45,6 +46,7 @@ from core.domain.simulation.demand import correlation
 from core.domain.simulation.metrics import weekly_summary
 from core.lab.work import Season, Task, clusters_for, run_task
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 BROKER_ENV = "SEASON_PLANNER_BROKER_URL"
 
@@ -150,11 +152,15 @@ class InlineExecutor(Executor):
 
 @contextmanager
 def default_executor(n_tasks: int, workers: int | None = None) -> Iterator[Executor]:
-    if os.environ.get(BROKER_ENV):
+    if os.environ.get(BROKER_ENV) and n_tasks > 1:
         from core.lab.tasks import CeleryExecutor
 
-        yield CeleryExecutor(os.environ[BROKER_ENV])
-        return
+        celery = CeleryExecutor(os.environ[BROKER_ENV])
+        if celery.workers_available():
+            yield celery
+            return
+        log.warning("no scenario-lab worker answers on %s (python -m core.lab.tasks): running on this machine",
+                    BROKER_ENV)
     n = min(workers or os.cpu_count() or 1, n_tasks)
     if n <= 1:
         yield InlineExecutor()
