@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="write the built-in demo data (history, stores, scenario actuals)")
     p.add_argument("out_dir", metavar="OUT_DIR")
+    p.add_argument("--force", action="store_true", help="write into OUT_DIR even if it holds files (overwriting them)")
     json_arg(p)
 
     p = sub.add_parser("forecast", help="forecast categories from a history CSV (engine only, no database)")
@@ -76,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(p)
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--accept", action="store_true", help="accept the proposal as it is")
-    how.add_argument("--modify", type=float, metavar="VALUE",
+    how.add_argument("--modify", metavar="VALUE",
                      help="new order quantity (units) or markdown depth (0.2 = 20%%); needs --reason")
     p.add_argument("--reason", metavar="TEXT")
     p.add_argument("--by", default="planner", metavar="NAME")
@@ -125,20 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------------------ helpers
 def _emit(doc: Any, as_json: bool, text: str) -> None:
+    from core.scrub import scrub
+
     if as_json:
-        sys.stdout.write(json.dumps(doc, default=str, ensure_ascii=False) + "\n")
+        sys.stdout.write(scrub(json.dumps(doc, default=str, ensure_ascii=False)) + "\n")
     else:
-        sys.stdout.write(text.rstrip() + "\n")
+        sys.stdout.write(scrub(text.rstrip()) + "\n")
 
 
 def _read_file(path: str, what: str) -> bytes:
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{what} file not found: {path}")
-    try:
-        return p.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{what} file {path} cannot be read: {exc.strerror}") from None
+    from core.cli_files import read_input
+
+    return read_input(path, what)  # size and file type checked before a byte is read
 
 
 def _service(db: str | None) -> Any:
@@ -222,8 +221,15 @@ def _report_doc(r: Any) -> dict[str, Any]:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from core.demo import write_demo_data
 
+    from core.cli_files import prepare_out_dir
+
     out = Path(args.out_dir)
-    written = write_demo_data(out)
+    prepare_out_dir(out, args.force)
+    try:
+        written = write_demo_data(out)
+    except OSError as exc:  # disk full, permissions changed meanwhile: what is there is incomplete
+        raise UsageError(f"demo data could not be written to {out}: {exc.strerror or exc}; the files already "
+                         "written there are incomplete") from None
     files = sorted(str(p) for p in written) if written else sorted(str(p) for p in out.rglob("*.csv"))
     _emit({"out_dir": str(out), "files": files}, args.json,
           f"demo data written to {out} ({len(files)} files)")
@@ -254,39 +260,17 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _plan_parameters(args: argparse.Namespace, svc: Any, dataset_id: int) -> tuple[dict[str, Any], str | None,
-                                                                                      list[str]]:
-    notes: list[str] = []
-    if args.params:
-        raw = _read_file(args.params, "parameters")
-        try:
-            values = json.loads(raw.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UsageError(f"{args.params} is not valid JSON: {exc}") from None
-        if not isinstance(values, dict):
-            raise UsageError(f"{args.params} must hold a JSON object of SeasonParameters fields")
-        source_text = None
-    else:
-        extraction = svc.extract_parameters(args.text, dataset_id)
-        values = dict(extraction.values)
-        notes.extend(extraction.notes)
-        notes.extend(f"check: {f}" for f in extraction.flagged)
-        source_text = args.text
-    if args.category:
-        values["category"] = args.category
-    return values, source_text, notes
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
-    history = _read_file(args.history, "history")
-    stores = _read_file(args.stores, "stores")
-    if args.params:
-        _read_file(args.params, "parameters")  # a missing file is reported before anything is stored
+    from core.cli_files import plan_inputs, remember_extraction
+
+    plan = plan_inputs(args)  # files, parameters and feasibility: refused before anything is stored
     svc = _service(args.db)
-    ds = svc.import_dataset(history=history, history_name=Path(args.history).name, stores=stores,
-                            stores_name=Path(args.stores).name)
-    values, source_text, notes = _plan_parameters(args, svc, ds.id)
-    doc = svc.start_workflow(values, dataset_id=ds.id, source_text=source_text, by=args.by)
+    ds = svc.import_dataset(history=plan["history"], history_name=plan["history_name"], stores=plan["stores"],
+                            stores_name=plan["stores_name"])
+    remember_extraction(svc, plan)
+    notes = plan["notes"]
+    doc = svc.start_workflow(plan["values"], dataset_id=ds.id,
+                             source_text=plan["source_text"], by=args.by)
     for note in notes:
         sys.stderr.write(f"note: {note}\n")
     return _finish(doc, args)
@@ -301,46 +285,61 @@ def _finish(doc: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _existing_service(args: argparse.Namespace) -> Any:
+    """The service on a database that exists: a mistyped --db path is refused, not created empty."""
+    from core.cli_files import refuse_missing_database
+
+    refuse_missing_database(args.db, args.workflow)
+    return _service(args.db)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    doc = _service(args.db).status(args.workflow)
+    doc = _existing_service(args).status(args.workflow)
     _emit(_dump(doc), args.json, _status_text(doc))
     return EXIT_OK
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    svc = _service(args.db)
-    doc = svc.decide(args.workflow, accept=bool(args.accept), value=args.modify, reason=args.reason, by=args.by)
+    from core.cli_files import checked_decision
+
+    svc = _existing_service(args)
+    value = checked_decision(svc, args.workflow, accept=bool(args.accept), text=args.modify)
+    doc = svc.decide(args.workflow, accept=bool(args.accept), value=value, reason=args.reason, by=args.by)
     return _finish(doc, args)
 
 
 def cmd_actuals(args: argparse.Namespace) -> int:
     data = _read_file(args.csv, "actuals")
-    svc = _service(args.db)
+    svc = _existing_service(args)
     doc = svc.upload_actuals(args.workflow, data, Path(args.csv).name, replace=args.replace,
                              confirm_missing_as_zero=args.confirm_missing, by=args.by)
     return _finish(doc, args)
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    doc = _service(args.db).close_season(args.workflow, by=args.by)
+    doc = _existing_service(args).close_season(args.workflow, by=args.by)
     return _finish(doc, args)
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    doc = _service(args.db).retry(args.workflow)
+    doc = _existing_service(args).retry(args.workflow)
     return _finish(doc, args)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from core.lab.advice import checked_report
 
-    report = checked_report(_service(args.db), args.workflow)  # tuning advice checked by replay (issue 13)
+    report = checked_report(_existing_service(args), args.workflow)  # tuning advice checked by replay (issue 13)
     _emit(_report_doc(report), args.json, _report_text(args.workflow, report))
     return EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = _service(args.db).list_workflows()
+    from core.cli_files import check_db_value, missing_sqlite_file
+
+    check_db_value(args.db)
+    # Listing a database that does not exist shows nothing and creates nothing.
+    rows = [] if missing_sqlite_file(args.db) is not None else _service(args.db).list_workflows()
     docs = [_dump(r) for r in rows]
     text = "\n".join(f"{r.workflow_id}  {r.category:<20} {r.state:<27} week {r.weeks_done}/{r.horizon_weeks}  "
                      f"updated {r.updated_at.isoformat(timespec='seconds')}" for r in rows) or "no workflows"
@@ -368,6 +367,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return run_command(args, _emit)
 
 
+def _errors(messages: list[str]) -> None:
+    from core.scrub import scrub
+
+    for m in messages:
+        sys.stderr.write(f"error: {scrub(m)}\n")
+
+
 COMMANDS = {
     "demo-data": cmd_demo_data, "forecast": cmd_forecast, "plan": cmd_plan, "status": cmd_status,
     "decide": cmd_decide, "actuals": cmd_actuals, "close": cmd_close, "report": cmd_report, "list": cmd_list,
@@ -387,8 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
-        for m in exc.messages:
-            sys.stderr.write(f"error: {m}\n")
+        _errors(exc.messages)
         return EXIT_REJECTED
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -397,12 +402,13 @@ def main(argv: list[str] | None = None) -> int:
         from core.domain.errors import PlannerError
 
         if isinstance(exc, PlannerError):
-            for m in exc.messages:
-                sys.stderr.write(f"error: {m}\n")
+            _errors(exc.messages)
             return EXIT_REJECTED
         if debug_enabled():
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        from core.scrub import scrub
+
+        first = scrub(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
         sys.stderr.write(f"unexpected error: {type(exc).__name__}" + (f": {first}" if first else "") +
                          " (set SEASON_PLANNER_DEBUG=1 for the traceback)\n")
         return EXIT_UNEXPECTED

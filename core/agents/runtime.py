@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from core.agents.settings import LLMSettings, apply_tracing
+from core.scrub import scrub
 
 T = TypeVar("T")
 MAX_TURNS = 6  # a tool call or two, then the typed answer
@@ -99,7 +100,8 @@ def build_model(settings: LLMSettings) -> tuple[Any, Callable[[], Awaitable[None
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().replace("\n", " ")
+    # An endpoint may echo the request (Authorization header included) in its error body.
+    text = scrub(str(exc).strip().replace("\n", " "))
     if len(text) > 300:
         text = text[:297] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

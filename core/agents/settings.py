@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.scrub import register_secret
+
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_ATTEMPTS = 3
@@ -153,6 +155,7 @@ def load_settings(
         # A timeout of zero or a huge one would defeat the bounded wait; clamp to something sane.
         timeout = min(max(timeout, 0.5), 15.0)
     api_key = pick(ENV_KEYS["api_key"])
+    register_secret(api_key)  # a key from secrets.toml is scrubbed from error texts like one from the environment
     base_url = pick(ENV_KEYS["base_url"])
     model = pick(ENV_KEYS["model"]) or DEFAULT_MODEL
     tracing = _truthy(pick(ENV_KEYS["tracing"]) or "0")

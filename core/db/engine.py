@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.db.migrations import HEAD
 from core.domain.errors import PlannerError
+from core.scrub import scrub, scrubbed_json
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SEASON_PLANNER_BUSY_TIMEOUT_MS", "10000"))
@@ -55,8 +56,8 @@ def describe_db_error(url: str, exc: BaseException) -> str:
 def safe_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is reported as given
-        return url
+    except Exception:  # an unparsable URL is reported as given, minus anything that looks like a password
+        return scrub(url)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -68,25 +69,51 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cur.close()
 
 
+def _sqlite_folder(database: str) -> Path:
+    """The SQLite file's path with its folder created, or DatabaseUnavailable saying why it cannot be."""
+    path = Path(database)
+    if path.exists() and path.is_dir():
+        raise DatabaseUnavailable(f"database path {path} is a directory, not a SQLite file")
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise DatabaseUnavailable(f"database path {path} cannot be created: {blocker} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"database folder {path.parent} cannot be created: {exc.strerror}") from None
+    return path
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases, in-memory and URI ones, or a bad URL)."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise DatabaseUnavailable(f"database URL {url!r} is not a valid SQLAlchemy URL: {exc}") from None
+        raise DatabaseUnavailable(scrub(f"database URL {url!r} is not a valid SQLAlchemy URL: {exc}")) from None
+    # Every JSON document written is scrubbed of secrets (the text columns scrub themselves, models.py).
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            path = Path(database)
-            if path.exists() and path.is_dir():
-                raise DatabaseUnavailable(f"database path {path} is a directory, not a SQLite file")
-            path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        path = sqlite_file(url)
+        if path is not None:
+            _sqlite_folder(str(path))
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                               json_serializer=scrubbed_json)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, json_serializer=scrubbed_json)
     except Exception as exc:  # e.g. driver not installed
-        raise DatabaseUnavailable(f"database {safe_url(url)} cannot be used: {exc}") from None
+        raise DatabaseUnavailable(scrub(f"database {safe_url(url)} cannot be used: {exc}")) from None
 
 
 _migrate_lock = threading.Lock()
@@ -94,21 +121,41 @@ _migrate_lock = threading.Lock()
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return _revision_on(conn)
+
+
+class DatabaseTooNew(DatabaseUnavailable):
+    """The database was migrated by a newer version of the code than this one."""
+
+
+def _check_known(url: str, revision: str | None) -> None:
+    """DatabaseTooNew when `revision` is not one of this code's migrations."""
+    if revision is None or revision == HEAD:
+        return
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except CommandError:
+        raise DatabaseTooNew(
+            f"database {safe_url(url)} is at migration {revision!r}, which this code does not know (its newest is "
+            f"{HEAD!r}): it was upgraded by a newer version of Season Planner; update the code, or use another "
+            "database") from None
 
 
 def upgrade(engine: Engine) -> None:
     """Apply migrations up to head; cheap when already there (one SELECT, no alembic import)."""
     url = engine.url.render_as_string(hide_password=False)
     try:
-        if current_revision(engine) == HEAD:
+        revision = current_revision(engine)
+        if revision == HEAD:
             return
+        _check_known(url, revision)
         with _migrate_lock:
-            _run_alembic(engine)
+            _run_alembic(engine, url)
     except DBAPIError as exc:
-        # Two processes migrating a fresh database at once: the loser fails on CREATE TABLE.
+        # A concurrent first start that still lost a race the lock could not prevent.
         try:
             if current_revision(engine) == HEAD:
                 return
@@ -125,13 +172,39 @@ def alembic_config():  # type: ignore[no-untyped-def]
     return cfg
 
 
-def _run_alembic(engine: Engine) -> None:
+# Any constant works: it only has to be the same for every process migrating one PostgreSQL database.
+_PG_MIGRATION_LOCK = 0x5EA5_0001
+
+
+def _run_alembic(engine: Engine, url: str) -> None:
+    """Migrate in ONE transaction that first takes the database's write lock.
+
+    SQLite runs CREATE TABLE outside any transaction unless one is opened explicitly (the sqlite3
+    module only opens one before INSERT/UPDATE/DELETE), so a kill after the 4th table used to leave
+    a file that never opened again; BEGIN IMMEDIATE makes the whole migration one transaction and
+    makes a second first start wait for it. PostgreSQL's DDL is transactional; an advisory lock
+    serialises two first starts. Whoever gets the lock second finds the schema at head and stops.
+    """
     from alembic import command
 
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        revision = _revision_on(conn)
+        if revision != HEAD:
+            _check_known(url, revision)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        conn.commit()
+
+
+def _revision_on(conn) -> str | None:  # type: ignore[no-untyped-def]
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def open_engine(url: str) -> Engine:

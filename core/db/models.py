@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -26,6 +27,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from core.scrub import scrub
 
 # Explicit constraint names keep alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -39,6 +43,16 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class ScrubbedText(TypeDecorator[str]):
+    """Text whose secrets (API keys, passwords) are removed before it is written (core/scrub.py)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return scrub(value)
 
 
 class Base(DeclarativeBase):
@@ -120,7 +134,7 @@ class Workflow(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     source_text: Mapped[str | None] = mapped_column(Text, nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(ScrubbedText, nullable=True)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -133,7 +147,7 @@ class Event(Base):
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     kind: Mapped[str] = mapped_column(String(40))
     step: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(ScrubbedText)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     __table_args__ = (Index("ix_events_workflow_id_id", "workflow_id", "id"),)
 
@@ -165,7 +179,7 @@ class Upload(Base):
     status: Mapped[str] = mapped_column(String(20))  # active | superseded
     filename: Mapped[str] = mapped_column(String(500))
     raw_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
-    total: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)  # a week's units; 32 bits overflow on PostgreSQL
     missing_stores: Mapped[list[Any]] = mapped_column(JSON, default=list)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     confirmed_missing: Mapped[bool] = mapped_column(Boolean, default=False)
