@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -60,11 +61,32 @@ def safe_url(url: str) -> str:
         return scrub(url)
 
 
+def _ensure_wal(cur) -> None:  # type: ignore[no-untyped-def]
+    """Switch to WAL once; on a brand-new file several first starts may try at the same moment.
+
+    Changing the journal mode does not wait on the busy handler: a process that loses that race
+    gets "database is locked" at once, so it looks again (another process has usually switched it
+    already) for up to the busy timeout.
+    """
+    import sqlite3
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_lock_error(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_connection.cursor()
     cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA journal_mode = WAL")
+    _ensure_wal(cur)
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.close()
 
