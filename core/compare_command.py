@@ -83,9 +83,11 @@ def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]
         raise PlannerError(problems)
     notes: list[str] = []
     if args.workflow:
+        from core.cli_files import refuse_missing_database
         from core.db.comparisons import save_comparison
         from core.orchestrator.service import PlannerService
 
+        refuse_missing_database(args.db, args.workflow)  # a mistyped --db is refused, not created empty
         svc = PlannerService(args.db)
         try:
             doc, inputs = workflow_comparison(svc, args.workflow, read_files(args.alt), monte_carlo=args.monte_carlo,

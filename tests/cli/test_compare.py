@@ -138,3 +138,12 @@ def test_workflow_form_compares_its_own_parameters(db_url: str, files, capsys, t
     finally:
         svc.close()
     assert len(stored) == 1 and stored[0].id == result["comparison_id"] and stored[0].sets == ["current", "lean"]
+
+
+def test_workflow_form_on_a_mistyped_database_creates_nothing(files, capsys, tmp_path: Path) -> None:
+    alt = tmp_path / "lean.json"
+    alt.write_text(json.dumps({"safety_stock": 0.05}))
+    missing = tmp_path / "nope.db"
+    code, out, err = run(["compare", "wf-abc123", "--db", str(missing), "--alt", str(alt), "--json"], capsys)
+    assert code == 2 and out == "" and "does not exist" in err
+    assert not missing.exists()
