@@ -11,7 +11,11 @@ from core.domain.errors import PlannerError
 def forecast_document(history_csv: Path, categories: list[str], start: date, weeks: int,
                       notes: list[str] | None = None, week_start: int | None = None,
                       fiscal: str | None = None) -> dict:
-    """{category: {total, members, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input.
+    """{category: {total, members, weights, backtest, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input.
+
+    `members` {member: season total} as SPEC 8; `weights` {member: weight in the plan};
+    `backtest` {"ensemble" | member: {wape, mape, bias, weeks, origin}}, the held-out last weeks of
+    the history (empty when the history is too short to hold weeks out).
 
     Weeks start on weekday `week_start` (Monday = 0); None detects it from the history (weekly rows
     all dated on one weekday), else Monday. What the planner should be told but the SPEC 8 document
@@ -56,8 +60,7 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         for w in series.warnings:
             tell(category, w)
         try:
-            fc = forecast_season(series.values, season_start=start, horizon_weeks=weeks, category=category,
-                                 backtest=False)  # the JSON contract (SPEC 8) has no backtest
+            fc = forecast_season(series.values, season_start=start, horizon_weeks=weeks, category=category)
         except ValueError as exc:
             raise PlannerError(f"--category {category!r}: {exc}") from None
         for w in fc.warnings:
@@ -65,6 +68,11 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         document[category] = {
             "total": round(fc.total, 1),
             "members": {name: round(total, 1) for name, total in fc.members.items()},
+            # Beside the SPEC 8 keys: each member's weight in the plan and the held-out error of the
+            # ensemble and of each member (docs/forecasting.md, Backtest).
+            "weights": {name: round(w, 4) for name, w in fc.weights.items()},
+            "backtest": {name: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
+                         for name, figures in fc.backtest.items()},
             "weekly": [
                 {"week": w.week, "start": w.start.isoformat(), "plan": round(w.plan, 1), "lo": round(w.lo, 1),
                  "hi": round(w.hi, 1), **({"fiscal": fiscal_label(w.start, fiscal)} if fiscal else {})}

@@ -38,8 +38,14 @@ def history_csv(tmp_path_factory) -> Path:
 
 
 def check_category(doc: dict, weeks: int, first: date) -> None:
-    assert set(doc) == {"total", "members", "weekly"}
+    assert set(doc) == {"total", "members", "weights", "backtest", "weekly"}
     assert set(doc["members"]) == {"mstl", "seasonal_avg"}
+    # Each member's weight, and the held-out error of each member and of their weighted mean.
+    assert doc["weights"] == {"mstl": 0.5, "seasonal_avg": 0.5}
+    assert set(doc["backtest"]) == {"ensemble", "mstl", "seasonal_avg"}
+    for figures in doc["backtest"].values():
+        assert set(figures) == {"wape", "mape", "bias", "weeks", "origin"}
+        assert 0 <= figures["wape"] < 0.5 and figures["weeks"] == min(weeks, 12)
     assert len(doc["weekly"]) == weeks
     for k, row in enumerate(doc["weekly"]):
         assert set(row) == {"week", "start", "plan", "lo", "hi"}
