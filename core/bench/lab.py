@@ -6,13 +6,21 @@ each the median of `runs` whole core.lab.runner.compare calls (demand, forecast,
 over the default executor: a process pool of one worker per core, or Celery with a broker set), after
 one untimed warm-up (lazy imports, numba compilation of the forecast). `--quick`: 2 sets x 20 seasons
 and 2 sets x 1 season, indicative only.
+
+  compare_celery_1w_s, compare_celery_2w_s, compare_celery_speedup
+                    when Redis answers at 127.0.0.1:6379: 8 sets x 50 Monte Carlo seasons on Celery with one
+                    lab worker (`python -m core.lab.tasks`), then with two; speed-up = one / two
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import time
+import uuid
+from pathlib import Path
 from datetime import date
 from typing import Any
 
@@ -58,3 +66,75 @@ def bench_lab(runs: int = 3, quick: bool = False) -> dict[str, Any]:
                              "mc_s": [w for w, _ in mc], "replay_s": [w for w, _ in replay],
                              "parent_cpu_s": [c for _, c in mc + replay]}},
     }
+
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:  # no Redis: the Celery figures are left out
+        return False
+
+
+def _timed_on_workers(n_workers: int, run: Any) -> float:
+    from core.lab import tasks
+
+    queue = f"lab-bench-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "SEASON_PLANNER_BROKER_URL": REDIS_URL, "SEASON_PLANNER_LAB_QUEUE": queue,
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    procs = [subprocess.Popen([sys.executable, "-m", "core.lab.tasks"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(n_workers)]
+    old = os.environ.get(tasks.QUEUE_ENV)
+    os.environ[tasks.QUEUE_ENV] = queue
+    tasks._apps.clear()
+    try:
+        ex = tasks.CeleryExecutor(REDIS_URL)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            replies = ex.app.control.ping(timeout=1.0) or []
+            if len(replies) >= n_workers:
+                break
+        t = time.perf_counter()
+        run(ex)
+        return time.perf_counter() - t
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        tasks._apps.clear()
+        if old is None:
+            os.environ.pop(tasks.QUEUE_ENV, None)
+        else:
+            os.environ[tasks.QUEUE_ENV] = old
+
+
+def bench_celery(quick: bool = False) -> dict[str, Any]:
+    """compare_celery_* (module docstring); {} when Redis is not reachable."""
+    if not _redis_up():
+        return {"runs": {"compare_celery": "skipped: no Redis at 127.0.0.1:6379"}}
+    from core.demo import CATEGORIES, SEASON_START, demo_csv_bytes
+    from core.domain.ingest import parse_history, parse_stores
+    from core.domain.simulation import parameter_set
+    from core.lab.runner import DemandSpec, compare
+
+    h, s = demo_csv_bytes()
+    history, stores = parse_history(h, "history.csv").frame, parse_stores(s, "stores.csv").frame
+    n_sets, paths = (2, 10) if quick else (8, 50)
+    sets = [parameter_set({"category": CATEGORIES[0], "season_start": SEASON_START.isoformat(), "name": name, **v},
+                          source=name) for name, v in VARIANTS[:n_sets]]
+
+    def run(ex: Any) -> None:
+        compare(history, stores, sets, DemandSpec("monte-carlo", paths=paths, seed=0), executor=ex)
+
+    one = _timed_on_workers(1, run)
+    two = _timed_on_workers(2, run)
+    return {"compare_celery_1w_s": one, "compare_celery_2w_s": two, "compare_celery_speedup": one / two,
+            "runs": {"compare_celery": {"sets": n_sets, "mc_paths": paths, "broker": REDIS_URL}}}
