@@ -272,9 +272,10 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
         from core.bench.lab import bench_lab
 
         merge(bench_lab(runs=1 if quick else 3, quick=quick))
-        from core.bench.lab import bench_celery
+        if not quick:  # workers are started and stopped twice: too slow for the quick run
+            from core.bench.lab import bench_celery
 
-        merge(bench_celery(quick=quick))
+            merge(bench_celery())
     if walmart is None:
         walmart = (WALMART_DIR / "walmart_weekly_store_sales.csv").exists()
     if walmart:
