@@ -26,8 +26,9 @@ INT_FIELDS = {"horizon_weeks", "n_clusters", "markdown_week"}
 LABELS: dict[str, tuple[str, str]] = {
     # field: (label, help)
     "category": ("Category to plan", "The product category this season plans; it must exist in the chosen data."),
-    "season_start": ("Season start", "Weeks run Monday..Sunday; another day moves to its week's Monday."),
-    "horizon_weeks": ("Season length (weeks)", "Number of Monday..Sunday weeks in the season."),
+    "season_start": ("Season start", "Weeks run on the data set's week (Monday..Sunday unless it was imported "
+                     "with another week start); another day moves to the first day of its week."),
+    "horizon_weeks": ("Season length (weeks)", "Number of weeks in the season, on the data set's week."),
     "replenishment": ("Replenishment from the DC", "How often stores are refilled from stock held at the DC."),
     "dc_holdback": ("DC holdback (% of the order)", "45 = 45% of the order waits at the DC for "
                     "replenishment; must be 0 when replenishment is none."),
