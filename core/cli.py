@@ -404,6 +404,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, PlannerError):
             _errors(exc.messages)
             return EXIT_REJECTED
+        from core.domain.errors import StoredButNotFinished
+
+        if isinstance(exc, StoredButNotFinished):  # something WAS stored: not exit 2 ("nothing changed")
+            _errors(exc.messages)
+            return EXIT_UNEXPECTED
         if debug_enabled():
             raise
         from core.scrub import scrub

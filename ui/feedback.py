@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from core.domain.errors import PlannerError
+from core.domain.errors import PlannerError, StoredButNotFinished
+from core.scrub import scrub
 from ui.session import flash, pop_flashes
 
 log = logging.getLogger("season_planner.ui")
@@ -42,10 +43,12 @@ def show_flashes() -> None:
 def error_messages(exc: BaseException) -> tuple[str, list[str]]:
     """A title and the messages for an exception raised by a service call."""
     if isinstance(exc, PlannerError):
-        return "Not done — nothing was changed:", list(exc.messages) or [str(exc)]
+        return "Not done — nothing was changed:", [scrub(m) for m in exc.messages] or [scrub(str(exc))]
+    if isinstance(exc, StoredButNotFinished):  # the action was stored; only the step after it failed
+        return "Stored, but the next step did not finish:", [scrub(m) for m in exc.messages]
     return (
         "Unexpected error — the step did not finish:",
-        [f"{type(exc).__name__}: {exc}",
+        [scrub(f"{type(exc).__name__}: {exc}"),
          "What to do: check the Activity page; if the season shows 'Needs attention', use Retry there. "
          "If it keeps failing, the server log has the full trace."],
     )

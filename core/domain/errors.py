@@ -55,3 +55,13 @@ class PartialWeek(IngestError):
         self.week = week
         self.missing_dates = list(missing_dates)
         super().__init__(problems)
+
+
+class StoredButNotFinished(Exception):
+    """The planner's action WAS stored, but the step it started could not finish (disk full, database
+    gone). Deliberately not a PlannerError: "nothing was changed" would be untrue. The step is still
+    pending and runs again on the next status or Retry once the cause is fixed."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
