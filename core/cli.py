@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     def json_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
+    def no_wait_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-wait", action="store_true",
+                       help="queue the step and print the status at once (a worker, the dashboard or the next "
+                            "command runs it)")
+
     p = sub.add_parser("demo-data", help="write the built-in demo data (history, stores, scenario actuals)")
     p.add_argument("out_dir", metavar="OUT_DIR")
     p.add_argument("--force", action="store_true", help="write into OUT_DIR even if it holds files (overwriting them)")
@@ -65,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--text", metavar="TEXT", help="the season described in plain language")
     p.add_argument("--category", metavar="NAME", help="category (overrides the parameters / text)")
     p.add_argument("--by", default="planner", metavar="NAME")
+    no_wait_arg(p)
     json_arg(p)
 
     p = sub.add_parser("status", help="the status document of a workflow")
@@ -81,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="new order quantity (units) or markdown depth (0.2 = 20%%); needs --reason")
     p.add_argument("--reason", metavar="TEXT")
     p.add_argument("--by", default="planner", metavar="NAME")
+    no_wait_arg(p)
     json_arg(p)
 
     p = sub.add_parser("actuals", help="upload one week of actual sales")
@@ -91,12 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confirm-missing", action="store_true",
                    help="count stores without rows in the file as zero sales")
     p.add_argument("--by", default="planner", metavar="NAME")
+    no_wait_arg(p)
     json_arg(p)
 
     p = sub.add_parser("close", help="end the season early and write the report")
     p.add_argument("workflow", metavar="WF")
     db_arg(p)
     p.add_argument("--by", default="planner", metavar="NAME")
+    no_wait_arg(p)
     json_arg(p)
 
     p = sub.add_parser("report", help="the season report of a closed workflow")
@@ -107,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("retry", help="retry the failed step of a workflow that needs attention")
     p.add_argument("workflow", metavar="WF")
     db_arg(p)
+    no_wait_arg(p)
     json_arg(p)
 
     p = sub.add_parser("list", help="the workflows in the database")
@@ -116,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     from core.compare_command import add_parser as add_compare_parser
 
     add_compare_parser(sub)
+
+    p = sub.add_parser("worker", help="a Celery worker running the steps (needs SEASON_PLANNER_BROKER_URL)")
+    db_arg(p)
+    p.add_argument("--concurrency", type=int, default=1, metavar="N",
+                   help="steps at once in this worker (1: one process; more: a pool of processes)")
+    p.add_argument("--loglevel", default="INFO", metavar="LEVEL")
 
     # No help of its own: -h/--help goes on to the runner, which lists its real options.
     p = sub.add_parser("bench", add_help=False, help="the performance and accuracy figures of SPEC section 9 "
@@ -140,10 +157,23 @@ def _read_file(path: str, what: str) -> bytes:
     return read_input(path, what)  # size and file type checked before a byte is read
 
 
-def _service(db: str | None) -> Any:
+def _service(args: argparse.Namespace) -> Any:
+    """The service for this command: steps run inline (the command waits for them), on Celery
+    workers when SEASON_PLANNER_BROKER_URL is set, and are only queued with --no-wait."""
+    from core.orchestrator.executors import default_kind
     from core.orchestrator.service import PlannerService
 
-    return PlannerService(db)
+    kind = default_kind("inline")
+    if getattr(args, "no_wait", False) and kind == "inline":
+        kind = "deferred"
+    return PlannerService(args.db, executor=kind, **getattr(args, "service_options", {}))
+
+
+def _settled(svc: Any, doc: Any, args: argparse.Namespace) -> Any:
+    """With a background executor, wait for the step unless --no-wait."""
+    if getattr(args, "no_wait", False) or svc.executor.name == "inline":
+        return doc
+    return svc.wait(doc.workflow_id)
 
 
 def _dump(model: Any) -> Any:
@@ -264,13 +294,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from core.cli_files import plan_inputs, remember_extraction
 
     plan = plan_inputs(args)  # files, parameters and feasibility: refused before anything is stored
-    svc = _service(args.db)
+    svc = _service(args)
     ds = svc.import_dataset(history=plan["history"], history_name=plan["history_name"], stores=plan["stores"],
                             stores_name=plan["stores_name"])
     remember_extraction(svc, plan)
     notes = plan["notes"]
-    doc = svc.start_workflow(plan["values"], dataset_id=ds.id,
-                             source_text=plan["source_text"], by=args.by)
+    doc = _settled(svc, svc.start_workflow(plan["values"], dataset_id=ds.id, source_text=plan["source_text"],
+                                           by=args.by), args)
     for note in notes:
         sys.stderr.write(f"note: {note}\n")
     return _finish(doc, args)
@@ -290,7 +320,7 @@ def _existing_service(args: argparse.Namespace) -> Any:
     from core.cli_files import refuse_missing_database
 
     refuse_missing_database(args.db, args.workflow)
-    return _service(args.db)
+    return _service(args)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -305,7 +335,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     svc = _existing_service(args)
     value = checked_decision(svc, args.workflow, accept=bool(args.accept), text=args.modify)
     doc = svc.decide(args.workflow, accept=bool(args.accept), value=value, reason=args.reason, by=args.by)
-    return _finish(doc, args)
+    return _finish(_settled(svc, doc, args), args)
 
 
 def cmd_actuals(args: argparse.Namespace) -> int:
@@ -313,17 +343,29 @@ def cmd_actuals(args: argparse.Namespace) -> int:
     svc = _existing_service(args)
     doc = svc.upload_actuals(args.workflow, data, Path(args.csv).name, replace=args.replace,
                              confirm_missing_as_zero=args.confirm_missing, by=args.by)
-    return _finish(doc, args)
+    return _finish(_settled(svc, doc, args), args)
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    doc = _existing_service(args).close_season(args.workflow, by=args.by)
-    return _finish(doc, args)
+    svc = _existing_service(args)
+    return _finish(_settled(svc, svc.close_season(args.workflow, by=args.by), args), args)
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    doc = _existing_service(args).retry(args.workflow)
-    return _finish(doc, args)
+    svc = _existing_service(args)
+    return _finish(_settled(svc, svc.retry(args.workflow), args), args)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from core.config import resolve_db_url
+    from core.orchestrator.celery_app import run_worker
+    from core.orchestrator.executors import BROKER_ENV
+
+    broker = os.environ.get(BROKER_ENV)
+    if not broker:
+        raise UsageError(f"worker needs a broker: set {BROKER_ENV} (e.g. redis://127.0.0.1:6379/0)")
+    run_worker(broker, concurrency=args.concurrency, db_url=resolve_db_url(args.db), loglevel=args.loglevel)
+    return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -339,7 +381,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     check_db_value(args.db)
     # Listing a database that does not exist shows nothing and creates nothing.
-    rows = [] if missing_sqlite_file(args.db) is not None else _service(args.db).list_workflows()
+    rows = [] if missing_sqlite_file(args.db) is not None else _service(args).list_workflows()
     docs = [_dump(r) for r in rows]
     text = "\n".join(f"{r.workflow_id}  {r.category:<20} {r.state:<27} week {r.weeks_done}/{r.horizon_weeks}  "
                      f"updated {r.updated_at.isoformat(timespec='seconds')}" for r in rows) or "no workflows"
@@ -377,17 +419,19 @@ def _errors(messages: list[str]) -> None:
 COMMANDS = {
     "demo-data": cmd_demo_data, "forecast": cmd_forecast, "plan": cmd_plan, "status": cmd_status,
     "decide": cmd_decide, "actuals": cmd_actuals, "close": cmd_close, "report": cmd_report, "list": cmd_list,
-    "retry": cmd_retry, "bench": cmd_bench, "compare": cmd_compare,
+    "retry": cmd_retry, "bench": cmd_bench, "compare": cmd_compare, "worker": cmd_worker,
 }
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, service_options: dict[str, Any] | None = None) -> int:
+    """Run one command. `service_options` go to PlannerService (tests inject step hooks this way)."""
     parser = build_parser()
     # Only `bench` passes unknown options on (to its runner); every other command rejects them.
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    args.service_options = dict(service_options or {})
     from core.config import debug_enabled
 
     try:

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.orchestrator.errors import AlreadyDecided
+from core.domain.errors import AlreadyDecided
 from ui.approvals import explanation_for
 from ui.feedback import error_messages, md_escape, render_message
 from ui.layout import require_season, start_page

@@ -9,6 +9,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
 fi
 python3 -m pip install -q -r requirements-dev.txt
+# The Celery tests need Redis at 127.0.0.1:6379 (the machine provides one; start it if it stopped).
+if ! python3 -c "import redis; redis.Redis(host='127.0.0.1', port=6379, socket_connect_timeout=2).ping()" 2>/dev/null; then
+  if command -v redis-server >/dev/null 2>&1; then
+    mkdir -p /tmp/redis-test
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir /tmp/redis-test \
+      --logfile /tmp/redis-test/redis.log || true
+    sleep 1
+  else
+    echo "== Redis not reachable at 127.0.0.1:6379 and redis-server not installed: Celery tests will skip (fail under CI=true) =="
+  fi
+fi
 python3 -m pytest "$@"
 
 PG_URL="${SEASON_PLANNER_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"

@@ -17,12 +17,25 @@ def database_url() -> str:
     return resolve_db_url(None)
 
 
+EXECUTOR_ENV = "SEASON_PLANNER_EXECUTOR"
+
+
+def dashboard_executor() -> str:
+    """Background steps: a thread in this server (default), Celery workers when a broker is set;
+    SEASON_PLANNER_EXECUTOR=inline|thread|celery chooses explicitly."""
+    import os
+
+    from core.orchestrator.executors import default_kind
+
+    return os.environ.get(EXECUTOR_ENV) or default_kind("thread")
+
+
 @st.cache_resource(show_spinner="Opening the planner database…")
 def _service_for(db_url: str | None) -> "PlannerService":
     from core.orchestrator.service import PlannerService
 
-    service = PlannerService(db_url)
-    # A server that died mid-step left a marker behind: finish that step now rather than on first click.
+    service = PlannerService(db_url, executor=dashboard_executor())
+    # A server that died mid-step left a pending step behind: hand it to the executor at once.
     service.resume_all()
     return service
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from core.domain.errors import IngestError, PlannerError
-from core.orchestrator.errors import ActionNotAllowed, MissingStores, WeekAlreadyStored
+from core.domain.errors import ActionNotAllowed, MissingStores, WeekAlreadyStored
 from ui.feedback import error_messages
 
 PEEK_BYTES = 65_536

@@ -245,4 +245,24 @@ class Comparison(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class StepLease(Base):
+    """Who runs a workflow's pending step right now (docs/architecture.md, "Step engine").
+
+    A claim is a lease, not a bare PID: the owner's host, PID *and* process start time (so a PID
+    reused by another process does not keep a dead claim alive), renewed by a heartbeat and
+    expiring at `expires_at` (so a claim from another host can be judged too)."""
+
+    __tablename__ = "step_leases"
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(40))
+    owner: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    process_start: Mapped[str] = mapped_column(String(40))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 ALL_TABLES = [t.name for t in Base.metadata.sorted_tables]

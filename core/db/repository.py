@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import (
@@ -21,12 +21,13 @@ from core.db.models import (
     HistoryRow,
     PlanRevision,
     RawFile,
+    StepLease,
     StoreRow,
     Upload,
     Workflow,
     utcnow,
 )
-from core.orchestrator.errors import AlreadyDecided, ConcurrencyConflict, NotFound
+from core.domain.errors import AlreadyDecided, ConcurrencyConflict, NotFound
 
 
 def sha256_of(*parts: bytes) -> str:
@@ -235,6 +236,43 @@ class Repository:
         return self.s.scalars(select(PlanRevision).where(PlanRevision.workflow_id == workflow_id)
                               .order_by(PlanRevision.id)).all()
 
+    # ------------------------------------------------------------------ step leases
+    def lease(self, workflow_id: str, *, for_update: bool = False) -> StepLease | None:
+        stmt = select(StepLease).where(StepLease.workflow_id == workflow_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.s.scalars(stmt).first()
+
+    def put_lease(self, workflow_id: str, *, replacing: str | None, **values: Any) -> bool:
+        """Insert a new claim, or take over the dead claim whose token is `replacing`; False when
+        someone else changed the claim first (the row no longer has that token)."""
+        if replacing is None:
+            self.s.execute(insert(StepLease).values(workflow_id=workflow_id, **values))
+            return True
+        result = self.s.execute(update(StepLease)
+                                .where(StepLease.workflow_id == workflow_id, StepLease.token == replacing)
+                                .values(**values).execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    def renew_lease(self, workflow_id: str, token: str, *, heartbeat_at: datetime, expires_at: datetime) -> bool:
+        result = self.s.execute(update(StepLease)
+                                .where(StepLease.workflow_id == workflow_id, StepLease.token == token)
+                                .values(heartbeat_at=heartbeat_at, expires_at=expires_at)
+                                .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    def release_lease(self, workflow_id: str, token: str) -> bool:
+        """Delete the claim if it is still ours; False means another process took it over."""
+        result = self.s.execute(delete(StepLease).where(StepLease.workflow_id == workflow_id,
+                                                        StepLease.token == token)
+                                .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    def explanation_events(self, workflow_id: str) -> Sequence[Event]:
+        return self.s.scalars(select(Event).where(Event.workflow_id == workflow_id, Event.kind == "explanation")
+                              .order_by(Event.id)).all()
+
+
 
 class UnitOfWork:
     """`with uow.begin() as repo:` commits on success and rolls back on any exception."""
@@ -256,3 +294,37 @@ class UnitOfWork:
                 yield Repository(session)
             finally:
                 session.rollback()
+
+
+class GuardedUnitOfWork(UnitOfWork):
+    """A unit of work whose database failures a user can act on (corrupt / locked / unreachable)
+    become PlannerErrors (DatabaseUnavailable) with a readable message; a lost race on a unique key
+    stays an IntegrityError so the caller can re-read and decide."""
+
+    def __init__(self, engine: Engine, url: str):
+        super().__init__(engine)
+        self.url = url
+
+    @contextmanager
+    def begin(self) -> Iterator[Repository]:
+        with self._guarded(super().begin()) as repo:
+            yield repo
+
+    @contextmanager
+    def read(self) -> Iterator[Repository]:
+        with self._guarded(super().read()) as repo:
+            yield repo
+
+    @contextmanager
+    def _guarded(self, cm: Any) -> Iterator[Repository]:
+        from sqlalchemy.exc import DBAPIError, IntegrityError
+
+        from core.db.engine import db_error
+
+        try:
+            with cm as repo:
+                yield repo
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise db_error(self.url, exc) from None

@@ -25,14 +25,15 @@ from core.domain.params import SeasonParameters
 
 
 class StepMarker(BaseModel):
-    """The step in progress; present from the moment a step starts until its results commit."""
+    """The pending step: written with the action that asks for it, cleared by the commit of its
+    result. Who runs it is the step's lease (core.db.models.StepLease), not this marker."""
 
     name: str  # forecast | allocate | week | markdown | close
     args: dict[str, Any] = Field(default_factory=dict)
-    started_at: datetime
-    pid: int
-    host: str
-    token: str = ""  # identifies this marker inside its process
+    started_at: datetime  # when it was asked for
+    pid: int | None = None  # (markers written before leases named their process here)
+    host: str | None = None
+    token: str = ""
 
 
 class Skip(BaseModel):

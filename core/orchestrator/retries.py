@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from core.orchestrator.errors import TransientStepError
+from core.domain.errors import TransientStepError
 
 T = TypeVar("T")
 DEFAULT_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)

@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from core.orchestrator.context import WorkflowContext
-from core.orchestrator.states import State
+from core.orchestrator.states import State, why_not
 
 PHASES = ("parameters", "pre-season", "season start", "in-season", "markdown", "season end")
 PhaseStatus = Literal["done", "running", "waiting", "skipped", "pending", "failed"]
@@ -71,37 +70,188 @@ class Phase(BaseModel):
     reason: str = ""
 
 
+class DocModel(BaseModel):
+    """A part of the status document. Read it by attribute; `doc["key"]` is kept for scripts and
+    tests written against the JSON shape (same names, same values)."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default) if key in type(self).model_fields else default
+
+
+class ForecastWeek(DocModel):
+    week: int
+    start: str
+    plan: float
+    original: float
+    lo: float
+    hi: float
+
+
+class ForecastView(DocModel):
+    total: float
+    original_total: float
+    method: str
+    revision: int
+    members: dict[str, float]
+    member_weekly: dict[str, list[float]] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    backtest: Any = None
+    weekly: list[ForecastWeek]
+
+
+class OrderView(DocModel):
+    forecast_total: float
+    safety_stock: float
+    proposed: int
+    approved: int | None = None
+    approval_id: int | None = None
+    decision: str | None = None
+
+
+class ClusterView(DocModel):
+    name: str
+    stores: int
+    share: float
+    units: int
+    store_ids: list[str] = Field(default_factory=list)
+    avg_weekly_sales: float | None = None
+    profile: dict[str, Any] = Field(default_factory=dict)
+
+
+class AllocationRow(DocModel):
+    store_id: str
+    cluster: str
+    season_total: int
+    initial: int
+    dc_reserve: int
+    shipped: int
+    sold: int
+
+
+class WeekRow(DocModel):
+    week: int
+    start: str
+    actual: float
+    plan: float
+    original: float
+    variance: float
+    variance_vs_original: float
+    cumulative_variance: float
+    reforecast: bool
+    emergency: bool
+    emergency_qty: int = 0
+    above_threshold: bool = False
+    trigger: str | None = None
+
+
+class ReplenishmentRow(DocModel):
+    week: int
+    for_week: int
+    store_id: str
+    qty: int
+    partial: bool
+    need: float
+    on_hand: int
+
+
+class MarkdownView(DocModel):
+    week: int
+    sell_through: float
+    proposed: float
+    approved: float | None = None
+    decision: str | None = None
+    target: float
+    gap: float
+    reason: str | None = None
+    sold_to_date: int
+    approval_id: int | None = None
+
+
+class SkipView(DocModel):
+    phase: str
+    reason: str
+    week: int | None = None
+
+
+class PendingApproval(DocModel):
+    kind: Literal["order", "markdown"]
+    approval_id: int
+    proposal: float | int
+    week: int | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    requested_at: str
+
+
+class ExplanationDoc(DocModel):
+    kind: str
+    text: str
+    source: str
+    at: str | None = None
+    week: int | None = None
+    attempts: int = 0
+    error: str | None = None
+
+
+class StoreWeekRow(DocModel):
+    week: int
+    store_id: str
+    actual: int
+    plan: float
+
+
+class AlertView(DocModel):
+    week: int
+    kind: str
+    quantity: int
+    message: str
+
+
 class StatusDocument(BaseModel):
+    """SPEC section 8's status document, typed; `model_dump(mode="json")` is the JSON contract."""
+
     workflow_id: str
-    state: str
+    state: State
     version: int
     category: str
     dataset_id: int
     created_at: datetime
     updated_at: datetime
     parameters: dict[str, Any]
-    forecast: dict[str, Any] | None
-    order: dict[str, Any] | None
-    clusters: list[dict[str, Any]]
+    forecast: ForecastView | None
+    order: OrderView | None
+    clusters: list[ClusterView]
     silhouette: float | None = None
-    allocation: list[dict[str, Any]]
+    allocation: list[AllocationRow]
     dc_on_hand: int | None
-    weeks: list[dict[str, Any]]
+    weeks: list[WeekRow]
     weeks_done: int
-    replenishment: list[dict[str, Any]]
-    markdown: dict[str, Any] | None
-    skipped: list[dict[str, Any]]
-    pending: dict[str, Any] | None
+    replenishment: list[ReplenishmentRow]
+    markdown: MarkdownView | None
+    skipped: list[SkipView]
+    pending: PendingApproval | None
     events: int
     phases: list[Phase]
-    explanations: dict[str, dict[str, Any]]
-    store_weeks: list[dict[str, Any]]
-    alerts: list[dict[str, Any]]
+    explanations: dict[str, ExplanationDoc]
+    store_weeks: list[StoreWeekRow]
+    alerts: list[AlertView]
     last_error: str | None
     notes: list[str]
     running_step: str | None = None
+    running_since: datetime | None = None
     report_available: bool = False
     source_text: str | None = None
+
+    def why_not(self, action: str) -> str | None:
+        """None when `action` (decide, upload, close, retry, report) is allowed now, else the reason;
+        while a step runs every action but reading waits for it."""
+        if self.running_step is not None and action in ("decide", "upload", "close", "retry"):
+            return f"step {self.running_step} is running; wait for it to finish"
+        return why_not(action, self.state.value)
 
 
 def aware(ts: datetime | None) -> datetime | None:
@@ -111,83 +261,3 @@ def aware(ts: datetime | None) -> datetime | None:
     return ts if ts.tzinfo is not None else ts.replace(tzinfo=timezone.utc)
 
 
-def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> list[Phase]:
-    s = State(state)
-    p = ctx.parameters
-    season = ctx.season
-    failed_step = ctx.attention.step.name if (s is State.NEEDS_ATTENTION and ctx.attention) else None
-    running = ctx.step.name if ctx.step else None
-    out = [Phase(phase=PHASES[0], index=0, status="done", reason="parameters confirmed")]
-
-    # 1 pre-season
-    if failed_step == "forecast":
-        out.append(Phase(phase=PHASES[1], index=1, status="failed", reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "forecast" or s is State.FORECASTING:
-        out.append(Phase(phase=PHASES[1], index=1, status="running", reason="forecasting demand"))
-    elif s is State.AWAITING_ORDER_APPROVAL:
-        out.append(Phase(phase=PHASES[1], index=1, status="waiting", reason="manufacturing order awaits approval"))
-    elif ctx.order is not None:
-        out.append(Phase(phase=PHASES[1], index=1, status="done",
-                         reason=f"order {ctx.order.approved or ctx.order.proposed:,} units"))
-    else:
-        out.append(Phase(phase=PHASES[1], index=1, status="pending"))
-
-    # 2 season start
-    if failed_step == "allocate":
-        out.append(Phase(phase=PHASES[2], index=2, status="failed", reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "allocate" or s is State.ALLOCATING:
-        out.append(Phase(phase=PHASES[2], index=2, status="running", reason="clustering and allocating"))
-    elif ctx.allocation_initial is not None:
-        out.append(Phase(phase=PHASES[2], index=2, status="done",
-                         reason=f"{len(ctx.allocation_initial.stores)} stores allocated"))
-    else:
-        out.append(Phase(phase=PHASES[2], index=2, status="pending"))
-
-    # 3 in-season
-    done = season.weeks_done if season else 0
-    week_reason = f"{done} of {p.horizon_weeks} weeks received"
-    if p.replenishment == "none":
-        week_reason += "; replenishment skipped: strategy is none"
-    if failed_step == "week":
-        out.append(Phase(phase=PHASES[3], index=3, status="failed", reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "week":
-        out.append(Phase(phase=PHASES[3], index=3, status="running", reason=week_reason))
-    elif season is None:
-        out.append(Phase(phase=PHASES[3], index=3, status="pending"))
-    elif s is State.CLOSED or done >= p.horizon_weeks:
-        out.append(Phase(phase=PHASES[3], index=3, status="done", reason=week_reason))
-    else:
-        out.append(Phase(phase=PHASES[3], index=3, status="waiting",
-                         reason=f"{week_reason}; waiting for week {done + 1}"))
-
-    # 4 markdown
-    md = season.markdown if season else None
-    if p.markdown_week is None:
-        out.append(Phase(phase=PHASES[4], index=4, status="skipped", reason="Markdown skipped: no markdown week is set"))
-    elif failed_step == "markdown":
-        out.append(Phase(phase=PHASES[4], index=4, status="failed", reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "markdown":
-        out.append(Phase(phase=PHASES[4], index=4, status="running", reason="applying the markdown"))
-    elif pending_kind == "markdown":
-        out.append(Phase(phase=PHASES[4], index=4, status="waiting", reason="markdown awaits approval"))
-    elif md is not None and md.decision == "not_needed":
-        out.append(Phase(phase=PHASES[4], index=4, status="skipped", reason=md.proposal.reason or "no markdown needed"))
-    elif md is not None and md.decision is not None:
-        out.append(Phase(phase=PHASES[4], index=4, status="done", reason=f"markdown {md.approved or 0:.0%} {md.decision}"))
-    elif s is State.CLOSED:
-        out.append(Phase(phase=PHASES[4], index=4, status="skipped",
-                         reason=f"season closed before the markdown week {p.markdown_week}"))
-    else:
-        out.append(Phase(phase=PHASES[4], index=4, status="pending", reason=f"checkpoint at week {p.markdown_week}"))
-
-    # 5 season end
-    if failed_step == "close":
-        out.append(Phase(phase=PHASES[5], index=5, status="failed", reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "close":
-        out.append(Phase(phase=PHASES[5], index=5, status="running", reason="writing the season report"))
-    elif s is State.CLOSED:
-        out.append(Phase(phase=PHASES[5], index=5, status="done",
-                         reason="closed early" if ctx.closed_early else "all weeks received"))
-    else:
-        out.append(Phase(phase=PHASES[5], index=5, status="pending"))
-    return out

@@ -1,22 +1,22 @@
-"""The workflow's steps as computations on typed objects: no database, no clock, no retries.
+"""The workflow's steps as pure computations on typed objects: no database, no clock, no LLM.
 
-Each step takes the workflow context (and the dataset frames or stored actuals it needs) and
-returns a StepResult: the next state, the new context and what to record (events, an approval
-request, forecast and plan revisions). The engine in service.py persists a result in one
+Each step takes the workflow context, the frames or stored actuals it needs and the time `now`,
+and returns a StepResult: the next state, the new context and what to record (events, an approval
+request, forecast and plan revisions). The step engine (engine.py) persists a result in one
 transaction, so a step either happened completely or not at all and can simply be run again.
+Explanations are only *requested* here (EventSpec.explain): the engine writes them after the
+commit, so a slow or failing LLM never holds a step.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from core.domain.models import ForecastResult, StoreState
 from core.orchestrator.context import (
     Alert,
-    ExplanationView,
     MarkdownState,
     OrderInfo,
     SeasonState,
@@ -27,12 +27,22 @@ from core.orchestrator.context import (
 from core.orchestrator.states import State
 
 
+@dataclass(frozen=True)
+class ExplanationRequest:
+    """Typed facts for one plain-language explanation, written after the step commits."""
+
+    kind: str
+    facts: dict[str, Any]
+    week: int | None = None
+
+
 @dataclass
 class EventSpec:
     kind: str
     message: str
     step: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    explain: ExplanationRequest | None = None
 
 
 @dataclass
@@ -52,39 +62,12 @@ class StepResult:
     forecasts: list[tuple[int, str, int, ForecastResult]] = field(default_factory=list)  # rev, reason, week, fc
     plans: list[tuple[str, int, int, dict[str, Any]]] = field(default_factory=list)  # kind, rev, week, data
 
-
-# The LLM settings for explanations written by the step running in this thread/context; None =
-# core.agents.load_settings() (environment / secrets). Set by the service around each step.
-LLM_SETTINGS: ContextVar[Any] = ContextVar("season_planner_llm_settings", default=None)
+    def explanation_requests(self) -> list[ExplanationRequest]:
+        return [ev.explain for ev in self.events if ev.explain is not None]
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def explain(kind: str, facts: dict[str, Any], week: int | None = None) -> ExplanationView | None:
-    """Plain-language explanation from core.agents; never allowed to fail a step."""
-    try:
-        from core.agents import explain as agents_explain
-    except Exception:  # agents package absent or broken: the workflow goes on without prose
-        return None
-    try:
-        result = agents_explain(kind, facts, settings=LLM_SETTINGS.get())
-    except Exception:
-        return None
-    return ExplanationView(kind=kind, text=result.text, source=result.source, at=now(), week=week,
-                           attempts=result.attempts, error=result.error)
-
-
-def _with_explanation(ctx: WorkflowContext, ev: EventSpec, kind: str, facts: dict[str, Any],
-                      week: int | None = None) -> None:
-    view = explain(kind, facts, week)
-    if view is not None:
-        ctx.explanations[kind] = view
-        ev.data["explanation"] = view.text
-        ev.data["explanation_source"] = view.source
-        if view.error:  # the LLM was configured but its text was not used: the service reports it
-            ev.data["llm_fallback"] = {"kind": kind, "error": view.error, "attempts": view.attempts}
+def _with_explanation(ev: EventSpec, kind: str, facts: dict[str, Any], week: int | None = None) -> None:
+    ev.explain = ExplanationRequest(kind=kind, facts=facts, week=week)
 
 
 # ---------------------------------------------------------------------------------------- phase 1
@@ -110,7 +93,7 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
                     f"Manufacturing order of {proposed:,} units awaits approval "
                     f"(forecast {fc.total:,.0f} x (1 + safety stock {safety:.0%}))",
                     "forecast", {"kind": "order", "proposed": proposed})
-    _with_explanation(ctx, ask, "order", {
+    _with_explanation(ask, "order", {
         "category": p.category, "forecast_total": round(fc.total, 1), "safety_stock": safety, "order_qty": proposed,
         "members": fc.members, "method": fc.method, "horizon_weeks": p.horizon_weeks,
         "season_start": p.season_start.isoformat(), "lo_total": round(sum(w.lo for w in fc.weeks), 1),
@@ -150,7 +133,7 @@ def allocate_step(ctx: WorkflowContext, history: Any, stores: Any) -> StepResult
         f"{plan.dc_on_hand:,} held at the DC",
         "allocate", {"silhouette": clusters.silhouette, "clusters": [c.model_dump() for c in plan.clusters],
                      "dc_on_hand": plan.dc_on_hand, "share_basis": plan.share_basis})]
-    _with_explanation(ctx, events[0], "allocation", {
+    _with_explanation(events[0], "allocation", {
         "order_qty": plan.order_qty, "stores": len(plan.stores), "clusters": [c.model_dump() for c in plan.clusters],
         "silhouette": clusters.silhouette, "share_basis": plan.share_basis, "dc_holdback": plan.dc_holdback,
         "initial_total": plan.order_qty - plan.dc_on_hand, "dc_total": plan.dc_on_hand})
@@ -162,7 +145,7 @@ def allocate_step(ctx: WorkflowContext, history: Any, stores: Any) -> StepResult
     for skip in skips:
         ctx.skipped.append(skip)
         ev = EventSpec("skipped", skip.reason, "allocate", {"phase": skip.phase})
-        _with_explanation(ctx, ev, "skip", {"phase": skip.phase, "reason": skip.reason})
+        _with_explanation(ev, "skip", {"phase": skip.phase, "reason": skip.reason})
         events.append(ev)
     ctx.season = season
     return StepResult(state=State.IN_SEASON, context=ctx, events=events,
@@ -262,11 +245,11 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
                                      f"{new_rest:,.0f} units", "week",
                        {"week": week, "revision": season.forecast_revision, "remaining_before": old_rest,
                         "remaining_after": new_rest, "method": new_fc.method})
-        _with_explanation(ctx, ev, "variance", {
+        _with_explanation(ev, "variance", {
             "week": week, "actual": total, "plan": week_plan, "variance": record.variance,
             "variance_vs_original": record.variance_vs_original, "cumulative_variance": record.cumulative_variance,
             "variance_threshold": p.variance_threshold, "reforecast": True, "emergency": record.emergency}, week)
-        _with_explanation(ctx, rf, "reforecast", {
+        _with_explanation(rf, "reforecast", {
             "week": week, "based_on_weeks": week, "old_remaining": round(old_rest, 1),
             "new_remaining": round(new_rest, 1), "weeks_left": h - week, "method": new_fc.method}, week)
         result.events.append(rf)
@@ -290,7 +273,7 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
                                f"{record.emergency_qty:,} units"))
         season.alerts.append(alert)
         em = EventSpec("emergency", alert.message, "week", alert.model_dump())
-        _with_explanation(ctx, em, "emergency", {
+        _with_explanation(em, "emergency", {
             "week": week, "variance": record.variance, "emergency_threshold": p.emergency_threshold,
             "available_stock": approved, "emergency_qty": record.emergency_qty}, week)
         result.events.append(em)
@@ -322,7 +305,7 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
         proposal = propose_markdown(week, sold, approved, p)
         md_event = EventSpec("markdown", proposal.reason or f"Markdown proposal {proposal.depth:.0%}", "week",
                              {"week": week, "sell_through": proposal.sell_through, "depth": proposal.depth})
-        _with_explanation(ctx, md_event, "markdown", {
+        _with_explanation(md_event, "markdown", {
             **proposal.model_dump(mode="json"), "elasticity": p.markdown_elasticity, "step": p.markdown_step,
             "cap": p.markdown_cap, "price_elasticity": p.price_elasticity}, week)
         result.events.append(md_event)
@@ -361,7 +344,7 @@ def apply_markdown(ctx: WorkflowContext, season: SeasonState, decision: Markdown
     if not replayed:
         dec = EventSpec("markdown_applied", f"Markdown {decision.depth:.0%} {decision.decision} at week {week}",
                         "markdown", {"week": week, "depth": decision.depth, "decision": decision.decision})
-        _with_explanation(ctx, dec, "markdown_decision", {
+        _with_explanation(dec, "markdown_decision", {
             "accepted": decision.decision == "accepted", "depth": decision.depth,
             "proposed_depth": md.proposal.depth, "reason": decision.reason}, week)
         result.events.append(dec)
@@ -392,12 +375,13 @@ def _fold(ctx: WorkflowContext, season: SeasonState, from_week: int, actuals: di
     return False
 
 
-def _finish(ctx: WorkflowContext, season: SeasonState, gate: bool, history: Any, result: StepResult) -> StepResult:
+def _finish(ctx: WorkflowContext, season: SeasonState, gate: bool, history: Any, result: StepResult,
+            now: datetime) -> StepResult:
     ctx.season = season
     if gate:
         result.state = State.AWAITING_MARKDOWN_APPROVAL
     elif season.weeks_done >= ctx.parameters.horizon_weeks:
-        close_into(ctx, history, result, early=False)
+        close_into(ctx, history, result, early=False, now=now)
     else:
         result.state = State.IN_SEASON
     result.context = ctx
@@ -405,17 +389,18 @@ def _finish(ctx: WorkflowContext, season: SeasonState, gate: bool, history: Any,
 
 
 def week_step(ctx: WorkflowContext, start: SeasonState, from_week: int, actuals: dict[int, dict[str, int]],
-              decisions: dict[int, MarkdownDecision], history: Any) -> StepResult:
+              decisions: dict[int, MarkdownDecision], history: Any, now: datetime) -> StepResult:
     """Fold the stored weeks from `from_week` on into `start` (the state before that week)."""
     ctx = ctx.model_copy(deep=True)
     season = start.model_copy(deep=True)
     result = StepResult(state=State.IN_SEASON, context=ctx)
     gate = _fold(ctx, season, from_week, actuals, decisions, result)
-    return _finish(ctx, season, gate, history, result)
+    return _finish(ctx, season, gate, history, result, now)
 
 
 def markdown_step(ctx: WorkflowContext, decision: MarkdownDecision, history: Any,
-                  actuals: dict[int, dict[str, int]], decisions: dict[int, MarkdownDecision]) -> StepResult:
+                  actuals: dict[int, dict[str, int]], decisions: dict[int, MarkdownDecision],
+                  now: datetime) -> StepResult:
     """Apply the decided markdown, then any stored weeks after the checkpoint (after a replay)."""
     ctx = ctx.model_copy(deep=True)
     assert ctx.season is not None and ctx.season.markdown is not None
@@ -425,11 +410,11 @@ def markdown_step(ctx: WorkflowContext, decision: MarkdownDecision, history: Any
     week = season.markdown.week
     result.plans.append(("season_state", season.plan_revision, week, season.model_dump(mode="json")))
     gate = _fold(ctx, season, week + 1, actuals, decisions, result)
-    return _finish(ctx, season, gate, history, result)
+    return _finish(ctx, season, gate, history, result, now)
 
 
 # ---------------------------------------------------------------------------------------- phase 5
-def report_inputs(ctx: WorkflowContext, history: Any, early: bool) -> Any:
+def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime) -> Any:
     from core.domain.report import SeasonInputs, unit_price
 
     p = ctx.parameters
@@ -453,7 +438,7 @@ def report_inputs(ctx: WorkflowContext, history: Any, early: bool) -> Any:
             shipped[line.store_id][line.week] += line.qty  # planned after week k, received in week k+1
     md = season.markdown
     decisions = [ctx.order.decision] + ([md.decision] if md and md.decision in ("accepted", "modified") else [])
-    started = ctx.started_at or now()
+    started = ctx.started_at or now
     return SeasonInputs(
         params=p, original_weekly=[w.plan for w in ctx.forecast_original.weeks], final_plan_weekly=final_plan,
         actual_weekly=[float(x) for x in season.week_totals], store_sold=sold, store_shipped=shipped,
@@ -463,23 +448,23 @@ def report_inputs(ctx: WorkflowContext, history: Any, early: bool) -> Any:
         approvals_accepted=sum(1 for d in decisions if d == "accepted"),
         approvals_modified=sum(1 for d in decisions if d == "modified"),
         reforecast_weeks=list(season.reforecast_weeks),
-        runtime_s=round((now() - started).total_seconds(), 3), closed_early=early,
+        runtime_s=round((now - started).total_seconds(), 3), closed_early=early,
     )
 
 
-def close_into(ctx: WorkflowContext, history: Any, result: StepResult, *, early: bool) -> None:
+def close_into(ctx: WorkflowContext, history: Any, result: StepResult, *, early: bool, now: datetime) -> None:
     from core.domain.report import season_report
 
-    report = season_report(report_inputs(ctx, history, early))
+    report = season_report(report_inputs(ctx, history, early, now))
     ctx.report = report
     ctx.closed_early = early
-    ctx.closed_at = now()
+    ctx.closed_at = now
     n = ctx.season.weeks_done if ctx.season else 0
     ev = EventSpec("closed", ("Season closed early" if early else "Season closed") +
                    f" after {n} of {ctx.parameters.horizon_weeks} weeks: sell-through {report.sell_through:.1%}, "
                    f"WAPE {_pct(report.wape.get('final'))} (original forecast {_pct(report.wape.get('original'))})",
                    "close", {"weeks": n, "sell_through": report.sell_through, "early": early})
-    _with_explanation(ctx, ev, "season_end", {
+    _with_explanation(ev, "season_end", {
         "closed_early": early, "sell_through": report.sell_through, "mape": report.mape, "wape": report.wape,
         "stockout_store_weeks": report.stockout_store_weeks, "overstock_units": report.overstock_units,
         "markdown_units": report.markdown_units, "reforecast_weeks": report.reforecast_weeks,
@@ -492,8 +477,8 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1%}"
 
 
-def close_step(ctx: WorkflowContext, history: Any) -> StepResult:
+def close_step(ctx: WorkflowContext, history: Any, now: datetime) -> StepResult:
     ctx = ctx.model_copy(deep=True)
     result = StepResult(state=State.CLOSED, context=ctx)
-    close_into(ctx, history, result, early=True)
+    close_into(ctx, history, result, early=True, now=now)
     return result

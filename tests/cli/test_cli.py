@@ -26,7 +26,8 @@ ANCHOR_TEXT = ("I'm planning a 12-week spring fashion season for Women's Dresses
 def run(*args: str, env: dict[str, str] | None = None, check: int | None = 0) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     full_env.pop("SEASON_PLANNER_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO, env=full_env, capture_output=True,
+    module = "tests.crashing_cli" if full_env.get("SEASON_PLANNER_TEST_CRASH_AT") else "core"
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=full_env, capture_output=True,
                           text=True, timeout=300)
     if check is not None:
         assert proc.returncode == check, (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])

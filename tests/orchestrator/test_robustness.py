@@ -118,7 +118,7 @@ def test_missing_stores_counted_as_zero_when_confirmed(db_url):
                              confirm_missing_as_zero=True)
     assert doc.weeks[0]["actual"] == 5 * 2 * 7
     s6 = [s for s in doc.store_weeks if s["store_id"] == "S6"]
-    assert s6 == [{"week": 1, "store_id": "S6", "actual": 0, "plan": s6[0]["plan"]}]
+    assert [s.model_dump() for s in s6] == [{"week": 1, "store_id": "S6", "actual": 0, "plan": s6[0]["plan"]}]
     assert svc.uploads(wf)[0]["confirmed_missing"] is True
 
 
@@ -191,28 +191,72 @@ def test_slow_step_writes_a_warning_event(db_url):
     assert len(warnings) == 1 and "running for more than 0.1 s" in warnings[0].message
 
 
-def test_abandoned_step_is_resumed_on_next_call(db_url):
-    """A marker left by a process that no longer exists is re-run by the next call."""
-    svc = new_service(db_url)
-    wf = season_in_progress(svc)
-    svc.upload_actuals(wf, actuals_csv(1, base_daily()), "w1.csv")
-    expected = svc.status(wf)
-    # Rewind to the moment after the upload was stored but before week 1 was processed,
-    # as if that process had been killed: the marker names a pid that is not running.
-    from core.db.models import Workflow, PlanRevision
-    from sqlalchemy import update, delete
+def _rewind_to_a_claimed_week_1(svc, wf: str, *, pid: int, process_start: str) -> None:
+    """Back to the moment after week 1's upload was stored and its step claimed, as if the claiming
+    process had been killed: the pending step and a lease naming (pid, process_start)."""
+    import socket
+    from datetime import timedelta
+
+    from sqlalchemy import delete, update
+
+    from core.db.models import PlanRevision, StepLease, Workflow
+    from core.orchestrator.context import SeasonState, StepMarker
 
     with svc.uow.begin() as repo:
         wf_row = repo.workflow(wf)
         ctx = WorkflowContext.model_validate(wf_row.context)
         before = [p for p in repo.plan_revisions(wf) if p.kind == "season_state" and p.after_week == 0][-1]
-        from core.orchestrator.context import SeasonState, StepMarker
         ctx.season = SeasonState.model_validate(before.data)
-        ctx.step = StepMarker(name="week", args={"from_week": 1, "replay": False}, started_at=ctx.started_at,
-                              pid=2**22 + 12345, host=__import__("socket").gethostname())
+        ctx.step = StepMarker(name="week", args={"from_week": 1, "replay": False}, started_at=ctx.started_at)
         repo.s.execute(update(Workflow).where(Workflow.id == wf).values(context=ctx.dump(), state="in_season"))
         repo.s.execute(delete(PlanRevision).where(PlanRevision.workflow_id == wf, PlanRevision.after_week == 1))
+        now = ctx.started_at
+        repo.s.add(StepLease(workflow_id=wf, token="dead-claim", step="week", owner="killed", host=socket.gethostname(),
+                             pid=pid, process_start=process_start, claimed_at=now, heartbeat_at=now,
+                             expires_at=now + timedelta(days=3650)))
+
+
+@pytest.mark.parametrize("who", ["pid gone", "pid reused"])
+def test_abandoned_step_is_resumed_on_next_call(db_url, who):
+    """A claim whose process is gone - or whose PID now belongs to another process (the start time
+    differs) - is dead although its lease has not expired: the next call runs the step again."""
+    import os
+
+    from core.orchestrator.leases import process_start_of
+
+    svc = new_service(db_url)
+    wf = season_in_progress(svc)
+    svc.upload_actuals(wf, actuals_csv(1, base_daily()), "w1.csv")
+    expected = svc.status(wf)
+    if who == "pid gone":
+        _rewind_to_a_claimed_week_1(svc, wf, pid=2**22 + 12345, process_start="1")
+    else:  # a live process (our parent) whose start time is not the one the claim recorded
+        parent = os.getppid()
+        real = process_start_of(parent)
+        assert real is not None
+        _rewind_to_a_claimed_week_1(svc, wf, pid=parent, process_start=str(int(real) + 1))
+    assert svc.status(wf, resume=False).running_step == "week"
     doc = svc.status(wf)
     assert doc.running_step is None and doc.weeks_done == 1
     assert doc.weeks == expected.weeks and doc.allocation == expected.allocation
-    assert "resumed" in [e.kind for e in svc.events(wf)]
+    resumed = [e for e in svc.events(wf) if e.kind == "resumed"]
+    assert len(resumed) == 1
+    assert ("now belongs to another process" if who == "pid reused" else "stopped") in resumed[0].message
+
+
+def test_a_live_claim_is_not_taken_over(db_url):
+    """A claim held by a live process (this one's parent, with its real start time) stands: the step
+    is not run twice, and actions wait for it."""
+    import os
+
+    from core.domain.errors import ActionNotAllowed
+    from core.orchestrator.leases import process_start_of
+
+    svc = new_service(db_url)
+    wf = season_in_progress(svc)
+    svc.upload_actuals(wf, actuals_csv(1, base_daily()), "w1.csv")
+    _rewind_to_a_claimed_week_1(svc, wf, pid=os.getppid(), process_start=process_start_of(os.getppid()))
+    doc = svc.status(wf)
+    assert doc.running_step == "week" and doc.weeks_done == 0
+    with pytest.raises(ActionNotAllowed, match="running right now"):
+        svc.close_season(wf)

@@ -11,15 +11,20 @@ from typing import Any
 from tests.reliability.conftest import ROOT, cli_env
 
 
+def _module(env: dict[str, str]) -> str:
+    """The CLI, or the CLI with an injected kill hook when the test asks for a crash."""
+    return "tests.crashing_cli" if env.get("SEASON_PLANNER_TEST_CRASH_AT") else "core"
+
+
 def run(db_url: str, *args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
     extra = env or {}
-    return subprocess.run([sys.executable, "-m", "core", *args, "--db", db_url], cwd=ROOT, env=cli_env(db_url, **extra),
+    return subprocess.run([sys.executable, "-m", _module(extra), *args, "--db", db_url], cwd=ROOT, env=cli_env(db_url, **extra),
                           capture_output=True, text=True, timeout=timeout)
 
 
 def popen(db_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     extra = env or {}
-    return subprocess.Popen([sys.executable, "-m", "core", *args, "--db", db_url], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", _module(extra), *args, "--db", db_url], cwd=ROOT,
                             env=cli_env(db_url, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -1,7 +1,7 @@
 """Crash safety: a CLI process killed with SIGKILL mid-step resumes correctly on the next call, and
 the database is never left half-written. Corrupt and locked SQLite files give a clear message.
 
-Two ways to kill: the orchestrator's test hook SEASON_PLANNER_TEST_CRASH_AT=<step>[:<week>] (SIGKILL
+Two ways to kill: a step hook injected by tests/crashing_cli.py, SEASON_PLANNER_TEST_CRASH_AT=<step>[:<week>] (SIGKILL
 after the step computed, before its results are committed: the worst moment), and plain kill -9
 at random moments from outside.
 """

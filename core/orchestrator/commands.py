@@ -1,0 +1,244 @@
+"""Commands: start, decide, upload, close, retry (SPEC sections 1 and 5).
+
+Each handler reads the workflow, checks the action is allowed, and writes in ONE transaction what
+the planner did (decision, upload) together with the *pending step* (a StepMarker in the context),
+checking the version it read. It then hands the workflow to the executor, which runs the step
+now (inline) or in the background (thread, celery). No handler computes a planning number.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from core.db.models import Workflow
+from core.db.repository import UnitOfWork
+from core.domain.errors import (
+    ActionNotAllowed,
+    AlreadyDecided,
+    ConcurrencyConflict,
+    MissingStores,
+    NotFound,
+    PlannerError,
+)
+from core.domain.params import ParameterError, SeasonParameters
+from core.orchestrator.context import StepMarker, WorkflowContext
+from core.orchestrator.datasets import load_frames
+from core.orchestrator.decisions import decided_value
+from core.orchestrator.labels import clean_filename, clean_person, clean_text
+from core.orchestrator.llm_events import EXTRACTIONS, extraction_fallback_event
+from core.orchestrator.status import aware
+from core.orchestrator.states import STEP_STATE, State, check_transition, why_not
+from core.orchestrator.uploads import lost_upload_race, refuse_oversize, store_upload, week_stored
+
+
+def new_marker(name: str, args: dict[str, Any], now: datetime) -> StepMarker:
+    return StepMarker(name=name, args=args, started_at=now, token=secrets.token_hex(8))
+
+
+def context_for(action: str, workflow_id: str, wf: Any) -> WorkflowContext:
+    """The workflow's context, or ActionNotAllowed saying why `action` is not allowed in its state."""
+    reason = why_not(action, wf.state)
+    if reason:
+        raise ActionNotAllowed(f"{workflow_id}: {reason}")
+    return WorkflowContext.model_validate(wf.context)
+
+
+def check_idle(workflow_id: str, ctx: WorkflowContext) -> None:
+    """While a step is pending or running, actions that would change the workflow wait for it."""
+    if ctx.step is not None:
+        raise ActionNotAllowed(f"{workflow_id}: step {ctx.step.name} is running right now (started "
+                               f"{ctx.step.started_at.isoformat(timespec='seconds')}); try again in a moment")
+
+
+class Commands:
+    def __init__(self, uow: UnitOfWork, db_url: str, submit: Callable[[str], None], clock: Callable[[], datetime]):
+        self.uow = uow
+        self.db_url = db_url
+        self.submit = submit
+        self.clock = clock
+
+    # ------------------------------------------------------------------ start
+    def start(self, params: SeasonParameters, *, dataset_id: int, categories: list[str],
+              source_text: str | None, by: str) -> str:
+        by = clean_person(by)
+        source_text = clean_text(source_text)
+        if params.category not in categories:
+            raise ParameterError(f"category = {params.category!r} is not in the dataset's history: allowed "
+                                 + ", ".join(repr(c) for c in categories))
+        now = self.clock()
+        ctx = WorkflowContext(parameters=params, notes=list(params.notes), started_at=now,
+                              step=new_marker("forecast", {}, now))
+        for _ in range(20):
+            wf_id = f"wf-{secrets.token_hex(3)}"
+            try:
+                with self.uow.begin() as repo:
+                    if repo.workflow_exists(wf_id):
+                        continue
+                    repo.s.add(Workflow(id=wf_id, dataset_id=dataset_id, category=params.category,
+                                        state=State.FORECASTING.value, version=1,
+                                        parameters=params.model_dump(mode="json"), context=ctx.dump(),
+                                        source_text=source_text, created_by=by, created_at=now, updated_at=now))
+                    repo.s.flush()
+                    self._start_events(repo, wf_id, params, by, dataset_id, source_text)
+                break
+            except DBAPIError:
+                with self.uow.read() as repo:
+                    if repo.workflow_exists(wf_id):
+                        continue  # id collision with a concurrent creator: draw another
+                raise
+        else:  # pragma: no cover - 20 collisions in a 16M space
+            raise ActionNotAllowed("could not allocate a workflow id; try again")
+        self.submit(wf_id)
+        return wf_id
+
+    def _start_events(self, repo: Any, wf_id: str, params: SeasonParameters, by: str, dataset_id: int,
+                      source_text: str | None) -> None:
+        repo.add_event(wf_id, "started", f"Workflow created by {by} for {params.category}, "
+                       f"{params.horizon_weeks} weeks from {params.season_start.isoformat()}",
+                       step="parameters", data={"parameters": params.model_dump(mode="json"), "dataset_id": dataset_id})
+        for note in params.notes:
+            repo.add_event(wf_id, "note", note, step="parameters")
+        fallback = EXTRACTIONS.get((self.db_url, source_text)) if source_text else None
+        if fallback is not None:
+            ev = extraction_fallback_event(fallback)
+            repo.add_event(wf_id, ev.kind, ev.message, step=ev.step, data=ev.data)
+        repo.add_event(wf_id, "completed", "Parameters confirmed", step="parameters")
+        repo.add_event(wf_id, "started", "Forecasting demand", step="forecast")
+
+    # ------------------------------------------------------------------ decide
+    def decide(self, workflow_id: str, *, accept: bool, value: float | None, reason: str | None, by: str,
+               expected_approval_id: int | None) -> None:
+        by = clean_person(by)
+        reason = clean_text(reason) if isinstance(reason, str) else None
+        with self.uow.read() as repo:
+            wf = repo.workflow(workflow_id)
+            pending = repo.pending_approval(workflow_id)
+            if expected_approval_id is not None and (pending is None or pending.id != expected_approval_id):
+                decided = next((a for a in repo.approvals(workflow_id) if a.id == expected_approval_id), None)
+                if decided is None:
+                    raise NotFound(f"approval #{expected_approval_id} does not belong to {workflow_id}")
+                raise AlreadyDecided(repo.already_decided_message(expected_approval_id))
+            if pending is None:
+                # (a state still reading awaiting_* here is a read racing the winning decision)
+                done = [a for a in repo.approvals(workflow_id) if a.status != "pending"]
+                if done:
+                    raise AlreadyDecided(repo.already_decided_message(done[-1].id))
+                raise ActionNotAllowed(f"{workflow_id}: " + (why_not("decide", wf.state) or "no approval is pending"))
+            approval_id, kind, proposed, read_version = pending.id, pending.kind, float(pending.proposed), wf.version
+            read_state = wf.state
+            ctx = WorkflowContext.model_validate(wf.context)
+            check_idle(workflow_id, ctx)
+        value_ = decided_value(kind, accept, value, reason, proposed, ctx.parameters)
+        status = "accepted" if accept else "modified"
+        now = self.clock()
+        if kind == "order":
+            assert ctx.order is not None
+            ctx.order.approved = int(value_)
+            ctx.order.decision = status
+            ctx.order.approval_id = approval_id
+            marker, next_state = new_marker("allocate", {}, now), State.ALLOCATING
+            what = f"Manufacturing order {status}: {int(value_):,} units"
+        else:
+            marker = new_marker("markdown", {"depth": value_, "decision": status, "approval_id": approval_id,
+                                             "by": by, "reason": reason}, now)
+            next_state = State.IN_SEASON
+            what = f"Markdown {status}: {value_:.0%}"
+        check_transition(read_state, next_state)
+        if not accept:
+            what += f" (proposed {proposed:,.0f} units)" if kind == "order" else f" (proposed {proposed:.0%})"
+        ctx.step = marker
+        with self.uow.begin() as repo:
+            repo.decide_approval(approval_id, status=status, decided=value_, reason=reason, by=by, at=now)
+            repo.add_event(workflow_id, "approval_decided", f"{what} by {by}" + (f": {reason}" if reason else ""),
+                           step="order" if kind == "order" else "markdown",
+                           data={"approval_id": approval_id, "kind": kind, "status": status, "proposed": proposed,
+                                 "decided": value_, "by": by, "reason": reason})
+            repo.add_event(workflow_id, "started", "Clustering stores and allocating" if kind == "order"
+                           else "Applying the markdown decision", step=marker.name)
+            repo.save_workflow(workflow_id, read_version, state=next_state.value, context=ctx.dump())
+        self.submit(workflow_id)
+
+    # ------------------------------------------------------------------ upload
+    def upload(self, workflow_id: str, data: bytes, filename: str, *, replace: bool, confirm_missing_as_zero: bool,
+               by: str) -> None:
+        from core.domain.calendar import week_start as week_monday
+        from core.domain.ingest import parse_actuals
+
+        filename = clean_filename(filename)
+        by = clean_person(by)
+        refuse_oversize([("actuals", data, filename)])
+        with self.uow.read() as repo:
+            wf = repo.workflow(workflow_id)
+            ctx = context_for("upload", workflow_id, wf)
+            check_idle(workflow_id, ctx)
+            read_version = wf.version
+            frames = load_frames(repo, wf.dataset_id, self.db_url)
+            active = {u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
+                               "at": aware(u.created_at)} for u in repo.uploads(workflow_id) if u.status == "active"}
+        p = ctx.parameters
+        up = parse_actuals(data, filename, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
+                           known_stores=frames.store_ids, category=p.category)
+        week = up.week
+        start = week_monday(p.season_start, week)
+        span = f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
+        old = active.get(week)
+        if old is not None and not replace:
+            raise week_stored(filename, week, span, old)
+        missing_weeks = [k for k in range(1, week) if k not in active]
+        if missing_weeks:
+            raise ActionNotAllowed(
+                f"{filename} holds week {week} ({span}) but week {missing_weeks[0]} has not been uploaded yet "
+                f"(weeks stored: {', '.join(map(str, sorted(active))) or 'none'}); weeks are processed in order, "
+                f"so upload week {missing_weeks[0]} first")
+        if up.missing_stores and not confirm_missing_as_zero:
+            shown = ", ".join(up.missing_stores[:15]) + (f" and {len(up.missing_stores) - 15} more"
+                                                        if len(up.missing_stores) > 15 else "")
+            raise MissingStores([f"{filename}: {len(up.missing_stores)} of {len(frames.store_ids)} stores have no rows "
+                                 f"for week {week} ({shown}); confirm to count them as zero sales, or upload a "
+                                 "complete file"], list(up.missing_stores))
+        counts = {sid: int(up.by_store.get(sid, 0)) for sid in frames.store_ids}
+        ctx.step = new_marker("week", {"from_week": week, "replay": old is not None}, self.clock())
+        try:
+            with self.uow.begin() as repo:
+                store_upload(repo, workflow_id, read_version, ctx, week=week, span=span, old=old, up=up,
+                             counts=counts, data=data, filename=filename, by=by, now=self.clock(),
+                             confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero))
+        except (ConcurrencyConflict, IntegrityError) as exc:
+            with self.uow.read() as repo:
+                raise lost_upload_race(repo, workflow_id, week, span, filename, replace, exc) from None
+        self.submit(workflow_id)
+
+    # ------------------------------------------------------------------ close / retry
+    def close(self, workflow_id: str, by: str) -> None:
+        by = clean_person(by)
+        with self.uow.read() as repo:
+            wf = repo.workflow(workflow_id)
+            ctx = context_for("close", workflow_id, wf)
+            check_idle(workflow_id, ctx)
+            read_version = wf.version
+        ctx.step = new_marker("close", {"by": by}, self.clock())
+        with self.uow.begin() as repo:
+            repo.add_event(workflow_id, "started", f"Season closed early by {by}: writing the season report",
+                           step="close", data={"by": by})
+            repo.save_workflow(workflow_id, read_version, state=State.IN_SEASON.value, context=ctx.dump())
+        self.submit(workflow_id)
+
+    def retry(self, workflow_id: str) -> None:
+        with self.uow.read() as repo:
+            wf = repo.workflow(workflow_id)
+            ctx = context_for("retry", workflow_id, wf)
+            read_version = wf.version
+        if ctx.attention is None:
+            raise PlannerError(f"{workflow_id}: no failed step is recorded")
+        failed = ctx.attention.step
+        ctx.step = new_marker(failed.name, failed.args, self.clock())
+        ctx.attention = None
+        with self.uow.begin() as repo:
+            repo.add_event(workflow_id, "retry", f"Retrying step {failed.name} (manual retry)", step=failed.name)
+            repo.save_workflow(workflow_id, read_version, state=STEP_STATE[failed.name].value, context=ctx.dump())
+        self.submit(workflow_id)

@@ -1,0 +1,54 @@
+"""Following a running step live: the action returned at once, the step runs in the background.
+
+While a step is pending or running, every page shows a panel that re-reads the status each second
+(a Streamlit fragment, so only the panel reruns): which step, for how long, the phases done, the
+events as they arrive, and a warning past 60 s (SPEC section 5). When the step has finished, the
+whole page reruns once and shows the result. Other pages stay usable meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import streamlit as st
+
+from ui.feedback import md_escape
+
+POLL_S = 1.0
+SLOW_S = 60.0
+STEP_LABELS = {"forecast": "Forecasting demand and sizing the order", "allocate": "Clustering stores and allocating",
+               "week": "Processing the week's actuals", "markdown": "Applying the markdown decision",
+               "close": "Closing the season and writing the report"}
+
+
+def step_running(status: Any) -> bool:
+    return status is not None and bool(getattr(status, "running_step", None))
+
+
+def running_panel(service: Any, status: Any) -> None:
+    """Draw the live panel for the selected season's running step (nothing when none runs)."""
+    if not step_running(status):
+        return
+    workflow_id = status.workflow_id
+
+    @st.fragment(run_every=POLL_S)
+    def _follow() -> None:
+        doc = service.status(workflow_id)
+        if doc.running_step is None:
+            st.rerun()  # the step is done: redraw the whole page with its result
+        label = STEP_LABELS.get(doc.running_step, f"Running {doc.running_step}")
+        since = doc.running_since
+        elapsed = (datetime.now(timezone.utc) - since).total_seconds() if since else 0.0
+        done = sum(1 for p in doc.phases if p.status in ("done", "skipped"))
+        with st.container(border=True):
+            st.progress(done / max(1, len(doc.phases)),
+                        text=f"{label}… " + (f"{elapsed:.0f} s" if since else "queued, waiting for a worker"))
+            if elapsed > SLOW_S:
+                st.warning(f"This step has been running for more than {SLOW_S:.0f} s. It goes on in the "
+                           "background; Activity shows its events.", icon=":material/schedule:")
+            new = service.events(workflow_id)[-4:]
+            for e in new:
+                st.caption(md_escape(e.message))
+
+    _follow()
