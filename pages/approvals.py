@@ -11,7 +11,7 @@ from core.domain.errors import AlreadyDecided
 from ui.approvals import explanation_for
 from ui.feedback import error_messages, md_escape, render_message
 from ui.layout import require_season, start_page
-from ui.format import as_dict, fmt_int, fmt_pct, fmt_when
+from ui.format import as_dict, fmt_int, fmt_pct, fmt_when, state_label
 from ui.session import flash
 
 DIALOG_KEY = "approval_dialog"  # which dialog is open: "accept" / "modify"; survives reruns inside it
@@ -19,9 +19,9 @@ DIALOG_KEY = "approval_dialog"  # which dialog is open: "accept" / "modify"; sur
 service, status = start_page("Approvals")
 status = require_season(status)
 
-wf = status["workflow_id"]
-params = status.get("parameters") or {}
-pending = status.get("pending")
+wf = status.workflow_id
+params = status.parameters
+pending = status.pending
 
 
 def _close_dialog() -> None:
@@ -30,8 +30,8 @@ def _close_dialog() -> None:
 
 def _decided(doc: Any, what: str) -> None:
     _close_dialog()
-    doc = as_dict(doc)
-    flash("success", f"{what} Season is now: {doc.get('state', '').replace('_', ' ')}.")
+    follow = " The next step runs now; this page follows it." if doc.running_step else ""
+    flash("success", f"{what} Season is now: {state_label(doc.state).lower()}.{follow}")
     st.rerun()
 
 
@@ -42,7 +42,7 @@ def _decide(what: str, **kwargs: Any) -> None:
     proposal: a full rerun redraws it with the decision that stands.
     """
     try:
-        with st.spinner("Recording the decision and running the next steps…", show_time=True):
+        with st.spinner("Recording the decision…", show_time=True):
             doc = service.decide(wf, **kwargs)
     except AlreadyDecided as exc:
         _close_dialog()
@@ -104,45 +104,50 @@ def modify_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
 
 
 # ------------------------------------------------------------------ pending approval
-if pending:
-    kind = pending.get("kind")
-    proposal = float(pending.get("proposal") or 0)
-    approval_id = pending.get("approval_id") or pending.get("id")
+if pending is not None:
+    kind = pending.kind
+    proposal = float(pending.proposal or 0)
+    approval_id = pending.approval_id
     with st.container(border=True):
         if kind == "order":
-            forecast = status.get("forecast") or {}
+            forecast_total = status.forecast.total if status.forecast is not None else None
             st.subheader(":material/factory: Manufacturing order", anchor=False)
             c = st.columns(3)
-            c[0].metric("Forecast, season total", f"{fmt_int(forecast.get('total'))} units")
+            c[0].metric("Forecast, season total", f"{fmt_int(forecast_total)} units")
             c[1].metric("Safety stock", fmt_pct(params.get("safety_stock"), 0))
             c[2].metric("Proposed order", f"{fmt_int(proposal)} units")
-            st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({fmt_int(forecast.get('total'))} x "
+            st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({fmt_int(forecast_total)} x "
                        f"{1 + float(params.get('safety_stock') or 0):.2f}).")
         else:
-            md = status.get("markdown") or {}
+            md = status.markdown
             target = params.get("markdown_target")
-            st.subheader(f":material/sell: Markdown at week {md.get('week', params.get('markdown_week'))}",
+            st.subheader(f":material/sell: Markdown at week {md.week if md else params.get('markdown_week')}",
                          anchor=False)
             c = st.columns(3)
-            c[0].metric("Sell-through to date", fmt_pct(md.get("sell_through"), 1))
+            c[0].metric("Sell-through to date", fmt_pct(md.sell_through if md else None, 1))
             c[1].metric("Target", fmt_pct(target, 0))
             c[2].metric("Proposed markdown", f"{fmt_pct(proposal, 0)} off")
-            if md.get("sell_through") is not None and target is not None:
-                st.caption(f"Gap = {fmt_pct(target, 1)} − {fmt_pct(md.get('sell_through'), 1)}; depth = gap x "
+            if md is not None and target is not None:
+                st.caption(f"Gap = {fmt_pct(target, 1)} − {fmt_pct(md.sell_through, 1)}; depth = gap x "
                            f"elasticity {params.get('markdown_elasticity')}, in steps of "
                            f"{fmt_pct(params.get('markdown_step'), 0)}, capped at {fmt_pct(params.get('markdown_cap'), 0)}.")
         text = explanation_for(status, kind)
         if text:
             st.markdown("**Why**")
             st.markdown(md_escape(text))
+        elif status.running_step is None:
+            st.caption("The explanation is being written…")
+        blocked = status.why_not("decide")
         b1, b2, _ = st.columns([1, 1, 2])
-        if b1.button("Accept", type="primary", icon=":material/check:", key="open_accept", width="stretch"):
+        if b1.button("Accept", type="primary", icon=":material/check:", key="open_accept", width="stretch",
+                     disabled=blocked is not None, help=blocked):
             st.session_state[DIALOG_KEY] = ("accept", approval_id)
-        if b2.button("Modify…", icon=":material/edit:", key="open_modify", width="stretch"):
+        if b2.button("Modify…", icon=":material/edit:", key="open_modify", width="stretch",
+                     disabled=blocked is not None, help=blocked):
             st.session_state[DIALOG_KEY] = ("modify", approval_id)
 
 opened = st.session_state.get(DIALOG_KEY)
-if opened and (not pending or opened[1] != (pending.get("approval_id") or pending.get("id"))):
+if opened and (pending is None or opened[1] != pending.approval_id):
     # The dialog was open on an approval that someone else (another tab, the CLI) decided meanwhile.
     _close_dialog()
     st.warning("This approval was already decided elsewhere; your decision was not applied. "
@@ -151,11 +156,14 @@ elif opened and opened[0] == "accept":
     accept_dialog(kind, proposal, approval_id)
 elif opened and opened[0] == "modify":
     modify_dialog(kind, proposal, approval_id)
-if not pending:
-    st.success("Nothing is waiting for your decision.", icon=":material/task_alt:")
-    order = status.get("order") or {}
-    if order.get("approved"):
-        st.caption(f"Approved manufacturing order: {fmt_int(order['approved'])} units.")
+if pending is None:
+    if status.running_step is not None:
+        st.info("A step is running; a proposal that needs your decision appears here when it is ready.",
+                icon=":material/hourglass_top:")
+    else:
+        st.success("Nothing is waiting for your decision.", icon=":material/task_alt:")
+    if status.order is not None and status.order.approved:
+        st.caption(f"Approved manufacturing order: {fmt_int(status.order.approved)} units.")
 
 # ------------------------------------------------------------------ decided approvals
 st.subheader("Decisions", divider="gray", anchor=False)

@@ -15,21 +15,20 @@ from ui.format import csv_bytes, fmt_int, fmt_pct
 service, status = start_page("Forecast & Allocation")
 status = require_season(status)
 
-params = status.get("parameters") or {}
-forecast = status.get("forecast") or {}
-order = status.get("order") or {}
-if not forecast:
-    st.info("The forecast is not ready yet. Activity shows the running steps.")
+params = status.parameters
+if status.forecast is None or status.order is None:
+    st.info("The forecast is not ready yet: it appears here as soon as its step has run.")
     st.page_link("pages/activity.py", label="Open Activity", icon=":material/timeline:")
     st.stop()
+forecast = status.forecast.model_dump(mode="json")  # the figure builders take the JSON shape
+order = status.order
 
 c = st.columns(4)
-c[0].metric("Forecast, season total", f"{fmt_int(forecast.get('total'))} units")
-c[1].metric("Proposed order", f"{fmt_int(order.get('proposed'))} units",
+c[0].metric("Forecast, season total", f"{fmt_int(status.forecast.total)} units")
+c[1].metric("Proposed order", f"{fmt_int(order.proposed)} units",
             help=f"Forecast x (1 + safety stock {fmt_pct(params.get('safety_stock'), 0)}), rounded up.")
-c[2].metric("Approved order", f"{fmt_int(order.get('approved'))} units" if order.get("approved") else "pending")
-c[3].metric("Held at the DC now", f"{fmt_int(status.get('dc_on_hand'))} units"
-            if status.get("dc_on_hand") is not None else "—")
+c[2].metric("Approved order", f"{fmt_int(order.approved)} units" if order.approved else "pending")
+c[3].metric("Held at the DC now", f"{fmt_int(status.dc_on_hand)} units" if status.dc_on_hand is not None else "—")
 
 tab_fc, tab_cl, tab_al = st.tabs([":material/show_chart: Forecast", ":material/hub: Clusters",
                                   ":material/store: Allocation"])
@@ -64,8 +63,8 @@ with tab_fc:
                          column_config={c: st.column_config.NumberColumn(c, format="%.0f")
                                         for c in ("plan", "original", "lo", "hi") if c in weekly})
 
-clusters = status.get("clusters") or []
-allocation = status.get("allocation") or []
+clusters = [c.model_dump() for c in status.clusters]
+allocation = [a.model_dump() for a in status.allocation]
 with tab_cl:
     if not clusters:
         st.info("Clusters are computed once the manufacturing order is approved (Approvals page).")
@@ -74,7 +73,7 @@ with tab_cl:
         m[0].metric("Clusters", len(clusters))
         m[1].metric("Stores", sum(int(c.get("stores") if not isinstance(c.get("stores"), list) else len(c["stores"]))
                                   for c in clusters))
-        sil = status.get("silhouette")
+        sil = status.silhouette
         m[2].metric("Silhouette score", f"{sil:.2f}" if sil is not None else "—",
                     help="-1..1; higher means stores sit clearly in their cluster.")
         show(clusters_figure(clusters))
@@ -115,9 +114,9 @@ with tab_al:
                            mime="text/csv", icon=":material/download:", key="dl_allocation")
         shipments = [{"week": 0, "store_id": r["store_id"], "qty": int(r["initial"]), "type": "initial (season start)"}
                      for r in allocation if int(r.get("initial") or 0) > 0]
-        shipments += [{"week": int(r["week"]), "store_id": r["store_id"], "qty": int(r["qty"]),
-                       "type": "replenishment (partial)" if r.get("partial") else "replenishment"}
-                      for r in status.get("replenishment") or [] if int(r.get("qty") or 0) > 0]
+        shipments += [{"week": r.week, "store_id": r.store_id, "qty": r.qty,
+                       "type": "replenishment (partial)" if r.partial else "replenishment"}
+                      for r in status.replenishment if r.qty > 0]
         d2.download_button("Download shipment list (CSV)", csv_bytes(pd.DataFrame(shipments)),
                            file_name="shipments.csv", mime="text/csv", icon=":material/local_shipping:",
                            key="dl_shipments")

@@ -12,40 +12,38 @@ from ui.charts import show
 from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
 from ui.layout import require_season, start_page
-from ui.format import as_dict, csv_bytes, fmt_date, fmt_int, fmt_pct
+from core.orchestrator.states import State
+from ui.format import csv_bytes, fmt_date, fmt_int, fmt_pct, state_label
 from ui.session import flash
 from ui.uploads import UploadResult, first_date, retry_waiting, submit
 
 RESULTS_KEY = "upload_results"  # file_id -> UploadResult, in processing order
 UPLOADER_GEN = "uploader_generation"
-OPEN_STATES = {"in_season", "awaiting_markdown_approval"}
 
 service, status = start_page("In-Season")
 status = require_season(status)
 
-wf = status["workflow_id"]
-state = status.get("state")
-params = status.get("parameters") or {}
+wf = status.workflow_id
+state = status.state
+params = status.parameters
 season_start = date.fromisoformat(str(params["season_start"])[:10])
 horizon = int(params.get("horizon_weeks") or 0)
-weeks = status.get("weeks") or []
+weeks = [w.model_dump(mode="json") for w in status.weeks]  # the figure builders and tables take the JSON shape
 observed = [w for w in weeks if w.get("actual") is not None]
-order = status.get("order") or {}
+order = status.order
 results: dict[str, UploadResult] = st.session_state.setdefault(RESULTS_KEY, {})
 
-if state in ("draft", "forecasting", "awaiting_order_approval", "allocating"):
+if not status.allocation:
     st.info("Weekly actuals can be uploaded once the manufacturing order is approved and stock is allocated.")
     st.page_link("pages/approvals.py", label="Go to Approvals", icon=":material/approval:")
     st.stop()
 
 # ------------------------------------------------------------------ alerts and headline numbers
-for alert in status.get("alerts") or []:
-    alert = as_dict(alert)
-    text = alert.get("message") or str(alert)
-    st.error(md_escape(text), icon=":material/emergency:")
+for alert in status.alerts:
+    st.error(md_escape(alert.message), icon=":material/emergency:")
 
 sold = sum(float(w["actual"]) for w in observed)
-approved = order.get("approved") or order.get("proposed")
+approved = (order.approved or order.proposed) if order is not None else None
 last = observed[-1] if observed else None
 cumulative = last.get("cumulative_variance") if last else None
 m = st.columns(4)
@@ -57,12 +55,12 @@ m[3].metric("Last week vs plan", fmt_pct(last.get("variance"), 1, signed=True) i
             delta=None if cumulative is None else f"{cumulative * 100:+.1f}% season to date", delta_color="off",
             delta_arrow="off")
 
-if state == "awaiting_markdown_approval":
+if state is State.AWAITING_MARKDOWN_APPROVAL:
     st.warning("A markdown proposal is waiting for your decision. Weekly uploads resume once you have decided: "
                "files dropped meanwhile wait here and are processed when you come back after the decision.",
                icon=":material/pending_actions:")
     st.page_link("pages/approvals.py", label="Decide on the markdown", icon=":material/approval:")
-elif state == "in_season" and any(r.kind == "waiting" for r in results.values()):
+elif status.why_not("upload") is None and any(r.kind == "waiting" for r in results.values()):
     # Files that waited (for an earlier week or a markdown decision) go through as soon as the season allows.
     with st.spinner("Processing the files that were waiting…"):
         moved = retry_waiting(service, wf, results)
@@ -70,7 +68,7 @@ elif state == "in_season" and any(r.kind == "waiting" for r in results.values())
         st.rerun()
 
 # ------------------------------------------------------------------ upload
-if state in OPEN_STATES or state == "needs_attention":
+if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL, State.NEEDS_ATTENTION):
     with st.container(border=True):
         st.markdown("**Upload weekly actuals** — one file per week (`date, store_id, quantity_sold`), "
                     "several at once is fine; they are processed in date order.")
@@ -98,7 +96,7 @@ if state in OPEN_STATES or state == "needs_attention":
             bar.progress(1.0, text="Done")
             st.rerun()  # redraw the sidebar and charts with the new weeks
 else:
-    st.info(f"The season is {state.replace('_', ' ')}: no more uploads.")
+    st.info(f"The season is {state_label(state).lower()}: no more uploads.")
 
 
 def _confirm(file_id: str, result: UploadResult, *, replace: bool, zero: bool) -> None:
@@ -148,7 +146,8 @@ for file_id, result in newest_first:
                     _confirm(file_id, result, replace=result.replace, zero=True)
                 st.rerun()
     elif result.kind == "waiting":
-        when = ("once the markdown is decided" if state == "awaiting_markdown_approval"
+        when = ("once the markdown is decided" if state is State.AWAITING_MARKDOWN_APPROVAL
+                else "when the week before it has been processed" if status.running_step
                 else "after the next upload")
         render_message("warning", result.messages, f"{result.name}: not processed yet — it is tried again {when}")
     elif result.kind in ("rejected", "error"):
@@ -159,7 +158,7 @@ if results and st.button("Clear upload messages", key="clear_results", type="ter
     st.rerun()
 
 # ------------------------------------------------------------------ charts
-forecast = status.get("forecast") or {}
+forecast = status.forecast.model_dump(mode="json") if status.forecast else {}
 tab_fc, tab_var, tab_store, tab_rep = st.tabs([":material/show_chart: Forecast vs actual", ":material/percent: Variance",
                                                ":material/store: Stores", ":material/local_shipping: Replenishment"])
 with tab_fc:
@@ -186,8 +185,8 @@ with tab_var:
     else:
         st.caption("No actuals yet.")
 with tab_store:
-    store_weeks = status.get("store_weeks") or []
-    allocation = status.get("allocation") or []
+    store_weeks = [r.model_dump() for r in status.store_weeks]
+    allocation = [a.model_dump() for a in status.allocation]
     stores = sorted({str(r["store_id"]) for r in allocation})
     if not stores:
         st.caption("No stores allocated.")
@@ -205,7 +204,7 @@ with tab_store:
         else:
             st.caption("No weekly actuals for this store yet.")
 with tab_rep:
-    queue = pd.DataFrame(status.get("replenishment") or [])
+    queue = pd.DataFrame([r.model_dump() for r in status.replenishment])
     if params.get("replenishment") == "none":
         st.info("Replenishment skipped: strategy is none (all stock shipped at launch).")
     elif queue.empty:
@@ -223,12 +222,14 @@ with tab_rep:
                            mime="text/csv", icon=":material/download:", key="dl_replenishment")
 
 # ------------------------------------------------------------------ close
-if state in OPEN_STATES:
+if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL):
     st.divider()
     with st.expander("Close the season early"):
         st.write("Ends the season now with the weeks received so far and writes the season report.")
         if st.checkbox("Yes, close this season now", key="confirm_close"):
-            if st.button("Close season", type="primary", icon=":material/flag:", key="close_season"):
+            blocked = status.why_not("close")
+            if st.button("Close season", type="primary", icon=":material/flag:", key="close_season",
+                         disabled=blocked is not None, help=blocked):
                 ok, doc = call_service(service.close_season, wf, spinner="Closing the season and writing the report…")
                 if ok:
                     flash("success", "Season closed. The report is ready.")

@@ -139,10 +139,10 @@ else:
 if st.button("Start season", type="primary", icon=":material/play_arrow:", disabled=params is None,
              help=None if params is not None else "Fix the fields marked in red first."):
     ok, doc = call_service(service.start_workflow, params, dataset_id=dataset["id"], source_text=text,
-                           spinner="Forecasting demand, sizing the manufacturing order…")
+                           spinner="Starting the season…")
     if ok:
-        doc = as_dict(doc)
-        select_workflow(doc["workflow_id"])
+        select_workflow(doc.workflow_id)
         flash("success", f"Season started ({params.category}, {params.horizon_weeks} weeks). "
-                         "Review the manufacturing order below.")
+                         + ("The forecast is running; the manufacturing order appears here when it is ready."
+                            if doc.running_step else "Review the manufacturing order below."))
         st.switch_page("pages/approvals.py")

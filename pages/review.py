@@ -19,8 +19,8 @@ from ui.session import flash, select_workflow
 service, status = start_page("Season Review")
 status = require_season(status)
 
-wf = status["workflow_id"]
-if status.get("state") != "closed":
+wf = status.workflow_id
+if status.why_not("report") is not None:
     st.info("The report is written when the season closes: after the last week's actuals, or when you close "
             "the season early on the In-Season page.")
     st.page_link("pages/in_season.py", label="Go to In-Season", icon=":material/upload_file:")
@@ -33,7 +33,7 @@ def _report(workflow_id: str, version: int) -> dict[str, Any]:  # a closed seaso
 
 
 try:
-    report = _report(wf, int(status.get("version") or 0))
+    report = _report(wf, status.version)
 except Exception:
     ok, _ = call_service(service.report, wf)  # shows the messages and what to do
     st.stop()
@@ -62,7 +62,8 @@ c1, c2 = st.columns(2)
 with c1:
     show(report_errors_figure(report))
 with c2:
-    show(forecast_vs_actual_figure(status.get("forecast") or {}, status.get("weeks") or []))
+    show(forecast_vs_actual_figure(status.forecast.model_dump(mode="json") if status.forecast else {},
+                                   [w.model_dump(mode="json") for w in status.weeks]))
 
 st.subheader("Tuning advice for the next season", divider="gray", anchor=False)
 tuning = report.get("tuning") or []
@@ -80,15 +81,15 @@ else:
 
 b1, b2 = st.columns(2)
 # The file names its season, so a report saved weeks later still says which season it describes.
-download = {"workflow_id": wf, "parameters": status.get("parameters") or {}, **report}
+download = {"workflow_id": wf, "parameters": status.parameters, **report}
 b1.download_button("Download report (JSON)", json.dumps(download, indent=2, default=str).encode("utf-8"),
                    file_name=f"season_report_{wf[:8]}.json", mime="application/json", icon=":material/download:",
                    key="dl_report")
 if b2.button("Start next season with these parameters", type="primary", icon=":material/replay:",
              key="next_season"):
-    nxt = dict(report.get("next_parameters") or status.get("parameters") or {})
+    nxt = dict(report.get("next_parameters") or status.parameters)
     start = nxt.get("season_start")
-    if start and date.fromisoformat(str(start)[:10]) <= date.fromisoformat(str(status["parameters"]["season_start"])[:10]):
+    if start and date.fromisoformat(str(start)[:10]) <= date.fromisoformat(str(status.parameters["season_start"])[:10]):
         # Same season next year is the usual next plan; the planner can change it in the form.
         nxt["season_start"] = date.fromisoformat(str(start)[:10]) + timedelta(weeks=52)
     st.session_state["plan_prefill"] = nxt

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.orchestrator.status import StatusDocument
 from ui.format import as_dict
 
 
-def explanation_for(status: dict[str, Any], kind: str) -> str | None:
-    """The stored plain-language explanation of an order or markdown proposal, if any."""
-    explanations = status.get("explanations")
-    if isinstance(explanations, dict):
-        value = explanations.get(kind)
-        if isinstance(value, dict):
-            return value.get("text")
-        return value
-    if isinstance(explanations, list):
-        for item in reversed(explanations):
-            item = as_dict(item)
-            if item.get("kind") == kind:
-                return item.get("text")
-    return None
+def explanation_for(status: StatusDocument, kind: str) -> str | None:
+    """The plain-language explanation of an order or markdown proposal, once written (it is written
+    right after the step, so it may arrive a moment after the proposal)."""
+    explanation = status.explanations.get(kind)
+    return explanation.text if explanation is not None else None
 
 
 def approval_rows(approvals: list[Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,8 @@ import streamlit as st
 
 from ui.feedback import error_messages, render_message, show_flashes
 from ui.service import demo_dataset, get_service
+from core.orchestrator.status import StatusDocument
+from ui.live import running_panel
 from ui.sidebar import render_sidebar
 
 
@@ -41,7 +43,7 @@ def _route_through_the_router() -> None:
         st.rerun()
 
 
-def start_page(title: str, caption: str | None = None) -> tuple[Any, dict[str, Any] | None]:
+def start_page(title: str, caption: str | None = None) -> tuple[Any, StatusDocument | None]:
     """Draw the sidebar and the page title; return the service and the selected season's status (or None)."""
     _route_through_the_router()
     try:
@@ -57,10 +59,11 @@ def start_page(title: str, caption: str | None = None) -> tuple[Any, dict[str, A
     st.title(title)
     if caption:
         st.caption(caption)
+    running_panel(service, status)
     return service, status
 
 
-def require_season(status: dict[str, Any] | None) -> dict[str, Any]:
+def require_season(status: StatusDocument | None) -> StatusDocument:
     """Stop the page with a pointer to the Plan page when no season is selected."""
     if status is None:
         st.info("No season selected. Start one on the Plan page, or pick one in the sidebar.")

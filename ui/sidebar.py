@@ -7,6 +7,8 @@ from typing import Any
 import streamlit as st
 
 from core.domain.errors import PlannerError
+from core.orchestrator.states import State
+from core.orchestrator.status import PendingApproval, StatusDocument
 from ui.feedback import md_escape, render_message
 from ui.format import STATE_ICONS, as_dict, fmt_date, fmt_int, fmt_pct, state_label
 from ui.session import remember_status, select_workflow, selected_workflow, sync_url
@@ -21,19 +23,16 @@ def workflow_label(summary: dict[str, Any]) -> str:
     return " · ".join(p for p in parts if p) + f"  [{str(summary.get('workflow_id'))[:8]}]"
 
 
-def pending_text(pending: dict[str, Any] | None) -> str | None:
-    if not pending:
+def pending_text(pending: PendingApproval | None) -> str | None:
+    if pending is None:
         return None
-    proposal = pending.get("proposal")
-    if pending.get("kind") == "order":
-        return f"Manufacturing order awaiting approval: {fmt_int(proposal)} units"
-    if pending.get("kind") == "markdown":
-        return f"Markdown awaiting approval: {fmt_pct(proposal, 0)} off"
-    return f"{pending.get('kind')} awaiting approval"
+    if pending.kind == "order":
+        return f"Manufacturing order awaiting approval: {fmt_int(pending.proposal)} units"
+    return f"Markdown awaiting approval: {fmt_pct(pending.proposal, 0)} off"
 
 
-def render_sidebar(service: Any) -> dict[str, Any] | None:
-    """Draw the sidebar and return the selected workflow's status document (as a dict) or None."""
+def render_sidebar(service: Any) -> StatusDocument | None:
+    """Draw the sidebar and return the selected workflow's status document or None."""
     summaries = [as_dict(s) for s in service.list_workflows()]
     ids = [s["workflow_id"] for s in summaries]
     labels = {s["workflow_id"]: workflow_label(s) for s in summaries}
@@ -64,7 +63,7 @@ def render_sidebar(service: Any) -> dict[str, Any] | None:
             remember_status(None)
             return None
         try:
-            status = as_dict(service.status(current))
+            status = service.status(current)
         except PlannerError as exc:
             render_message("error", list(exc.messages), "Could not read this season:")
             remember_status(None)
@@ -74,23 +73,23 @@ def render_sidebar(service: Any) -> dict[str, Any] | None:
     return status
 
 
-def _status_block(status: dict[str, Any]) -> None:
-    state = status.get("state")
-    params = status.get("parameters") or {}
+def _status_block(status: StatusDocument) -> None:
+    state = status.state
+    params = status.parameters
     st.markdown(f"{STATE_ICONS.get(state, '')} **{state_label(state)}**")
-    st.caption(f"{md_escape(params.get('category', ''))} · {fmt_date(params.get('season_start'))} · "
-               f"{params.get('horizon_weeks', '?')} weeks · v{status.get('version', '?')}")
-    phases = status.get("phases") or []
-    if phases:
-        done = sum(1 for p in phases if p.get("status") in DONE_STATUSES)
-        st.progress(done / len(phases), text=f"Phases done: {done} of {len(phases)}")
-    weeks = [w for w in status.get("weeks") or [] if w.get("actual") is not None]
-    if params.get("horizon_weeks") and state not in ("draft", "forecasting", "awaiting_order_approval"):
-        st.caption(f"Actuals received: {len(weeks)} of {params['horizon_weeks']} weeks")
-    text = pending_text(status.get("pending"))
+    st.caption(f"{md_escape(status.category)} · {fmt_date(params.get('season_start'))} · "
+               f"{params.get('horizon_weeks', '?')} weeks · v{status.version}")
+    if status.phases:
+        done = sum(1 for p in status.phases if p.status in DONE_STATUSES)
+        st.progress(done / len(status.phases), text=f"Phases done: {done} of {len(status.phases)}")
+    if status.allocation:
+        st.caption(f"Actuals received: {status.weeks_done} of {params.get('horizon_weeks')} weeks")
+    if status.running_step:
+        st.info(f"Running: {status.running_step}", icon=":material/hourglass_top:")
+    text = pending_text(status.pending)
     if text:
         st.warning(text, icon=":material/pending_actions:")
         st.page_link("pages/approvals.py", label="Decide on the Approvals page", icon=":material/approval:")
-    if state == "needs_attention":
+    if state is State.NEEDS_ATTENTION:
         st.error("A step failed after retries. See Activity for the error and Retry.", icon=":material/error:")
         st.page_link("pages/activity.py", label="Open Activity", icon=":material/timeline:")

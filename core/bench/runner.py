@@ -16,6 +16,9 @@ Figures (seconds unless named otherwise; medians of several runs):
   walmart_*          core.bench.walmart.run_walmart_benchmark when ../shared/data/walmart exists
   dev_*              core.bench.walmart_perturbed.run_dev_benchmark (the same protocol on growth, step and
                      month-start perturbations of the Walmart series; no target, tracked in docs/forecasting.md)
+  queue_latency_*_ms, celery_steps_per_s_{1,2}, celery_speedup_2
+                     core.bench.executors: action -> step start on the thread and Celery executors;
+                     forecast steps per second on 1 and 2 `python -m core worker` processes (Redis)
 
 Options: --json, --quick (fewer runs, a small scale run, a Walmart subset), --skip-walmart,
 --skip-scale, --skip-pages, --skip-lab, --scale-stores N, --runs N, --growth N,N,... (scale runs for a growth table).
@@ -50,6 +53,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "page_rerun_max_s": ("<", 0.3),
     "compare_mc_s": ("<", 10.0),
     "compare_replay_s": ("<", 5.0),
+    "celery_speedup_2": (">=", 1.7),
 }
 QUICK_WALMART_SERIES = ["chain total", "dept 92", "dept 95"]
 
@@ -234,13 +238,14 @@ def check_targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
         value = figures.get(key)
         if value is None:
             continue
-        met = value < limit if op == "<" else value <= limit
+        met = {"<": value < limit, "<=": value <= limit, ">=": value >= limit}[op]
         out[key] = {"value": value, "target": f"{op} {limit:g}", "met": bool(met)}
     return out
 
 
 def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walmart: bool | None, quick: bool,
-        growth: list[int] | None = None, pages: bool = True, lab: bool = True, log=None) -> dict[str, Any]:
+        growth: list[int] | None = None, pages: bool = True, lab: bool = True, executors: bool = True,
+        log=None) -> dict[str, Any]:
     def note(msg: str) -> None:
         if log is not None:
             log(msg)
@@ -273,9 +278,16 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
 
         merge(bench_lab(runs=1 if quick else 3, quick=quick))
         if not quick:  # workers are started and stopped twice: too slow for the quick run
-            from core.bench.lab import bench_celery
+            from core.bench.lab import bench_celery as bench_lab_celery
 
-            merge(bench_celery())
+            merge(bench_lab_celery())
+    if executors:
+        from core.bench.executors import bench_celery, bench_thread_latency
+
+        note("queue latency on the thread executor...")
+        merge(bench_thread_latency(runs=2 if quick else 5))
+        note("Celery workers (1 and 2) on Redis...")
+        merge(bench_celery(steps=6 if quick else 12))
     if walmart is None:
         walmart = (WALMART_DIR / "walmart_weekly_store_sales.csv").exists()
     if walmart:
@@ -284,7 +296,8 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
     doc["targets"] = check_targets(doc)
     doc["all_targets_met"] = all(t["met"] for t in doc["targets"].values())
     doc["settings"] = {"quick": quick, "warm_runs": runs, "actuals_weeks": weeks, "cli_runs": cli_runs,
-                       "scale_stores": scale_stores, "walmart": bool(walmart), "pages": pages}
+                       "scale_stores": scale_stores, "walmart": bool(walmart), "pages": pages,
+                       "executors": executors}
     doc["machine"] = machine()
     doc["bench_seconds"] = time.perf_counter() - started
     return doc
@@ -296,7 +309,9 @@ def _table(doc: dict[str, Any]) -> str:
         v = t["value"]
         shown = f"{v:.2%}" if "wape" in key else (f"{v:.0f}" if key.endswith("_mb") else f"{v:.3f}")
         lines.append(f"| {key} | {shown} | {t['target']} | {'yes' if t['met'] else 'NO'} |")
-    extra = [("cli_plan_cold_cpu_s", "{:.2f}"), ("scale_stores", "{:.0f}"), ("scale_ingest_s", "{:.2f}"), ("scale_total_s", "{:.2f}"),
+    extra = [("queue_latency_thread_ms", "{:.1f}"), ("queue_latency_celery_ms", "{:.1f}"),
+             ("celery_steps_per_s_1", "{:.2f}"), ("celery_steps_per_s_2", "{:.2f}"),
+             ("cli_plan_cold_cpu_s", "{:.2f}"), ("scale_stores", "{:.0f}"), ("scale_ingest_s", "{:.2f}"), ("scale_total_s", "{:.2f}"),
              ("scale_ingest_peak_mb", "{:.0f}"), ("scale_preseason_peak_mb", "{:.0f}"),
              ("dev_weekly_wape", "{:.2%}"), ("dev_total_wape", "{:.2%}"), ("dev_total_bias", "{:+.2%}")]
     for key, fmt in extra:
@@ -321,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-scale", action="store_true", help="do not run the scale run")
     p.add_argument("--skip-pages", action="store_true", help="do not time the Streamlit pages (AppTest)")
     p.add_argument("--skip-lab", action="store_true", help="do not time the scenario-lab comparisons")
+    p.add_argument("--skip-executors", action="store_true",
+                   help="do not measure queue latency and Celery throughput")
     p.add_argument("--scale-stores", type=int, metavar="N", help="stores in the scale run (default 2000; quick 100)")
     p.add_argument("--runs", type=int, metavar="N", help="warm pre-season runs (default 5; quick 2)")
     p.add_argument("--growth", metavar="N,N,...", help="also run the scale run for these store counts")
@@ -342,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
 
     doc = run(runs=runs, weeks=3 if quick else 5, cli_runs=1 if quick else 3, scale_stores=scale, walmart=walmart,
-              quick=quick, growth=growth, pages=not args.skip_pages, lab=not args.skip_lab, log=log)
+              quick=quick, growth=growth, pages=not args.skip_pages, lab=not args.skip_lab,
+              executors=not args.skip_executors, log=log)
     if args.json:
         sys.stdout.write(json.dumps(doc, default=str) + "\n")
     else:

@@ -68,6 +68,7 @@ class Claim:
     workflow_id: str
     token: str
     step: str
+    claimed_at: datetime
 
 
 class StepEngine:
@@ -150,7 +151,7 @@ class StepEngine:
                     repo.add_event(workflow_id, "resumed", f"Step {marker['name']} was interrupted ({dead}); "
                                    "running it again", step=str(marker["name"]),
                                    data={"reason": dead, "pid": lease.pid, "host": lease.host})
-                return Claim(workflow_id=workflow_id, token=token, step=str(marker["name"]))
+                return Claim(workflow_id=workflow_id, token=token, step=str(marker["name"]), claimed_at=now)
         except IntegrityError:
             # Two claimers at once: the loser's insert or update fails; the winner runs the step.
             return None
@@ -216,8 +217,11 @@ class StepEngine:
                 repo.add_plan_revision(wid, kind, rev, week, data)
             for ev in result.events:
                 repo.add_event(wid, ev.kind, ev.message, step=ev.step, data=ev.data)
+            # waited_s: from the action that asked for the step to the claim (the queue latency)
+            waited = (claim.claimed_at - inputs.marker.started_at).total_seconds()
             repo.add_event(wid, "step_done", f"Step {name} done in {elapsed:.2f} s", step=name,
-                           data={"seconds": round(elapsed, 4), "state": result.state.value})
+                           data={"seconds": round(elapsed, 4), "state": result.state.value,
+                                 "waited_s": round(waited, 4)})
             repo.save_workflow(wid, inputs.version, state=result.state.value, context=ctx.dump())
 
     def _fail(self, claim: Claim, exc: BaseException, attempts: int) -> None:

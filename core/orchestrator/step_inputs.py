@@ -14,6 +14,7 @@ from core.domain.errors import NotFound
 from core.orchestrator import steps as st
 from core.orchestrator.context import SeasonState, StepMarker, WorkflowContext
 from core.orchestrator.datasets import DatasetFrames, load_frames
+from core.orchestrator.season_end import close_step
 
 
 @dataclass(frozen=True)
@@ -82,5 +83,5 @@ def compute(inputs: StepInputs) -> st.StepResult:
                                        approval_id=int(a["approval_id"]), by=a.get("by"), reason=a.get("reason"))
         return st.markdown_step(ctx, decision, frames.history, inputs.actuals, inputs.decisions, inputs.now)
     if marker.name == "close":
-        return st.close_step(ctx, frames.history, inputs.now)
+        return close_step(ctx, frames.history, inputs.now)
     raise ValueError(f"unknown step {marker.name!r}")

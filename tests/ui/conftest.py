@@ -42,6 +42,9 @@ def db_url(tmp_path: Path, demo_template_db: Path, monkeypatch: pytest.MonkeyPat
     shutil.copyfile(demo_template_db, path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("DATABASE_URL", url)
+    # AppTest runs one script run at a time: steps run inline, so a click's result is on the next
+    # screen. The background (thread) executor and the live panel have their own tests.
+    monkeypatch.setenv("SEASON_PLANNER_EXECUTOR", "inline")
     return url
 
 

@@ -1,0 +1,80 @@
+"""Phase 5, season end (SPEC 4.9): the report inputs from the season's state, and closing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core.orchestrator.context import WorkflowContext
+from core.orchestrator.states import State
+from core.orchestrator.step_results import EventSpec, StepResult, _with_explanation
+
+
+def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime) -> Any:
+    from core.domain.report import SeasonInputs, unit_price
+
+    p = ctx.parameters
+    season = ctx.season
+    assert season is not None and ctx.forecast_original is not None and ctx.order is not None
+    n = season.weeks_done
+    h = p.horizon_weeks
+    observed_plans = [r.plan for r in season.weeks]
+    final_plan = observed_plans + [w.plan for w in season.forecast.weeks[n:h]]
+    sold: dict[str, list[int]] = {s.store_id: [0] * n for s in season.stores}
+    for sw in season.store_weeks:
+        if sw.store_id in sold and sw.week <= n:
+            sold[sw.store_id][sw.week - 1] = sw.actual
+    initial = {s.store_id: s.initial for s in (ctx.allocation_initial.stores if ctx.allocation_initial else [])}
+    shipped: dict[str, list[int]] = {sid: [0] * n for sid in sold}
+    for sid in shipped:
+        if n:
+            shipped[sid][0] = initial.get(sid, 0)
+    for line in season.replenishment:
+        if line.week < n and line.store_id in shipped:
+            shipped[line.store_id][line.week] += line.qty  # planned after week k, received in week k+1
+    md = season.markdown
+    decisions = [ctx.order.decision] + ([md.decision] if md and md.decision in ("accepted", "modified") else [])
+    started = ctx.started_at or now
+    return SeasonInputs(
+        params=p, original_weekly=[w.plan for w in ctx.forecast_original.weeks], final_plan_weekly=final_plan,
+        actual_weekly=[float(x) for x in season.week_totals], store_sold=sold, store_shipped=shipped,
+        approved_qty=int(ctx.order.approved or ctx.order.proposed),
+        markdown_depth=float(md.approved or 0.0) if md else 0.0, markdown_week=md.week if md else None,
+        unit_price=unit_price(history, p.category),
+        approvals_accepted=sum(1 for d in decisions if d == "accepted"),
+        approvals_modified=sum(1 for d in decisions if d == "modified"),
+        reforecast_weeks=list(season.reforecast_weeks),
+        runtime_s=round((now - started).total_seconds(), 3), closed_early=early,
+    )
+
+
+def close_into(ctx: WorkflowContext, history: Any, result: StepResult, *, early: bool, now: datetime) -> None:
+    from core.domain.report import season_report
+
+    report = season_report(report_inputs(ctx, history, early, now))
+    ctx.report = report
+    ctx.closed_early = early
+    ctx.closed_at = now
+    n = ctx.season.weeks_done if ctx.season else 0
+    ev = EventSpec("closed", ("Season closed early" if early else "Season closed") +
+                   f" after {n} of {ctx.parameters.horizon_weeks} weeks: sell-through {report.sell_through:.1%}, "
+                   f"WAPE {_pct(report.wape.get('final'))} (original forecast {_pct(report.wape.get('original'))})",
+                   "close", {"weeks": n, "sell_through": report.sell_through, "early": early})
+    _with_explanation(ev, "season_end", {
+        "closed_early": early, "sell_through": report.sell_through, "mape": report.mape, "wape": report.wape,
+        "stockout_store_weeks": report.stockout_store_weeks, "overstock_units": report.overstock_units,
+        "markdown_units": report.markdown_units, "reforecast_weeks": report.reforecast_weeks,
+        "tuning": [t.model_dump(mode="json") for t in report.tuning]})
+    result.events.append(ev)
+    result.state = State.CLOSED
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+def close_step(ctx: WorkflowContext, history: Any, now: datetime) -> StepResult:
+    ctx = ctx.model_copy(deep=True)
+    result = StepResult(state=State.CLOSED, context=ctx)
+    close_into(ctx, history, result, early=True, now=now)
+    return result
