@@ -23,7 +23,8 @@ VISIBILITY_ENV = "SEASON_PLANNER_VISIBILITY_TIMEOUT_S"
 
 _apps: dict[str, Any] = {}
 _apps_lock = threading.Lock()
-_engines: dict[str, Any] = {}
+_engines: dict[str, Any] = {}  # per database URL, in order of last use
+MAX_DATABASES = 8
 _engines_lock = threading.Lock()
 _configured_db: list[str] = []  # the worker's own --db / DATABASE_URL (with its password)
 _engine_options: dict[str, Any] = {}  # StepEngine keyword arguments of this worker (e.g. injected hooks)
@@ -71,10 +72,12 @@ def _engine_for(db_url: str) -> Any:
     from core.orchestrator.engine import StepEngine
 
     with _engines_lock:
-        engine = _engines.get(db_url)
+        engine = _engines.pop(db_url, None)
         if engine is None:
             engine = StepEngine(UnitOfWork(open_engine(db_url)), db_url, **_engine_options)
-            _engines[db_url] = engine
+            while len(_engines) >= MAX_DATABASES:  # least recently used first: close its connections
+                _engines.pop(next(iter(_engines))).uow.engine.dispose()
+        _engines[db_url] = engine  # (re)inserted last: the dict's order is the recency order
         return engine
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -24,14 +26,36 @@ ANCHOR_TEXT = ("I'm planning a 12-week spring fashion season for Women's Dresses
 
 
 def run(*args: str, env: dict[str, str] | None = None, check: int | None = 0) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    full_env.pop("SEASON_PLANNER_DEBUG", None)
-    module = "tests.crashing_cli" if full_env.get("SEASON_PLANNER_TEST_CRASH_AT") else "core"
-    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=300)
+    """The command line, in-process (core.cli.main with captured output); as a real process only
+    when the test needs its own environment (e.g. a step hook that kills it)."""
+    if env:
+        full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
+        full_env.pop("SEASON_PLANNER_DEBUG", None)
+        module = "tests.crashing_cli" if full_env.get("SEASON_PLANNER_TEST_CRASH_AT") else "core"
+        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=full_env, capture_output=True,
+                              text=True, timeout=300)
+    else:
+        proc = run_in_process(*args)
     if check is not None:
         assert proc.returncode == check, (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])
     return proc
+
+
+def run_in_process(*args: str) -> subprocess.CompletedProcess:
+    from core.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    debug = os.environ.pop("SEASON_PLANNER_DEBUG", None)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse errors exit with 2
+                code = int(exc.code or 0)
+    finally:
+        if debug is not None:
+            os.environ["SEASON_PLANNER_DEBUG"] = debug
+    return subprocess.CompletedProcess(["python", "-m", "core", *args], code, out.getvalue(), err.getvalue())
 
 
 def js(proc: subprocess.CompletedProcess) -> object:
