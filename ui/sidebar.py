@@ -19,7 +19,9 @@ DONE_STATUSES = {"done", "skipped"}
 
 def workflow_label(summary: dict[str, Any]) -> str:
     start = fmt_date(summary.get("season_start")) if summary.get("season_start") else ""
-    parts = [str(summary.get("category") or "season"), start, state_label(summary.get("state"))]
+    # No state in the label: a label that changes while a step runs in the background would make the
+    # picker lose its selection on the next rerun (the browser sends the selection back by its label).
+    parts = [str(summary.get("category") or "season"), start]
     return " · ".join(p for p in parts if p) + f"  [{str(summary.get('workflow_id'))[:8]}]"
 
 
