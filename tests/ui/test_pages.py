@@ -488,13 +488,13 @@ def test_a_file_dropped_while_the_markdown_waits_is_processed_after_the_decision
 
 
 def test_final_week_over_the_threshold_says_nothing_is_left_to_re_forecast(app: AppTest, service):
-    # A 5-week season ends on the demo's +30% shock week: over the 20% threshold, but no weeks remain.
+    # A 5-week season ends on the high scenario's +35% shock week: over the 20% threshold, but no weeks remain.
     wf = started(service, {**DEMO_PARAMS, "horizon_weeks": 5, "markdown_week": None})
     service.decide(wf, accept=True)
     for week in range(1, 5):
-        service.upload_actuals(wf, actuals_file(week)[1], actuals_file(week)[0])
+        service.upload_actuals(wf, actuals_file(week, "high")[1], actuals_file(week, "high")[0])
     open_page(app, "in_season", wf)
-    app.file_uploader[0].set_value([actuals_file(5)]).run()
+    app.file_uploader[0].set_value([actuals_file(5, "high")]).run()
     assert not app.exception
     row = service.status(wf).weeks[-1]
     assert row["week"] == 5 and row["variance"] > 0.2
