@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/approvals.py", title="Approvals", icon=":material/approval:"),
     st.Page("pages/in_season.py", title="In-Season", icon=":material/upload_file:"),
     st.Page("pages/review.py", title="Season Review", icon=":material/summarize:"),
+    st.Page("pages/scenarios.py", title="Scenarios", icon=":material/compare_arrows:"),
     st.Page("pages/activity.py", title="Activity", icon=":material/timeline:"),
 ]
 

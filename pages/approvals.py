@@ -118,6 +118,9 @@ if pending is not None:
             c[2].metric("Proposed order", f"{fmt_int(proposal)} units")
             st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({fmt_int(forecast_total)} x "
                        f"{1 + float(params.get('safety_stock') or 0):.2f}).")
+            from ui.lab import order_what_if_panel
+
+            order_what_if_panel(service, status)  # proposed and safety stock -10/-5/+5/+10 points, simulated
         else:
             md = status.markdown
             target = params.get("markdown_target")

@@ -45,13 +45,13 @@ def workflow_alternatives(status: dict[str, Any], points: tuple[float, ...] = WH
     return out
 
 
-def order_what_if(svc: Any, workflow_id: str, *, paths: int = WHAT_IF_PATHS, seed: int = 0, executor: Any = None,
+def order_what_if(svc: Any, workflow_id: str, *, paths: int | None = None, seed: int = 0, executor: Any = None,
                   progress: Progress | None = None) -> dict[str, Any]:
     """The pending order's what-if: the proposal and the safety-stock alternatives on Monte Carlo seasons."""
     from core.compare_command import workflow_comparison
 
     status = svc.status(workflow_id).model_dump(mode="json")
-    doc, _ = workflow_comparison(svc, workflow_id, workflow_alternatives(status), monte_carlo=paths, seed=seed,
+    doc, _ = workflow_comparison(svc, workflow_id, workflow_alternatives(status), monte_carlo=paths or WHAT_IF_PATHS, seed=seed,
                                  executor=executor, progress=progress)
     doc["sets"][0]["name"] = f"proposed (safety stock {float(status['parameters'].get('safety_stock') or 0):.0%})"
     return doc
