@@ -21,8 +21,8 @@ from ui.lab import comparison_frame, money_figure, tradeoff_figure
 from ui.layout import start_page
 from ui.session import flash, select_workflow
 
-service, status = start_page("Scenarios", "Compare parameter sets side by side on simulated and past seasons.")
-status = as_dict(status) if status is not None else None
+service, typed_status = start_page("Scenarios", "Compare parameter sets side by side on simulated and past seasons.")
+status = as_dict(typed_status) if typed_status is not None else None
 EDITABLE = ["name", "safety_stock", "dc_holdback", "replenishment", "markdown_week", "markdown_target",
             "variance_threshold", "n_clusters", "order_qty", "markdown_depth", "unit_cost"]
 
@@ -141,7 +141,9 @@ def _actions(doc: dict[str, Any], inputs: dict[str, Any]) -> None:
             st.switch_page("pages/approvals.py")
     pending = (status or {}).get("pending") or {}
     if pending.get("kind") == "order" and status and status["workflow_id"] == inputs.get("workflow_id"):
-        if a2.button(f"Use {chosen['order']:,} units as Modify", help="Decide the pending order with this quantity."):
+        blocked = typed_status.why_not("decide") if hasattr(typed_status, "why_not") else None
+        if a2.button(f"Use {chosen['order']:,} units as Modify", disabled=blocked is not None,
+                     help=blocked or "Decide the pending order with this quantity."):
             ok, _ = call_service(service.decide, status["workflow_id"], accept=False, value=float(chosen["order"]),
                                  reason=f"scenario lab comparison: set '{pick}'")
             if ok:
