@@ -67,10 +67,17 @@ def holiday_week_positions(grid: pd.DatetimeIndex) -> dict[str, dict[int, int]]:
 
 def _shift_curve(positions: dict[str, dict[int, int]], lag: int) -> tuple[np.ndarray, np.ndarray]:
     """Knots (target position, shift) of the piecewise-linear shift against `lag` weeks before."""
+    return _cached_shift_curve(tuple(tuple(found.values()) for found in positions.values()), lag)
+
+
+@lru_cache(maxsize=1024)
+def _cached_shift_curve(positions: tuple[tuple[int, ...], ...], lag: int) -> tuple[np.ndarray, np.ndarray]:
+    # Pure in its arguments; series on the same weekly grid share the knots (a benchmark, a dataset's
+    # categories), and one forecast asks for them once per year back and realignment mode.
     anchors: dict[int, list[int]] = {}
-    for found in positions.values():
-        sources = list(found.values())
-        for target in found.values():
+    for found in positions:
+        sources = list(found)
+        for target in found:
             naive = target - lag
             near = [s for s in sources if abs(s - naive) <= MAX_SHIFT]
             if near:
