@@ -12,6 +12,23 @@ from ui.figures import cluster_profile_figure, clusters_figure, forecast_figure,
 from ui.layout import require_season, start_page
 from ui.format import csv_bytes, fmt_int, fmt_pct
 
+
+def members_rows(forecast: dict) -> list[dict]:
+    """Which members made the plan, with which weight, and how each did on the held-out weeks."""
+    totals = forecast.get("members") or {}
+    weights = forecast.get("weights") or {}
+    backtest = forecast.get("backtest") or {}
+    rows = []
+    for name in [*totals, "ensemble"]:
+        weight = 1.0 if name == "ensemble" else weights.get(name)
+        figures = backtest.get(name) or {}
+        rows.append({"model": name, "weight": fmt_pct(weight, 0),
+                     "season total": fmt_int(totals.get(name, forecast.get("original_total"))),
+                     "backtest WAPE": fmt_pct(figures.get("wape"), 1), "backtest MAPE": fmt_pct(figures.get("mape"), 1),
+                     "backtest bias": fmt_pct(figures.get("bias"), 1, signed=True)})
+    return rows
+
+
 service, status = start_page("Forecast & Allocation")
 status = require_season(status)
 
@@ -43,15 +60,13 @@ with tab_fc:
         st.markdown("**Method**")
         st.caption(md_escape(str(forecast.get("method") or "ensemble")))
         backtest = forecast.get("backtest") or {}
-        if backtest:
-            st.markdown("**Backtest accuracy** (last weeks of history, held out)")
-            rows = [{"model": name, **({k: v for k, v in vals.items()} if isinstance(vals, dict) else {"wape": vals})}
-                    for name, vals in backtest.items()]
-            frame = pd.DataFrame(rows)
-            for col in frame.columns:
-                if col != "model" and frame[col].dtype.kind == "f":
-                    frame[col] = frame[col].map(lambda v: fmt_pct(v, 1))
-            st.dataframe(frame, hide_index=True)
+        rows = members_rows(forecast)
+        st.markdown("**Members**")
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        first = next(iter(backtest.values()), None)
+        if first:
+            st.caption(f"Backtest: the last {first.get('weeks')} weeks of history from {first.get('origin')}, "
+                       "held out and forecast by the same method.")
         else:
             st.caption("No backtest figures were stored with this forecast.")
         for warning in forecast.get("warnings") or []:

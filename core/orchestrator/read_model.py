@@ -129,7 +129,7 @@ def _forecast(ctx: WorkflowContext) -> dict[str, Any] | None:
     return {
         "total": round(cur.total, 3), "original_total": round(orig.total, 3), "method": cur.method,
         "revision": cur.revision, "members": orig.members, "member_weekly": orig.member_weekly,
-        "warnings": ctx.forecast_warnings, "backtest": orig.backtest,
+        "warnings": ctx.forecast_warnings, "backtest": orig.backtest, "weights": orig.weights,
         "weekly": [{"week": w.week, "start": w.start.isoformat(), "plan": round(w.plan, 3),
                     "original": round(o.plan, 3), "lo": round(w.lo, 3), "hi": round(w.hi, 3)}
                    for w, o in zip(cur.weeks, orig.weeks)],

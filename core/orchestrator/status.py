@@ -101,6 +101,7 @@ class ForecastView(DocModel):
     member_weekly: dict[str, list[float]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     backtest: Any = None
+    weights: dict[str, float] = Field(default_factory=dict)  # member -> weight in the plan
     weekly: list[ForecastWeek]
 
 

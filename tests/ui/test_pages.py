@@ -207,6 +207,20 @@ def test_forecast_page_shows_forecast_clusters_and_allocation(app: AppTest, serv
     assert {m.label: m.value for m in app.metric}["Season total (shown stores)"] == f"{first['units']:,} units"
 
 
+def test_forecast_page_shows_each_members_weight_and_backtest_error(app: AppTest, service):
+    wf = started(service)
+    forecast = service.status(wf).forecast.model_dump(mode="json")
+    open_page(app, "forecast", wf)
+    table = [d.value for d in app.dataframe if "weight" in d.value][0]
+    assert list(table["model"]) == ["mstl", "seasonal_avg", "ensemble"]
+    assert list(table["weight"]) == ["50%", "50%", "100%"]
+    for _, row in table.iterrows():
+        figures = forecast["backtest"][row["model"]]
+        assert row["backtest WAPE"] == f"{figures['wape'] * 100:.1f}%"
+        assert row["backtest bias"] == f"{figures['bias'] * 100:+.1f}%"
+    assert table["season total"].iloc[0] == f"{forecast['members']['mstl']:,.0f}"
+
+
 def test_forecast_page_before_any_season(app: AppTest):
     open_page(app, "forecast")
     assert "No season selected" in texts(app.info)[0]
