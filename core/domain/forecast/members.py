@@ -22,6 +22,8 @@ LOG_OFFSET = 0.01  # of the mean week: keeps weeks that sold nothing finite on t
 DRIFT_WEEKS = 26  # weeks of STL trend whose slope continues into the forecast
 DRIFT_DEAD_BAND = 0.0005  # log per week (2.6% a year) that is not extrapolated
 DRIFT_DAMPING = 0.9
+DRIFT_MAX = float(np.log(2.0)) / WEEKS_PER_YEAR  # never extrapolate more than a doubling a year
+LOG_MIN_SHARE = 0.1  # log scale only when every week sold at least 10% of the median week
 
 
 def _mstl(z: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,14 +60,28 @@ def trend_drift(trend: np.ndarray, steps: int) -> np.ndarray:
     if len(trend) <= DRIFT_WEEKS:
         return np.zeros(steps)
     slope = float(trend[-1] - trend[-1 - DRIFT_WEEKS]) / DRIFT_WEEKS
-    slope = float(np.sign(slope)) * max(0.0, abs(slope) - DRIFT_DEAD_BAND)
+    slope = float(np.sign(slope)) * min(DRIFT_MAX, max(0.0, abs(slope) - DRIFT_DEAD_BAND))
     return slope * np.cumsum(DRIFT_DAMPING ** np.arange(1, steps + 1))
 
 
+def no_near_zero_weeks(z: np.ndarray) -> bool:
+    """Every week sold more than 10% of the median week (the log scale and the ratios of a few weeks
+    are only meaningful then)."""
+    z = np.asarray(z, dtype=float)
+    return len(z) > 0 and bool(z.min() > LOG_MIN_SHARE * float(np.median(z)))
+
+
 def log_mstl_forecast(z: np.ndarray, steps: int) -> np.ndarray:
-    """MSTL on log(z + c) with the damped trend drift, back-transformed (c = 1% of the mean week,
-    for weeks at 0)."""
+    """MSTL on log(z + c) with the damped trend drift, back-transformed (c = 1% of the mean week).
+
+    A history with weeks near zero (a launch after months of nothing, a closed store, a range that
+    stopped) is forecast by the plain additive MSTL instead: on the log scale those weeks sit
+    several units below the others and the STL pattern, and exp() of it, blow up (a category
+    launched a year into the history came out at 8x its level).
+    """
     z = np.clip(np.asarray(z, dtype=float), 0.0, None)
+    if not no_near_zero_weeks(z):
+        return mstl_forecast(z, steps)
     offset = LOG_OFFSET * float(z.mean()) + 1e-9
     level, season, trend = _mstl(np.log(z + offset), steps)
     return np.exp(level + season + trend_drift(trend, steps)) - offset
@@ -92,7 +108,8 @@ def recent_level_shift(z: np.ndarray, years: int, noise: float | None) -> float:
     shrunk towards 0 by the history's own weekly noise (a soft threshold), so on a series without
     steps the member stays the plain 13-week seasonal average.
     """
-    if noise is None:
+    if noise is None or not no_near_zero_weeks(z):
+        # A week near zero in the windows (a closure, a launch) would read as a level change.
         return 0.0
     n = len(z)
     m = RECENT_WEEKS

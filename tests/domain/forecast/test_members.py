@@ -97,3 +97,16 @@ def test_weights_are_reported_and_the_plan_is_their_weighted_sum() -> None:
     assert fc.weights == pytest.approx({"mstl": 0.5, "seasonal_avg": 0.5})
     for i, w in enumerate(fc.weeks):
         assert w.plan == pytest.approx(sum(fc.weights[m] * fc.member_weekly[m][i] for m in fc.weights))
+
+
+def test_weeks_near_zero_keep_the_additive_mstl_and_no_level_correction() -> None:
+    # A category launched a year into the history: on the log scale the year of zeros blows the yearly
+    # pattern up (it came out at 8x the level), so the member stays the additive MSTL.
+    from core.domain.forecast.members import no_near_zero_weeks
+
+    launched = seasonal_series(weeks=156).to_numpy() * (np.arange(156) >= 52)
+    assert not no_near_zero_weeks(launched) and no_near_zero_weeks(seasonal_series(weeks=156).to_numpy())
+    assert log_mstl_forecast(launched, 12) == pytest.approx(mstl_forecast(launched, 12))
+    gap = seasonal_series(weeks=156).to_numpy().copy()
+    gap[-8] = 0.0  # a week with no sales inside the level window
+    assert recent_level_shift(gap, 2, noise=0.01) == 0.0
