@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--params", metavar="FILE.json", help="SeasonParameters as a JSON object")
     src.add_argument("--text", metavar="TEXT", help="the season described in plain language")
     p.add_argument("--category", metavar="NAME", help="category (overrides the parameters / text)")
+    p.add_argument("--week-start", metavar="DAY",
+                   help="weekday the data's weeks start on (monday .. sunday); default: detected from weekly "
+                        "history dates, else monday")
     p.add_argument("--by", default="planner", metavar="NAME")
     no_wait_arg(p)
     json_arg(p)
@@ -98,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="replace a week already stored (the old one is kept)")
     p.add_argument("--confirm-missing", action="store_true",
                    help="count stores without rows in the file as zero sales")
+    p.add_argument("--partial", action="store_true",
+                   help="store a file lacking whole days of its week as a partial week (compared with the plan "
+                        "for its days; the full week can replace it later)")
     p.add_argument("--by", default="planner", metavar="NAME")
     no_wait_arg(p)
     json_arg(p)
@@ -296,7 +302,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = plan_inputs(args)  # files, parameters and feasibility: refused before anything is stored
     svc = _service(args)
     ds = svc.import_dataset(history=plan["history"], history_name=plan["history_name"], stores=plan["stores"],
-                            stores_name=plan["stores_name"])
+                            stores_name=plan["stores_name"], week_start=plan["week_start"])
     remember_extraction(svc, plan)
     notes = plan["notes"]
     doc = _settled(svc, svc.start_workflow(plan["values"], dataset_id=ds.id, source_text=plan["source_text"],
@@ -342,7 +348,8 @@ def cmd_actuals(args: argparse.Namespace) -> int:
     data = _read_file(args.csv, "actuals")
     svc = _existing_service(args)
     doc = svc.upload_actuals(args.workflow, data, Path(args.csv).name, replace=args.replace,
-                             confirm_missing_as_zero=args.confirm_missing, by=args.by)
+                             confirm_missing_as_zero=args.confirm_missing, confirm_partial_week=args.partial,
+                             by=args.by)
     return _finish(_settled(svc, doc, args), args)
 
 

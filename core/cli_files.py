@@ -140,12 +140,15 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     """
     import json
 
+    from core.domain.calendar import WEEKDAYS, weekday_index
     from core.domain.errors import IngestError, Problem
     from core.domain.feasibility import check_feasibility
     from core.domain.ingest import parse_history, parse_stores
     from core.domain.params import make_parameters
 
     check_db_value(getattr(args, "db", None))
+    given = getattr(args, "week_start", None)
+    day = None if given is None else weekday_index(given, what="--week-start")
     history = read_input(args.history, "history")
     stores = read_input(args.stores, "stores")
     raw_params = read_input(args.params, "parameters") if args.params else None
@@ -153,7 +156,7 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     problems: list[Problem] = []
     hist = st = None
     try:
-        hist = parse_history(history, hname)
+        hist = parse_history(history, hname, week_start=day)
     except IngestError as exc:
         problems.extend(exc.problems)
     try:
@@ -180,11 +183,13 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
         notes += list(extraction.notes) + [f"check: {f}" for f in extraction.flagged]
     if args.category:
         values["category"] = args.category
-    feasible = check_feasibility(make_parameters(values), hist.frame, st.frame)
+    # The season runs on the weeks the history is summed into (the service sets the same day).
+    feasible = check_feasibility(make_parameters({**values, "week_start": WEEKDAYS[hist.week_start]}),
+                                 hist.frame, st.frame)
     # The values as given (the service validates them again the same way), n_clusters as capped.
     values["n_clusters"] = feasible.parameters.n_clusters
     return {"history": history, "stores": stores, "history_name": hname, "stores_name": sname,
-            "values": values, "notes": notes + feasible.notes,
+            "values": values, "notes": notes + feasible.notes, "week_start": day,
             "source_text": None if raw_params is not None else args.text, "extraction": extraction}
 
 

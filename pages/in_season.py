@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core.domain.calendar import week_of_season
+from core.domain.calendar import WEEKDAYS, week_of_season, weekday_name
+from core.domain.fiscal import fiscal_label
 from ui.charts import show
 from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
@@ -27,6 +28,7 @@ wf = status.workflow_id
 state = status.state
 params = status.parameters
 season_start = date.fromisoformat(str(params["season_start"])[:10])
+first_day = WEEKDAYS.index(str(params.get("week_start") or "monday"))
 horizon = int(params.get("horizon_weeks") or 0)
 weeks = [w.model_dump(mode="json") for w in status.weeks]  # the figure builders and tables take the JSON shape
 observed = [w for w in weeks if w.get("actual") is not None]
@@ -74,9 +76,10 @@ if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL, State.NEEDS_ATTE
                     "several at once is fine; they are processed in date order.")
         if len(observed) < horizon:
             nxt = max((int(w["week"]) for w in observed), default=0) + 1
-            monday = season_start + timedelta(weeks=nxt - 1)
-            st.caption(f"Next week to upload: **week {nxt}**, Monday {fmt_date(monday)} .. Sunday "
-                       f"{fmt_date(monday + timedelta(days=6))} ({len(observed)} of {horizon} weeks received).")
+            begins = season_start + timedelta(weeks=nxt - 1)
+            st.caption(f"Next week to upload: **week {nxt}**, {weekday_name(first_day)} {fmt_date(begins)} .. "
+                       f"{weekday_name((first_day + 6) % 7)} {fmt_date(begins + timedelta(days=6))} "
+                       f"({len(observed)} of {horizon} weeks received).")
         gen = st.session_state.setdefault(UPLOADER_GEN, 0)
         files = st.file_uploader("Weekly actuals CSV files", type=["csv"], accept_multiple_files=True,
                                  key=f"actuals_{gen}", label_visibility="collapsed")
@@ -90,7 +93,7 @@ if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL, State.NEEDS_ATTE
                 result, doc = submit(service, wf, f.name, f.getvalue())
                 day = first_date(f.getvalue())
                 if result.week is None and day is not None:
-                    result.week = week_of_season(day, season_start, horizon)
+                    result.week = week_of_season(day, season_start, horizon, first_day)
                 results[f.file_id] = result
             retry_waiting(service, wf, results)
             bar.progress(1.0, text="Done")
@@ -99,8 +102,9 @@ else:
     st.info(f"The season is {state_label(state).lower()}: no more uploads.")
 
 
-def _confirm(file_id: str, result: UploadResult, *, replace: bool, zero: bool) -> None:
-    new, _ = submit(service, wf, result.name, result.data or b"", replace=replace, missing_as_zero=zero)
+def _confirm(file_id: str, result: UploadResult, *, replace: bool, zero: bool, partial: bool = False) -> None:
+    new, _ = submit(service, wf, result.name, result.data or b"", replace=replace, missing_as_zero=zero,
+                    partial=partial or result.partial)
     new.week = new.week or result.week
     results[file_id] = new
     retry_waiting(service, wf, results)  # a replaced or completed week may unblock later files
@@ -114,6 +118,8 @@ def _stored_line(result: UploadResult) -> str:
         line += " (replaced the earlier upload)"
     if result.missing_as_zero:
         line += " (missing stores counted as zero)"
+    if result.partial:
+        line += " (partial week, compared with the plan for its days; upload the full week later to replace it)"
     if row and row.get("actual") is not None:
         line += (f": {fmt_int(row['actual'])} units vs plan {fmt_int(row.get('plan'))} "
                  f"({fmt_pct(row.get('variance'), 1, signed=True)})")
@@ -145,6 +151,16 @@ for file_id, result in newest_first:
                 with st.spinner("Processing with missing stores as zero…"):
                     _confirm(file_id, result, replace=result.replace, zero=True)
                 st.rerun()
+    elif result.kind == "partial":
+        with st.container(border=True):
+            render_message("warning", result.messages, f"{result.name}: week {result.week} is not complete")
+            if st.button("Confirm as partial week", key=f"partial_{file_id}", icon=":material/date_range:",
+                         help="Stored as a partial week: its variance compares it with the plan for the days it "
+                              "holds (spread over the week by the history's weekday profile). Upload the full "
+                              "week later to replace it; the partial file is kept in the history."):
+                with st.spinner("Processing as a partial week…"):
+                    _confirm(file_id, result, replace=result.replace, zero=result.missing_as_zero, partial=True)
+                st.rerun()
     elif result.kind == "waiting":
         when = ("once the markdown is decided" if state is State.AWAITING_MARKDOWN_APPROVAL
                 else "when the week before it has been processed" if status.running_step
@@ -159,6 +175,9 @@ if results and st.button("Clear upload messages", key="clear_results", type="ter
 
 # ------------------------------------------------------------------ charts
 forecast = status.forecast.model_dump(mode="json") if status.forecast else {}
+fiscal = st.toggle("NRF 4-5-4 fiscal weeks", key="fiscal_labels",
+                   help="Show each week's retail fiscal week (NRF 4-5-4 calendar: year, quarter, month, week; "
+                        "53-week years give January a fifth week) beside its date, here and in the exports.")
 tab_fc, tab_var, tab_store, tab_rep = st.tabs([":material/show_chart: Forecast vs actual", ":material/percent: Variance",
                                                ":material/store: Stores", ":material/local_shipping: Replenishment"])
 with tab_fc:
@@ -170,7 +189,9 @@ with tab_fc:
                 table[c] = pd.to_numeric(table[c], errors="coerce").round(0)
         if "trigger" in table:  # only the final week over the threshold has one
             table["trigger"] = table["trigger"].fillna("")
-        keep = [c for c in ("week", "start", "actual", "plan", "original", "variance", "variance_vs_original",
+        if fiscal and "start" in table:  # the NRF 4-5-4 fiscal week beside each date
+            table["fiscal week"] = [fiscal_label(date.fromisoformat(str(d)[:10])) for d in table["start"]]
+        keep = [c for c in ("week", "start", "fiscal week", "actual", "plan", "original", "variance", "variance_vs_original",
                             "cumulative_variance", "reforecast", "trigger", "emergency", "emergency_qty") if c in table]
         st.dataframe(table[keep], hide_index=True, width="stretch",
                      column_config={
@@ -213,6 +234,10 @@ with tab_rep:
         weeks_in_queue = sorted(queue["week"].unique())
         pick = st.multiselect("Weeks", weeks_in_queue, default=weeks_in_queue[-1:], key="rep_weeks")
         view = queue[queue["week"].isin(pick)] if pick else queue
+        if fiscal:  # the fiscal week of each shipment's season week, beside it in the table and the export
+            labels = {int(w["week"]): fiscal_label(date.fromisoformat(str(w["start"])[:10]))
+                      for w in weeks if w.get("start")}
+            view = view.assign(**{"fiscal week": view["week"].map(lambda k: labels.get(int(k), ""))})
         r = st.columns(3)
         r[0].metric("Units to ship", fmt_int(view["qty"].sum()))
         r[1].metric("Stores", fmt_int((view["qty"] > 0).sum()))

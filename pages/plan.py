@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.domain.calendar import WEEKDAYS, week_span, weekday_index
 from ui.feedback import call_service, md_escape, render_message
 from ui.layout import start_page
 from ui.format import as_dict, fmt_date, fmt_int
@@ -19,6 +20,15 @@ EXAMPLE_TEXT = (
     "Check for markdown opportunities at week 6 if we're below 60% sell-through."
 )
 DEMO, OWN = "Built-in demo data", "My own files (history + stores CSV)"
+DETECT = "Detect from the history"
+
+
+def week_text(info: dict[str, Any]) -> str:
+    """'weeks run Saturday..Friday (detected from its weekly dates)'."""
+    day = str(info.get("week_start") or "monday")
+    detected = info.get("detected_week_start") == day and day != "monday"
+    return f"weeks run {week_span(weekday_index(day))}" + (" (detected from its weekly dates)" if detected else "")
+
 
 service, status = start_page("Plan a season")
 st.caption("Describe the season in your own words, check the parameters, choose the data, and start. "
@@ -42,16 +52,24 @@ if mode == OWN:
         history_file = u1.file_uploader("History CSV", type=["csv"], key="up_history")
         stores_file = u2.file_uploader("Stores CSV", type=["csv"], key="up_stores")
         label = st.text_input("Name for this data set (optional)", key="up_label", max_chars=80)
+        week_choice = st.selectbox(
+            "Weeks start on", [DETECT, *WEEKDAYS], key="up_week_start",
+            format_func=lambda d: d if d == DETECT else d.capitalize(),
+            help="The retailer's week: Monday..Sunday by default, Sunday..Saturday on the NRF 4-5-4 calendar, "
+                 "Saturday..Friday for Walmart's weekly data. Detected: weekly rows all dated on one weekday "
+                 "give that day, anything else Monday. The same files on another day become another data set.")
         if st.button("Check and import", icon=":material/upload:", disabled=not (history_file and stores_file)):
             ok, info = call_service(
                 service.import_dataset, history=history_file.getvalue(), history_name=history_file.name,
                 stores=stores_file.getvalue(), stores_name=stores_file.name, label=label or None,
+                week_start=None if week_choice == DETECT else week_choice,
                 spinner="Checking and importing the files…")
             if ok:
                 info = as_dict(info)
                 st.session_state["own_dataset"] = info["id"]
                 flash("success", f"Imported '{info['label']}': {len(info['categories'])} categories, "
-                                 f"{info['stores']} stores, {info['weeks']} weeks of history.")
+                                 f"{info['stores']} stores, {info['weeks']} weeks of history; "
+                                 f"{week_text(info)}.")
                 st.rerun()
     if own:
         ids = [d["id"] for d in own]
@@ -69,7 +87,9 @@ if dataset is not None:
     cols[1].metric("History", f"{fmt_int(dataset.get('weeks'))} weeks")
     cols[2].metric("Categories", fmt_int(len(dataset.get("categories") or [])))
     st.caption("Data set: " + md_escape(str(dataset.get("label"))) + " — categories: "
-               + md_escape(", ".join(dataset.get("categories") or [])))
+               + md_escape(", ".join(dataset.get("categories") or [])) + " — " + md_escape(week_text(dataset))
+               + ("" if dataset.get("source") == "demo" else
+                  " (to plan on another week start, choose it above and import the files again)"))
 categories: list[str] = list(dataset.get("categories") or []) if dataset else []
 
 # ------------------------------------------------------------------ 2. describe

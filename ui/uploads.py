@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from core.domain.errors import IngestError, PlannerError
+from core.domain.errors import IngestError, PartialWeek, PlannerError
 from core.domain.errors import ActionNotAllowed, MissingStores, WeekAlreadyStored
 from ui.feedback import error_messages
 
@@ -35,7 +35,7 @@ class UploadResult:
     """What happened to one uploaded file; kept in session state so a rerun never resubmits it."""
 
     name: str
-    kind: str  # stored | replace | missing | waiting | rejected | error
+    kind: str  # stored | replace | missing | partial | waiting | rejected | error
     messages: list[str]
     week: int | None = None
     data: bytes | None = field(default=None, repr=False)  # kept only while a confirmation is offered
@@ -43,20 +43,25 @@ class UploadResult:
     missing_as_zero: bool = False
     missing_stores: list[str] = field(default_factory=list)
     title: str | None = None
+    partial: bool = False  # confirmed as a partial week
+    missing_dates: list[date] = field(default_factory=list)
 
 
 def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: bool = False,
-           missing_as_zero: bool = False) -> tuple[UploadResult, Any]:
+           missing_as_zero: bool = False, partial: bool = False) -> tuple[UploadResult, Any]:
     """One service call; every outcome becomes a result the page can show and act on."""
+    flags = dict(replace=replace, missing_as_zero=missing_as_zero, partial=partial)
     try:
         doc = service.upload_actuals(workflow_id, data, name, replace=replace,
-                                     confirm_missing_as_zero=missing_as_zero)
+                                     confirm_missing_as_zero=missing_as_zero, confirm_partial_week=partial)
     except WeekAlreadyStored as exc:
-        return UploadResult(name, "replace", list(exc.messages), week=exc.week, data=data, replace=replace,
-                            missing_as_zero=missing_as_zero), None
+        return UploadResult(name, "replace", list(exc.messages), week=exc.week, data=data, **flags), None
     except MissingStores as exc:
-        return UploadResult(name, "missing", list(exc.messages), data=data, replace=replace,
-                            missing_as_zero=missing_as_zero, missing_stores=list(exc.stores)), None
+        return UploadResult(name, "missing", list(exc.messages), data=data, missing_stores=list(exc.stores),
+                            **flags), None
+    except PartialWeek as exc:  # before IngestError: it is one, but the planner may confirm it
+        return UploadResult(name, "partial", list(exc.messages), week=exc.week, data=data,
+                            missing_dates=list(exc.missing_dates), **flags), None
     except ActionNotAllowed as exc:
         # e.g. "week 5 has not been uploaded yet": files dropped together can reach the server in
         # several batches, so the page tries such a file again after the others.
@@ -71,7 +76,7 @@ def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: b
     except Exception as exc:  # shown with what to do; the page never swallows it
         title, messages = error_messages(exc)
         return UploadResult(name, "error", messages, title=f"{name}: {title}"), None
-    return UploadResult(name, "stored", [], replace=replace, missing_as_zero=missing_as_zero), doc
+    return UploadResult(name, "stored", [], **flags), doc
 
 
 def retry_waiting(service: Any, workflow_id: str, results: dict[str, UploadResult]) -> bool:
@@ -83,7 +88,7 @@ def retry_waiting(service: Any, workflow_id: str, results: dict[str, UploadResul
         moved = False
         for file_id, result in waiting:
             new, _ = submit(service, workflow_id, result.name, result.data or b"", replace=result.replace,
-                            missing_as_zero=result.missing_as_zero)
+                            missing_as_zero=result.missing_as_zero, partial=result.partial)
             new.week = new.week or result.week
             results[file_id] = new
             if new.kind != "waiting":

@@ -165,9 +165,10 @@ class Commands:
 
     # ------------------------------------------------------------------ upload
     def upload(self, workflow_id: str, data: bytes, filename: str, *, replace: bool, confirm_missing_as_zero: bool,
-               by: str) -> None:
-        from core.domain.calendar import week_start as week_monday
+               by: str, confirm_partial_week: bool = False) -> None:
+        from core.domain.calendar import week_start as season_week_start
         from core.domain.ingest import parse_actuals
+        from core.domain.partial_week import days_share
 
         filename = clean_filename(filename)
         by = clean_person(by)
@@ -182,9 +183,10 @@ class Commands:
                                "at": aware(u.created_at)} for u in repo.uploads(workflow_id) if u.status == "active"}
         p = ctx.parameters
         up = parse_actuals(data, filename, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
-                           known_stores=frames.store_ids, category=p.category)
+                           known_stores=frames.store_ids, category=p.category, week_start=p.first_day,
+                           confirm_partial=confirm_partial_week)
         week = up.week
-        start = week_monday(p.season_start, week)
+        start = season_week_start(p.season_start, week, p.first_day)
         span = f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
         old = active.get(week)
         if old is not None and not replace:
@@ -207,7 +209,9 @@ class Commands:
             with self.uow.begin() as repo:
                 store_upload(repo, workflow_id, read_version, ctx, week=week, span=span, old=old, up=up,
                              counts=counts, data=data, filename=filename, by=by, now=self.clock(),
-                             confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero))
+                             confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero),
+                             plan_share=days_share(up.dates, (frames.weekday_shares or {}).get(p.category))
+                             if up.partial else None)
         except (ConcurrencyConflict, IntegrityError) as exc:
             with self.uow.read() as repo:
                 raise lost_upload_race(repo, workflow_id, week, span, filename, replace, exc) from None

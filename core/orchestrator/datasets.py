@@ -41,10 +41,19 @@ def categories_by_sales(frame: "pd.DataFrame") -> list[str]:
 
 
 def dataset_info(ds: Dataset) -> DatasetInfo:
+    from core.domain.calendar import WEEKDAYS
+
+    detected = ds.detected_week_start
     return DatasetInfo(id=ds.id, label=ds.label, categories=list(ds.categories), stores=ds.n_stores,
                        weeks=ds.n_weeks, source=ds.source, history_start=ds.history_start,
                        history_end=ds.history_end, frequency=ds.frequency, warnings=list(ds.warnings or []),
-                       created_at=aware(ds.created_at))
+                       created_at=aware(ds.created_at), week_start=WEEKDAYS[int(ds.week_start or 0)],
+                       detected_week_start=WEEKDAYS[int(detected)] if detected is not None else None)
+
+
+def content_hashes(history: bytes, stores: bytes) -> list[str]:
+    """The hashes the files can have, one per week-start day (a lost import race does not know the day)."""
+    return [content_hash(history, stores, day) for day in range(7)]
 
 
 def content_hash(history: bytes, stores: bytes, week_start: int = 0) -> str:

@@ -25,7 +25,14 @@ from core.db.repository import GuardedUnitOfWork, UnitOfWork
 from core.domain.models import SeasonReport
 from core.domain.params import ParameterError, SeasonParameters, make_parameters
 from core.orchestrator.commands import Commands
-from core.orchestrator.datasets import DatasetFrames, content_hash, dataset_info, import_into, load_frames
+from core.orchestrator.datasets import (
+    DatasetFrames,
+    content_hash,
+    content_hashes,
+    dataset_info,
+    import_into,
+    load_frames,
+)
 from core.orchestrator.engine import StepEngine, StepHook, utcnow
 from core.orchestrator.executors import Executor, make_executor
 from core.orchestrator.labels import clean_filename, clean_text
@@ -98,9 +105,14 @@ class PlannerService:
             return dataset_info(repo.dataset(dataset_id))
 
     def import_dataset(self, *, history: bytes, history_name: str, stores: bytes, stores_name: str,
-                       label: str | None = None) -> DatasetInfo:
+                       label: str | None = None, week_start: str | int | None = None) -> DatasetInfo:
+        """`week_start`: the weekday the data's weeks start on ('saturday', 5); None detects it from
+        weekly history dates (else Monday). The same files on another day are another dataset."""
+        from core.domain.calendar import weekday_index
+
+        day = None if week_start is None else weekday_index(week_start)
         return self._import(history=history, history_name=history_name, stores=stores, stores_name=stores_name,
-                            label=label, source="upload")
+                            label=label, source="upload", week_start=day)
 
     def _import(self, **kw: Any) -> DatasetInfo:
         # Names are labels: cleaned and clipped to their columns here, so that every backend
@@ -113,8 +125,11 @@ class PlannerService:
                 return import_into(repo, cache_key=self.db_url, **kw)
         except DBAPIError:
             # Another process imported the same files a moment ago (unique content hash): reuse it.
+            day = kw.get("week_start", 0)
+            hashes = content_hashes(kw["history"], kw["stores"]) if day is None else [
+                content_hash(kw["history"], kw["stores"], day)]
             with self.uow.read() as repo:
-                ds = repo.dataset_by_hash(content_hash(kw["history"], kw["stores"]))
+                ds = next((d for d in map(repo.dataset_by_hash, hashes) if d is not None), None)
                 if ds is None:
                     raise
                 return dataset_info(ds)
@@ -148,6 +163,7 @@ class PlannerService:
         else:
             raise ParameterError(f"parameters must be a SeasonParameters or a dict, not {type(params).__name__}")
         info = self.dataset(dataset_id)
+        params = _on_dataset_calendar(params, info)
         wf_id = self.commands.start(params, dataset_id=dataset_id, categories=info.categories,
                                     source_text=source_text, by=by)
         return self.queries.status(wf_id)
@@ -160,11 +176,15 @@ class PlannerService:
         return self.queries.status(workflow_id)
 
     def upload_actuals(self, workflow_id: str, data: bytes, filename: str, *, replace: bool = False,
-                       confirm_missing_as_zero: bool = False, by: str = "planner") -> StatusDocument:
+                       confirm_missing_as_zero: bool = False, confirm_partial_week: bool = False,
+                       by: str = "planner") -> StatusDocument:
+        """`confirm_partial_week` stores a file lacking whole days of its week (else PartialWeek
+        names them); its variance is then against the plan for its days only."""
         refuse_oversize([("actuals", data, clean_filename(filename))])  # before any database work
         self.resume(workflow_id)
         self.commands.upload(workflow_id, data, filename, replace=replace,
-                             confirm_missing_as_zero=confirm_missing_as_zero, by=by)
+                             confirm_missing_as_zero=confirm_missing_as_zero,
+                             confirm_partial_week=confirm_partial_week, by=by)
         return self.queries.status(workflow_id)
 
     def close_season(self, workflow_id: str, by: str = "planner") -> StatusDocument:
@@ -233,6 +253,19 @@ class PlannerService:
             if doc.running_step is None or (deadline is not None and time.monotonic() >= deadline):
                 return doc
             time.sleep(poll_s)
+
+
+def _on_dataset_calendar(params: SeasonParameters, info: DatasetInfo) -> SeasonParameters:
+    """The season runs on its dataset's weeks: the history was summed into weeks of that day."""
+    if params.week_start == info.week_start:
+        return params
+    if params.week_start != "monday":
+        raise ParameterError(f"week_start = {params.week_start!r} does not match the data set's weeks, which start "
+                             f"on {info.week_start}: import the data again with that week start to plan on it")
+    data = params.model_dump(exclude={"season_start_requested"})
+    data["season_start"] = params.season_start_requested or params.season_start
+    data["week_start"] = info.week_start
+    return make_parameters(data)
 
 
 def _demo_files(files: Any) -> tuple[bytes, bytes]:

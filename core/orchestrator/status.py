@@ -25,6 +25,8 @@ class DatasetInfo(BaseModel):
     frequency: str | None = None
     warnings: list[str] = Field(default_factory=list)
     created_at: datetime | None = None
+    week_start: str = "monday"  # the weekday its weeks start on (lower case)
+    detected_week_start: str | None = None  # the weekday every weekly history row is dated on, if any
 
 
 class WorkflowSummary(BaseModel):

@@ -29,6 +29,7 @@ class StepInputs:
     actuals: dict[int, dict[str, int]] = field(default_factory=dict)
     decisions: dict[int, st.MarkdownDecision] = field(default_factory=dict)
     start_state: SeasonState | None = None
+    partial_shares: dict[int, float] = field(default_factory=dict)  # week -> plan share of a partial week
 
 
 def load_inputs(repo: Repository, workflow_id: str, db_url: str, now: datetime) -> StepInputs | None:
@@ -42,8 +43,10 @@ def load_inputs(repo: Repository, workflow_id: str, db_url: str, now: datetime) 
     actuals: dict[int, dict[str, int]] = {}
     decisions: dict[int, st.MarkdownDecision] = {}
     start_state: SeasonState | None = None
+    partial_shares: dict[int, float] = {}
     if marker.name in ("week", "markdown"):
         actuals = repo.active_actuals(workflow_id)
+        partial_shares = repo.partial_week_shares(workflow_id)
         decisions = {a.week: st.MarkdownDecision(depth=float(a.decided), decision=a.status, approval_id=a.id,
                                                  by=a.decided_by, reason=a.reason)
                      for a in repo.approvals(workflow_id)
@@ -55,7 +58,8 @@ def load_inputs(repo: Repository, workflow_id: str, db_url: str, now: datetime) 
         else:
             start_state = season_state_before(repo, workflow_id, from_week)
     return StepInputs(workflow_id=workflow_id, version=wf.version, state=wf.state, marker=marker, context=ctx,
-                      frames=frames, now=now, actuals=actuals, decisions=decisions, start_state=start_state)
+                      frames=frames, now=now, actuals=actuals, decisions=decisions, start_state=start_state,
+                      partial_shares=partial_shares)
 
 
 def season_state_before(repo: Repository, workflow_id: str, week: int) -> SeasonState:
@@ -76,12 +80,13 @@ def compute(inputs: StepInputs) -> st.StepResult:
     if marker.name == "week":
         assert inputs.start_state is not None
         return st.week_step(ctx, inputs.start_state, int(marker.args["from_week"]), inputs.actuals,
-                            inputs.decisions, frames.history, inputs.now)
+                            inputs.decisions, frames.history, inputs.now, inputs.partial_shares)
     if marker.name == "markdown":
         a = marker.args
         decision = st.MarkdownDecision(depth=float(a["depth"]), decision=a["decision"],
                                        approval_id=int(a["approval_id"]), by=a.get("by"), reason=a.get("reason"))
-        return st.markdown_step(ctx, decision, frames.history, inputs.actuals, inputs.decisions, inputs.now)
+        return st.markdown_step(ctx, decision, frames.history, inputs.actuals, inputs.decisions, inputs.now,
+                                inputs.partial_shares)
     if marker.name == "close":
         return close_step(ctx, frames.history, inputs.now)
     raise ValueError(f"unknown step {marker.name!r}")

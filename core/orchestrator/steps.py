@@ -156,9 +156,11 @@ def _reallocate(season: SeasonState, week: int, reason: str, result: StepResult)
 
 
 def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int],
-               result: StepResult, decisions: dict[int, MarkdownDecision]) -> bool:
+               result: StepResult, decisions: dict[int, MarkdownDecision],
+               shares: dict[int, float] | None = None) -> bool:
     """Fold one week of actuals into `season` (in place). Returns True when the workflow must stop
-    at the markdown gate."""
+    at the markdown gate. `shares`: week -> share of its plan carried by the days of a confirmed
+    partial week (its variance is against that part of the plan; a re-forecast reads it grossed up)."""
     from core.domain.forecast import reforecast
     from core.domain.markdown import markdown_due, propose_markdown
     from core.domain.replenishment import plan_replenishment, skip_reason
@@ -171,7 +173,10 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
     h = p.horizon_weeks
     store_shares = {s.store_id: s.season_total for s in season.allocation.stores}
     order_qty = season.allocation.order_qty or 1
-    week_plan = float(season.forecast.weeks[week - 1].plan)
+    shares = shares or {}
+    days_share = shares.get(week)
+    full_plan = float(season.forecast.weeks[week - 1].plan)
+    week_plan = full_plan * days_share if days_share is not None else full_plan
     total = int(sum(by_store.values()))
     for st in season.stores:
         st.sold += int(by_store.get(st.store_id, 0))
@@ -181,13 +186,16 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
     season.week_totals.append(total)
     actuals = [float(x) for x in season.week_totals]
     plans = [r.plan for r in season.weeks] + [week_plan]
-    orig = [w.plan for w in original.weeks]
+    # Against the original forecast too, a partial week counts only its days' part of the week.
+    orig = [w.plan * (shares.get(k, 1.0) if k <= week else 1.0) for k, w in enumerate(original.weeks, start=1)]
     remaining = [w.plan for w in season.forecast.weeks[week:]]
     common = dict(start=season.forecast.weeks[week - 1].start, actuals=actuals, plans=plans, original=orig,
                   available_stock=approved, variance_threshold=p.variance_threshold,
                   emergency_threshold=p.emergency_threshold, store_actuals=by_store, store_shares=store_shares)
     record = assess_variance(week, remaining_plan=remaining, **common)
-    ev = EventSpec("variance", f"Week {week}: actual {total:,} vs plan {week_plan:,.0f} "
+    part = (f" (partial week: {days_share:.0%} of the week's plan of {full_plan:,.0f})"
+            if days_share is not None else "")
+    ev = EventSpec("variance", f"Week {week}: actual {total:,} vs plan {week_plan:,.0f}{part} "
                                f"({record.variance:+.1%}; threshold ±{p.variance_threshold:.0%})", "week",
                    {"week": week, "actual": total, "plan": week_plan, "variance": record.variance,
                     "cumulative_variance": record.cumulative_variance,
@@ -197,7 +205,9 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
         season.above_threshold_weeks.append(week)
 
     if record.reforecast and week < h:
-        new_fc = reforecast(season.forecast, actuals, original=original)
+        # A partial week's units stand for a whole week's demand in the re-forecast.
+        observed = [a / shares[k] if shares.get(k, 0) > 0 else a for k, a in enumerate(actuals, start=1)]
+        new_fc = reforecast(season.forecast, observed, original=original)
         season.forecast_revision += 1
         new_fc = new_fc.model_copy(update={"revision": season.forecast_revision})
         old_rest = sum(remaining)
@@ -329,11 +339,12 @@ def apply_markdown(ctx: WorkflowContext, season: SeasonState, decision: Markdown
 
 
 def _fold(ctx: WorkflowContext, season: SeasonState, from_week: int, actuals: dict[int, dict[str, int]],
-          decisions: dict[int, MarkdownDecision], result: StepResult) -> bool:
+          decisions: dict[int, MarkdownDecision], result: StepResult,
+          shares: dict[int, float] | None = None) -> bool:
     """Apply the stored weeks from `from_week` on; True when stopped at a markdown gate."""
     last = max(actuals) if actuals else from_week - 1
     for week in range(from_week, last + 1):
-        gate = apply_week(ctx, season, week, actuals[week], result, decisions)
+        gate = apply_week(ctx, season, week, actuals[week], result, decisions, shares)
         result.plans.append(("season_state", season.plan_revision, week, season.model_dump(mode="json")))
         if gate:
             return True
@@ -354,18 +365,19 @@ def _finish(ctx: WorkflowContext, season: SeasonState, gate: bool, history: Any,
 
 
 def week_step(ctx: WorkflowContext, start: SeasonState, from_week: int, actuals: dict[int, dict[str, int]],
-              decisions: dict[int, MarkdownDecision], history: Any, now: datetime) -> StepResult:
+              decisions: dict[int, MarkdownDecision], history: Any, now: datetime,
+              shares: dict[int, float] | None = None) -> StepResult:
     """Fold the stored weeks from `from_week` on into `start` (the state before that week)."""
     ctx = ctx.model_copy(deep=True)
     season = start.model_copy(deep=True)
     result = StepResult(state=State.IN_SEASON, context=ctx)
-    gate = _fold(ctx, season, from_week, actuals, decisions, result)
+    gate = _fold(ctx, season, from_week, actuals, decisions, result, shares)
     return _finish(ctx, season, gate, history, result, now)
 
 
 def markdown_step(ctx: WorkflowContext, decision: MarkdownDecision, history: Any,
                   actuals: dict[int, dict[str, int]], decisions: dict[int, MarkdownDecision],
-                  now: datetime) -> StepResult:
+                  now: datetime, shares: dict[int, float] | None = None) -> StepResult:
     """Apply the decided markdown, then any stored weeks after the checkpoint (after a replay)."""
     ctx = ctx.model_copy(deep=True)
     assert ctx.season is not None and ctx.season.markdown is not None
@@ -374,5 +386,5 @@ def markdown_step(ctx: WorkflowContext, decision: MarkdownDecision, history: Any
     apply_markdown(ctx, season, decision, result)
     week = season.markdown.week
     result.plans.append(("season_state", season.plan_revision, week, season.model_dump(mode="json")))
-    gate = _fold(ctx, season, week + 1, actuals, decisions, result)
+    gate = _fold(ctx, season, week + 1, actuals, decisions, result, shares)
     return _finish(ctx, season, gate, history, result, now)

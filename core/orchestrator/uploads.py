@@ -15,7 +15,8 @@ from core.orchestrator.status import aware
 
 def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: WorkflowContext, *, week: int,
                  span: str, old: dict[str, Any] | None, up: Any, counts: dict[str, int], data: bytes, filename: str,
-                 by: str, now: datetime, confirmed_missing: bool) -> None:
+                 by: str, now: datetime, confirmed_missing: bool, plan_share: float | None = None) -> None:
+    """Store the week; a confirmed partial week keeps its missing dates and its days' share of the plan."""
     # The version check comes first: on PostgreSQL the conditional UPDATE takes the workflow's
     # row lock, so a concurrent upload waits here and then finds the version moved on, instead
     # of computing the same next upload version and colliding on the unique index.
@@ -27,14 +28,20 @@ def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: Wor
     upload_id = repo.add_upload(workflow_id=workflow_id, week=week, version=version, status="active",
                                 filename=filename, raw_file_id=raw_id, total=int(up.total),
                                 missing_stores=list(up.missing_stores), warnings=list(up.warnings),
-                                confirmed_missing=confirmed_missing, created_by=by, created_at=now)
+                                confirmed_missing=confirmed_missing, created_by=by, created_at=now,
+                                missing_dates=[d.isoformat() for d in up.missing_dates] or None,
+                                plan_share=None if plan_share is None else round(float(plan_share), 6))
     repo.add_actual_rows([{"upload_id": upload_id, "workflow_id": workflow_id, "week": week,
                            "store_id": sid, "quantity": q} for sid, q in counts.items()])
     msg = (f"Week {week} ({span}) actuals stored from {filename}: {int(up.total):,} units"
-           + (f", replacing version {old['version']}" if old is not None else ""))
+           + (f", replacing version {old['version']}" if old is not None else "")
+           + (f" (partial week: {7 - len(up.missing_dates)} of 7 days)" if up.partial else "")
+           + "".join(f"; {n}" for n in up.notes))
     repo.add_event(workflow_id, "upload", msg, step="week",
                    data={"week": week, "version": version, "total": int(up.total), "filename": filename,
                          "warnings": list(up.warnings), "missing_stores": list(up.missing_stores),
+                         "notes": list(up.notes), "missing_dates": [d.isoformat() for d in up.missing_dates],
+                         "plan_share": plan_share,
                          "replaced": old["version"] if old is not None else None, "by": by})
     for w in up.warnings:
         repo.add_event(workflow_id, "warning", w, step="week", data={"week": week})

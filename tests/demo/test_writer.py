@@ -59,7 +59,9 @@ def test_actual_files_align_to_season_weeks(written, scenario):
             assert up.week_start == date(2026, 2, 23) + timedelta(weeks=k - 1)
             assert up.missing_stores == []
             assert len(up.daily) == 7 * 50
-            assert up.warnings == [
+            assert up.warnings == []
+            assert up.other_category_rows == 700
+            assert up.notes == [
                 "700 rows of other categories ("
                 + ", ".join(repr(c) for c in CATEGORIES if c != category)
                 + f") were ignored; this workflow plans {category!r}"

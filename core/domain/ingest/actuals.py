@@ -48,6 +48,8 @@ class ActualsUpload:
     # Days of the week with no row at all; non-empty only when the planner confirmed a partial week.
     missing_dates: list[date] = field(default_factory=list)
     other_category_rows: int = 0  # well-formed rows of other categories, left out
+    # Said once with the upload (not a warning): e.g. "700 rows of other categories ... were ignored".
+    notes: list[str] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
@@ -89,12 +91,13 @@ def parse_actuals(
         raise reject(filename, "the file has a header but no rows; expected one week of daily sales per store")
 
     warnings: list[str] = []
+    notes: list[str] = []
     keep, other = np.ones(len(frame), dtype=bool), 0
     if "category" in frame.columns:
         keep, note, other = _rows_of_category(frame["category"].to_numpy(), lines, category, filename, log)
         log.raise_if_any()
         if note:
-            warnings.append(note)
+            notes.append(note)
 
     # Every row is checked, whatever its category: "lots" or 3.5 units is an error anywhere in the file.
     all_days = parse_dates(frame["date"].to_numpy(), lines, "date", log)
@@ -140,6 +143,7 @@ def parse_actuals(
     return ActualsUpload(
         week=week, week_start=start, daily=daily, by_store=by_store, total=int(daily["quantity"].sum()),
         missing_stores=missing_stores, warnings=warnings, missing_dates=missing_dates, other_category_rows=other,
+        notes=notes,
     )
 
 

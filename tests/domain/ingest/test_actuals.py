@@ -67,7 +67,8 @@ def test_other_categories_are_ignored_and_counted():
     rows = [r + ",Dresses" for r in full_week(qty=2)] + [r + ",Shirts" for r in full_week(qty=9)]
     up = parse(csv("date,store_id,quantity_sold,category", *rows))
     assert up.total == 28
-    assert up.warnings == ["14 rows of other categories ('Shirts') were ignored; this workflow plans 'Dresses'"]
+    assert up.warnings == [] and up.other_category_rows == 14
+    assert up.notes == ["14 rows of other categories ('Shirts') were ignored; this workflow plans 'Dresses'"]
 
 
 def test_no_row_of_the_workflow_category_is_rejected():
