@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from core.domain.fiscal import fiscal_label
 from ui.charts import show
 from ui.feedback import md_escape
 from ui.figures import cluster_profile_figure, clusters_figure, forecast_figure, members_figure
@@ -74,6 +76,10 @@ with tab_fc:
     weekly = pd.DataFrame(forecast.get("weekly") or [])
     if not weekly.empty:
         with st.expander("Weekly numbers"):
+            if "start" in weekly and st.toggle("NRF 4-5-4 fiscal weeks", key="fiscal_labels_forecast",
+                                               help="Each week's retail fiscal week beside its start date."):
+                weekly.insert(int(list(weekly.columns).index("start")) + 1, "fiscal week",
+                              [fiscal_label(date.fromisoformat(str(d)[:10])) for d in weekly["start"]])
             st.dataframe(weekly, hide_index=True, width="stretch",
                          column_config={c: st.column_config.NumberColumn(c, format="%.0f")
                                         for c in ("plan", "original", "lo", "hi") if c in weekly})

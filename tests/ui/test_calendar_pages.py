@@ -63,3 +63,14 @@ def test_in_season_offers_to_confirm_a_partial_week(app: AppTest, service):
     assert not app.exception
     tables = [t.value for t in app.dataframe if "fiscal week" in t.value.columns]
     assert tables and tables[0]["fiscal week"].tolist() == ["FY2026 Q1 Feb W4"]
+
+
+def test_forecast_page_weekly_numbers_show_fiscal_weeks_on_request(app: AppTest, service):
+    wf = in_season(service)
+    open_page(app, "forecast", wf)
+    assert not any("fiscal week" in t.value.columns for t in app.dataframe)
+    app.toggle(key="fiscal_labels_forecast").set_value(True).run()
+    assert not app.exception
+    [table] = [t.value for t in app.dataframe if "fiscal week" in t.value.columns]
+    # The demo season starts Monday 2026-02-23: NRF fiscal 2026 began Sunday 1 February 2026.
+    assert table["fiscal week"].tolist()[:2] == ["FY2026 Q1 Feb W4", "FY2026 Q1 Mar W5"]
