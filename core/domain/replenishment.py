@@ -33,7 +33,7 @@ import numpy as np
 from core.domain.errors import PlannerError
 from core.domain.models import ReplenishmentLine, StoreState
 from core.domain.params import REPLENISHMENT_CHOICES
-from core.domain.rounding import ceil_clean
+from core.domain.rounding import ceil_clean, ceil_clean_array
 
 CYCLE_WEEKS = {"weekly": 1, "bi-weekly": 2}
 
@@ -162,3 +162,51 @@ def queue_summary(lines: list[ReplenishmentLine], dc_on_hand: int) -> str:
     if any(x.partial for x in lines):
         return f"nothing ships: the DC is empty ({dc_on_hand:,} units) and stores still need stock"
     return "nothing ships: every store's stock on hand covers the next cycle's plan plus safety stock"
+
+
+def replenishment_quantities(
+    week: int, *, strategy: str, horizon_weeks: int, store_ids: Sequence[str], season_total: np.ndarray,
+    shipped: np.ndarray, sold: np.ndarray, dc_on_hand: int, plan: Sequence[float] | None = None,
+    safety_stock: float = 0.0,
+) -> np.ndarray:
+    """The units `plan_replenishment` ships to each store (int64, in the arrays' order), without its lines.
+
+    The same rules and the same checks on arrays, for the scenario lab's simulator, which only needs
+    the quantities of thousands of plans per comparison (building each line's model and text dominated
+    its run time). tests/domain/test_replenishment_fast.py holds the two to the same numbers.
+    """
+    if skip_reason(week, strategy=strategy, horizon_weeks=horizon_weeks) is not None:
+        return np.zeros(len(store_ids), dtype=np.int64)
+    if dc_on_hand < 0:
+        raise PlannerError(f"dc_on_hand = {dc_on_hand} must be >= 0")
+    if not len(store_ids):
+        return np.zeros(0, dtype=np.int64)
+    weeks_left = horizon_weeks - week
+    cycle = min(CYCLE_WEEKS[strategy], weeks_left)
+    season_total, shipped, sold = (np.asarray(a, dtype=np.int64) for a in (season_total, shipped, sold))
+    if plan is not None:
+        if len(plan) < cycle:
+            raise PlannerError(f"plan has {len(plan)} weeks; the next cycle needs {cycle} (weeks {week + 1}..)")
+        if not 0.0 <= safety_stock <= 1.0 or any(not np.isfinite(x) or x < 0 for x in plan[:cycle]):
+            raise PlannerError(f"safety_stock = {safety_stock:g} must be in [0, 1] and the plan finite and >= 0")
+        totals = np.maximum(season_total, 0).astype(float)
+        share = totals / totals.sum() if totals.sum() > 0 else np.full(len(store_ids), 1.0 / len(store_ids))
+        need = share * float(sum(plan[:cycle])) * (1.0 + safety_stock)
+        wanted = np.maximum(0, ceil_clean_array(need - np.maximum(shipped - sold, 0)))
+        keys: tuple[np.ndarray, ...] = (-need, -wanted)  # largest shipment wanted first, then need
+    else:
+        remaining = np.clip(season_total - shipped, 0, None)
+        need = remaining / weeks_left * cycle
+        wanted = np.minimum(np.maximum(0, ceil_clean_array(need - np.clip(shipped - sold, 0, None))), remaining)
+        keys = (-wanted, -need)  # largest need first, then shipment wanted
+    by_id = sorted(range(len(store_ids)), key=store_ids.__getitem__)
+    rank = np.empty(len(store_ids), dtype=np.int64)
+    rank[by_id] = np.arange(len(store_ids))
+    order = np.lexsort((rank, *keys))
+    # In that order each store gets what it wants until the DC runs out: the one that empties it
+    # gets the rest, those after it nothing.
+    w = wanted[order]
+    before = np.cumsum(w) - w
+    qty = np.zeros(len(store_ids), dtype=np.int64)
+    qty[order] = np.clip(np.minimum(w, int(dc_on_hand) - before), 0, None)
+    return qty

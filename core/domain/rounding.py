@@ -75,3 +75,11 @@ def ceil_clean(x: float) -> int:
     if abs(x - nearest) <= _INTEGER_TOLERANCE * max(1.0, abs(x)):
         return int(nearest)
     return int(math.ceil(x))
+
+
+def ceil_clean_array(x: np.ndarray) -> np.ndarray:
+    """`ceil_clean` of each element (int64): the same rule, for arrays of the scenario lab's hot loops."""
+    x = np.asarray(x, dtype=float)
+    nearest = np.rint(x)  # halves to even, as round() does
+    close = np.abs(x - nearest) <= _INTEGER_TOLERANCE * np.maximum(1.0, np.abs(x))
+    return np.where(close, nearest, np.ceil(x)).astype(np.int64)

@@ -28,6 +28,7 @@ the estimate with the smallest expected absolute error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -54,20 +55,35 @@ def _normal(values: np.ndarray, sd: float) -> np.ndarray:
     return np.exp(-0.5 * (values / sd) ** 2) / sd
 
 
+# The kernels depend only on their sd and the grid, and a season's re-forecasts use the same three
+# (drift, one-off/jump width, weekly noise) every time: they and their FFTs are computed once. The
+# arrays are the ones the direct computation gives, so every result stays exactly the same.
+@lru_cache(maxsize=64)
 def _kernel(sd: float) -> np.ndarray:
     """A normal density on the grid spacing, normalised to sum 1 (at least the centre point)."""
     half = int(np.ceil(5 * sd / STEP))
     k = _normal(np.arange(-half, half + 1) * STEP, max(sd, 1e-12)) if half else np.ones(1)
-    return k / k.sum()
+    k = k / k.sum()
+    k.setflags(write=False)
+    return k
 
 
-def _smooth(pmf: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+@lru_cache(maxsize=64)
+def _kernel_fft(sd: float, size: int) -> np.ndarray:
+    f = np.fft.rfft(_kernel(sd), size)
+    f.setflags(write=False)
+    return f
+
+
+def _smooth(pmf: np.ndarray, sd: float) -> np.ndarray:
+    """pmf convolved with the normal kernel of `sd` (same length as pmf, negatives from FFT noise clipped)."""
+    kernel = _kernel(sd)
     if len(kernel) == 1:
         return pmf
     if len(kernel) > 64:
         n = len(pmf) + len(kernel) - 1
         size = 1 << (n - 1).bit_length()
-        full = np.fft.irfft(np.fft.rfft(pmf, size) * np.fft.rfft(kernel, size), size)[:n]
+        full = np.fft.irfft(np.fft.rfft(pmf, size) * _kernel_fft(sd, size), size)[:n]
     else:
         full = np.convolve(pmf, kernel)
     half = (len(kernel) - 1) // 2
@@ -75,6 +91,11 @@ def _smooth(pmf: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 
 def prior(model: LevelModel) -> np.ndarray:
+    return _prior(model).copy()
+
+
+@lru_cache(maxsize=64)
+def _prior(model: LevelModel) -> np.ndarray:
     pmf = (1 - model.p_start) * _normal(GRID, model.level_sd) + model.p_start * _normal(GRID, model.wide)
     return pmf / pmf.sum()
 
@@ -87,11 +108,10 @@ def _week_likelihood(value: float, levels: np.ndarray, model: LevelModel) -> np.
 def filter_level(x: np.ndarray, model: LevelModel) -> tuple[np.ndarray, float]:
     """Posterior pmf over GRID of the level of the last observed week, and log p(x) under the model."""
     pmf = prior(model)
-    drift, jump = _kernel(model.drift), _kernel(model.wide)
     log_evidence = 0.0
     for i, value in enumerate(np.clip(np.asarray(x, dtype=float), -SPAN, SPAN)):
         if i:
-            pmf = (1 - model.p_jump) * _smooth(pmf, drift) + model.p_jump * _smooth(pmf, jump)
+            pmf = (1 - model.p_jump) * _smooth(pmf, model.drift) + model.p_jump * _smooth(pmf, model.wide)
         post = pmf * _week_likelihood(value, GRID, model)
         total = post.sum()
         if total <= 0:  # a week the grid cannot explain at all (underflow) carries no usable information
@@ -156,10 +176,9 @@ def predictive_bands(pmf: np.ndarray, model: LevelModel, weeks: int, q: float) -
 
     The level may drift (and jump) until then; one-off weeks are left out, as in the forecast's band.
     """
-    drift, jump, noise = _kernel(model.drift), _kernel(model.wide), _kernel(model.noise)
     out = []
     for _ in range(weeks):
-        pmf = (1 - model.p_jump) * _smooth(pmf, drift) + model.p_jump * _smooth(pmf, jump)
-        week = _smooth(pmf, noise)
+        pmf = (1 - model.p_jump) * _smooth(pmf, model.drift) + model.p_jump * _smooth(pmf, model.wide)
+        week = _smooth(pmf, model.noise)
         out.append((_quantile(week, q), _quantile(week, 1 - q)))
     return out

@@ -30,7 +30,7 @@ from core.domain.forecast import apply_markdown_response, markdown_multiplier, r
 from core.domain.markdown import markdown_due, propose_markdown
 from core.domain.models import AllocationPlan, ClusterResult, ForecastResult, StoreState
 from core.domain.order import manufacturing_order
-from core.domain.replenishment import plan_replenishment, skip_reason
+from core.domain.replenishment import replenishment_quantities, skip_reason
 from core.domain.report import SeasonInputs
 from core.domain.simulation.parameters import ParameterSet
 from core.domain.variance import assess_variance
@@ -200,15 +200,13 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
         totals[i] = _reallocate(path, _states(ids, totals[i], shipped[i], sold_cum[i]), week)
     # With the DC empty every line is capped to 0 units (SPEC 4.6): nothing can move, skip the call.
     if reason is None and dc[i] > 0:
-        lines = plan_replenishment(week, strategy=p.replenishment, horizon_weeks=h,
-                                   states=_states(ids, totals[i], shipped[i], sold_cum[i]), dc_on_hand=int(dc[i]))
-        index = {sid: k for k, sid in enumerate(ids)}
-        for line in lines:
-            if line.qty:
-                k = index[line.store_id]
-                shipped[i, k] += line.qty
-                received[i, k, week] += line.qty  # planned after week k, on the shelf in week k+1
-                dc[i] -= line.qty
+        # plan_replenishment's quantities without its lines (the same rule on the arrays).
+        qty = replenishment_quantities(week, strategy=p.replenishment, horizon_weeks=h, store_ids=ids,
+                                       season_total=totals[i], shipped=shipped[i], sold=sold_cum[i],
+                                       dc_on_hand=int(dc[i]))
+        shipped[i] += qty
+        received[i, :, week] += qty  # planned after week k, on the shelf in week k+1
+        dc[i] -= int(qty.sum())
     if markdown_due(week, p):
         proposal = propose_markdown(week, int(sold_cum[i].sum()), approved, p)
         if proposal.depth <= 0:
