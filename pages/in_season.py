@@ -189,10 +189,13 @@ with tab_fc:
                 table[c] = pd.to_numeric(table[c], errors="coerce").round(0)
         if "trigger" in table:  # only the final week over the threshold has one
             table["trigger"] = table["trigger"].fillna("")
+        if "days_share" in table and table["days_share"].notna().any():  # confirmed partial weeks
+            table["partial week"] = [f"{s:.0%} of the week's plan" if s == s and s is not None else ""
+                                     for s in table["days_share"]]
         if fiscal and "start" in table:  # the NRF 4-5-4 fiscal week beside each date
             table["fiscal week"] = [fiscal_label(date.fromisoformat(str(d)[:10])) for d in table["start"]]
         keep = [c for c in ("week", "start", "fiscal week", "actual", "plan", "original", "variance", "variance_vs_original",
-                            "cumulative_variance", "reforecast", "trigger", "emergency", "emergency_qty") if c in table]
+                            "cumulative_variance", "partial week", "reforecast", "trigger", "emergency", "emergency_qty") if c in table]
         st.dataframe(table[keep], hide_index=True, width="stretch",
                      column_config={
                          **{c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")

@@ -128,6 +128,8 @@ class VarianceRecord(BaseModel):
     emergency_qty: int = 0
     shortfall: bool = False  # sold below plan by more than the emergency threshold (an alert, no reorder)
     store_variance: dict[str, float] = Field(default_factory=dict)
+    # A confirmed partial week: the share of the week's plan its days carry (plan and original are that part).
+    days_share: float | None = None
 
 
 # ---------------------------------------------------------------- markdown (4.8)

@@ -164,7 +164,8 @@ def _season_parts(season: SeasonState | None) -> dict[str, Any]:
     weeks = [{"week": r.week, "start": r.start.isoformat(), "actual": r.actual, "plan": r.plan,
               "original": r.original, "variance": r.variance, "variance_vs_original": r.variance_vs_original,
               "cumulative_variance": r.cumulative_variance, "reforecast": r.reforecast, "emergency": r.emergency,
-              "emergency_qty": r.emergency_qty, **_trigger(r, season)} for r in season.weeks]
+              "emergency_qty": r.emergency_qty, "days_share": r.days_share, **_trigger(r, season)}
+             for r in season.weeks]
     replenishment = [{"week": line.week, "for_week": line.week + 1, "store_id": line.store_id, "qty": line.qty,
                       "partial": line.partial, "need": line.need, "on_hand": line.on_hand}
                      for line in season.replenishment]

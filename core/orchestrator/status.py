@@ -150,6 +150,7 @@ class WeekRow(DocModel):
     emergency_qty: int = 0
     above_threshold: bool = False
     trigger: str | None = None
+    days_share: float | None = None  # a confirmed partial week: its days' share of the week's plan
 
 
 class ReplenishmentRow(DocModel):

@@ -240,6 +240,8 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
                        f"±{p.variance_threshold:.0%} threshold, but no weeks are left to re-forecast", "week",
             {"week": week, "phase": "in-season", "trigger": "variance", "variance": record.variance,
              "variance_threshold": p.variance_threshold}))
+    if days_share is not None:
+        record = record.model_copy(update={"days_share": days_share})
     season.weeks.append(record)
     if record.emergency:
         alert = Alert(week=week, kind="emergency_reorder", quantity=record.emergency_qty,

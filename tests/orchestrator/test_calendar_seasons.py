@@ -94,6 +94,7 @@ def test_partial_week_refused_then_confirmed_pro_rata_then_replaced(db_url, anch
     full_plan = doc.forecast["weekly"][0]["plan"]
     sold = int(pd.read_csv(pd.io.common.BytesIO(three_days))["quantity_sold"].sum())
     assert week["actual"] == sold
+    assert week["days_share"] == pytest.approx(share, abs=1e-6)
     assert week["plan"] == pytest.approx(doc.forecast["weekly"][0]["original"] * share, rel=1e-6)
     assert week["variance"] == pytest.approx(sold / week["plan"] - 1, abs=1e-6)
     naive = sold / full_plan - 1  # three days read as a whole week
@@ -102,6 +103,7 @@ def test_partial_week_refused_then_confirmed_pro_rata_then_replaced(db_url, anch
     assert doc.weeks[0]["actual"] == int(pd.read_csv(week1)["quantity_sold"].sum())
     assert doc.weeks[0]["plan"] == pytest.approx(full_plan, rel=1e-6)
     whole = doc.weeks[0]["variance"]
+    assert doc.weeks[0]["days_share"] is None
     # Pro rata, the three days tell the week's variance far better than read as a whole week.
     assert abs(week["variance"] - whole) < abs(naive - whole) / 2
     ups = [(u["week"], u["version"], u["status"], u["filename"]) for u in svc.uploads(wf)]

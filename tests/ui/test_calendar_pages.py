@@ -59,6 +59,8 @@ def test_in_season_offers_to_confirm_a_partial_week(app: AppTest, service):
     week = status.weeks[0].model_dump(mode="json")
     full = status.forecast.model_dump(mode="json")["weekly"][0]["plan"]
     assert week["plan"] < 0.6 * full  # three days carry about 3/7 of the week
+    [weeks_table] = [t.value for t in app.dataframe if "partial week" in t.value.columns]
+    assert weeks_table["partial week"].iloc[0].endswith("of the week's plan")
     app.toggle(key="fiscal_labels").set_value(True).run()
     assert not app.exception
     tables = [t.value for t in app.dataframe if "fiscal week" in t.value.columns]
