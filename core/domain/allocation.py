@@ -167,18 +167,8 @@ def reallocate_remaining(
         raise PlannerError(f"store states for stores not in the plan: {', '.join(unknown[:20])}")
     ids = [s.store_id for s in plan.stores]
     shipped = np.array([by_id[i].shipped if i in by_id else s.initial for i, s in zip(ids, plan.stores)], dtype=np.int64)
-    pool = plan.order_qty - int(shipped.sum())
-    if pool < 0:
-        raise PlannerError(f"stores were shipped {int(shipped.sum())} units, more than the order of {plan.order_qty}")
     d = np.array([max(0.0, float(demand.get(i, 0.0))) for i in ids])
-    if d.sum() > 0:
-        target = plan.order_qty * d / d.sum()
-        gap = np.clip(target - shipped, 0.0, None)
-        weights = gap if gap.sum() > 0 else d
-    else:
-        weights = np.array([s.season_total for s in plan.stores], dtype=float)
-    extra = np.array(largest_remainder(pool, weights), dtype=np.int64)
-    new_totals = shipped + extra
+    new_totals = reallocated_totals(plan.order_qty, shipped, d, np.array([s.season_total for s in plan.stores]))
     store_rows = [
         StoreAllocation(
             store_id=s.store_id, cluster=s.cluster, season_total=int(t), initial=s.initial, dc_reserve=int(t) - s.initial
@@ -200,3 +190,21 @@ def reallocate_remaining(
         stores=store_rows,
         share_basis=f"{plan.share_basis}; remaining stock re-allocated by updated demand",
     )
+
+
+def reallocated_totals(order_qty: int, shipped: np.ndarray, demand: np.ndarray, season_totals: np.ndarray) -> np.ndarray:
+    """The new season totals of `reallocate_remaining` (its rule, above) on arrays in the plan's store order.
+
+    shipped (int) and demand (float, >= 0) per store; season_totals: the plan's current ones. The
+    scenario lab's simulator calls this directly: it needs only the totals, hundreds of times a season.
+    """
+    pool = order_qty - int(shipped.sum())
+    if pool < 0:
+        raise PlannerError(f"stores were shipped {int(shipped.sum())} units, more than the order of {order_qty}")
+    if demand.sum() > 0:
+        target = order_qty * demand / demand.sum()
+        gap = np.clip(target - shipped, 0.0, None)
+        weights = gap if gap.sum() > 0 else demand
+    else:
+        weights = np.asarray(season_totals, dtype=float)
+    return shipped + np.array(largest_remainder(pool, weights), dtype=np.int64)

@@ -27,6 +27,7 @@ including a store that gets nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -195,14 +196,13 @@ def replenishment_quantities(
         wanted = np.maximum(0, ceil_clean_array(need - np.maximum(shipped - sold, 0)))
         keys: tuple[np.ndarray, ...] = (-need, -wanted)  # largest shipment wanted first, then need
     else:
-        remaining = np.clip(season_total - shipped, 0, None)
+        remaining = np.maximum(season_total - shipped, 0)
         need = remaining / weeks_left * cycle
-        wanted = np.minimum(np.maximum(0, ceil_clean_array(need - np.clip(shipped - sold, 0, None))), remaining)
+        wanted = np.minimum(np.maximum(0, ceil_clean_array(need - np.maximum(shipped - sold, 0))), remaining)
         keys = (-wanted, -need)  # largest need first, then shipment wanted
-    by_id = sorted(range(len(store_ids)), key=store_ids.__getitem__)
-    rank = np.empty(len(store_ids), dtype=np.int64)
-    rank[by_id] = np.arange(len(store_ids))
-    order = np.lexsort((rank, *keys))
+    if int(wanted.sum()) <= dc_on_hand:  # every store gets what it wants, whatever the order
+        return wanted
+    order = np.lexsort((_id_rank(tuple(store_ids)), *keys))
     # In that order each store gets what it wants until the DC runs out: the one that empties it
     # gets the rest, those after it nothing.
     w = wanted[order]
@@ -210,3 +210,12 @@ def replenishment_quantities(
     qty = np.zeros(len(store_ids), dtype=np.int64)
     qty[order] = np.clip(np.minimum(w, int(dc_on_hand) - before), 0, None)
     return qty
+
+
+@lru_cache(maxsize=16)
+def _id_rank(store_ids: tuple[str, ...]) -> np.ndarray:
+    """Each store's position in store_id order (the last tie-break; equal ids keep their order)."""
+    rank = np.empty(len(store_ids), dtype=np.int64)
+    rank[sorted(range(len(store_ids)), key=store_ids.__getitem__)] = np.arange(len(store_ids))
+    rank.setflags(write=False)
+    return rank

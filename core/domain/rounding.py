@@ -82,4 +82,6 @@ def ceil_clean_array(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     nearest = np.rint(x)  # halves to even, as round() does
     close = np.abs(x - nearest) <= _INTEGER_TOLERANCE * np.maximum(1.0, np.abs(x))
-    return np.where(close, nearest, np.ceil(x)).astype(np.int64)
+    out = np.ceil(x)
+    np.copyto(out, nearest, where=close)
+    return out.astype(np.int64)

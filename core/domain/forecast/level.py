@@ -27,6 +27,8 @@ the estimate with the smallest expected absolute error.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,7 +89,7 @@ def _smooth(pmf: np.ndarray, sd: float) -> np.ndarray:
     else:
         full = np.convolve(pmf, kernel)
     half = (len(kernel) - 1) // 2
-    return np.clip(full[half: half + len(pmf)], 0.0, None)
+    return np.maximum(full[half: half + len(pmf)], 0.0)  # what np.clip(.., 0.0, None) calls, without its overhead
 
 
 def prior(model: LevelModel) -> np.ndarray:
@@ -105,19 +107,49 @@ def _week_likelihood(value: float, levels: np.ndarray, model: LevelModel) -> np.
     return (1 - model.p_out) * _normal(r, model.noise) + model.p_out * _normal(r, model.wide)
 
 
+# Every re-forecast of a season refits on all the weeks seen so far, and the weeks seen before enter
+# with the very same values each time: the filter resumes from the state it had reached after them
+# (the same operations on the same numbers, so the same result to the bit). Keyed by the model and
+# the exact bytes of the observed prefix; a bounded LRU (about 20 MB), shared by the scenario lab's
+# paths run in lockstep.
+_MEMO: OrderedDict[tuple[LevelModel, bytes], tuple[np.ndarray, float]] = OrderedDict()
+_MEMO_SIZE = 1024
+_MEMO_LOCK = threading.Lock()
+
+
+def _resume(values: np.ndarray, model: LevelModel) -> tuple[int, np.ndarray, float]:
+    with _MEMO_LOCK:
+        for n in range(len(values), 0, -1):
+            hit = _MEMO.get((model, values[:n].tobytes()))
+            if hit is not None:
+                _MEMO.move_to_end((model, values[:n].tobytes()))
+                return n, hit[0].copy(), hit[1]
+    return 0, prior(model), 0.0
+
+
+def _remember(values: np.ndarray, model: LevelModel, pmf: np.ndarray, log_evidence: float) -> None:
+    with _MEMO_LOCK:
+        _MEMO[(model, values.tobytes())] = (pmf.copy(), log_evidence)
+        _MEMO.move_to_end((model, values.tobytes()))
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+
+
 def filter_level(x: np.ndarray, model: LevelModel) -> tuple[np.ndarray, float]:
     """Posterior pmf over GRID of the level of the last observed week, and log p(x) under the model."""
-    pmf = prior(model)
-    log_evidence = 0.0
-    for i, value in enumerate(np.clip(np.asarray(x, dtype=float), -SPAN, SPAN)):
+    values = np.clip(np.asarray(x, dtype=float), -SPAN, SPAN)
+    start, pmf, log_evidence = _resume(values, model)
+    for i in range(start, len(values)):
         if i:
             pmf = (1 - model.p_jump) * _smooth(pmf, model.drift) + model.p_jump * _smooth(pmf, model.wide)
-        post = pmf * _week_likelihood(value, GRID, model)
+        post = pmf * _week_likelihood(values[i], GRID, model)
         total = post.sum()
         if total <= 0:  # a week the grid cannot explain at all (underflow) carries no usable information
             continue
         log_evidence += float(np.log(total))
         pmf = post / total
+    if start < len(values):
+        _remember(values, model, pmf, log_evidence)
     return pmf, log_evidence
 
 

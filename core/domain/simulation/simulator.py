@@ -25,10 +25,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from core.domain.allocation import allocate, reallocate_remaining
+from core.domain.allocation import allocate, reallocated_totals
 from core.domain.forecast import apply_markdown_response, markdown_multiplier, reforecast
 from core.domain.markdown import markdown_due, propose_markdown
-from core.domain.models import AllocationPlan, ClusterResult, ForecastResult, StoreState
+from core.domain.models import AllocationPlan, ClusterResult, ForecastResult
 from core.domain.order import manufacturing_order
 from core.domain.replenishment import replenishment_quantities, skip_reason
 from core.domain.report import SeasonInputs
@@ -91,11 +91,10 @@ class SimulationRun:
 class _Path:
     """The decisions' state of one path: what the workflow keeps in its SeasonState."""
 
-    __slots__ = ("forecast", "allocation", "week_totals", "plans", "reforecasts", "depth", "proposed")
+    __slots__ = ("forecast", "week_totals", "plans", "reforecasts", "depth", "proposed")
 
     def __init__(self, setup: SeasonSetup):
         self.forecast = setup.forecast
-        self.allocation = setup.allocation
         self.week_totals: list[float] = []
         self.plans: list[float] = []
         self.reforecasts: list[int] = []
@@ -103,32 +102,19 @@ class _Path:
         self.proposed = 0.0
 
 
-class _Store:
-    """A StoreState's fields without pydantic: thousands are read per simulated week, never validated
-    (the numbers come from the simulator's own integer arrays) and never stored."""
+def _reallocate(path: _Path, order_qty: int, week: int, totals: np.ndarray, shipped: np.ndarray,
+                sold: np.ndarray) -> np.ndarray:
+    """steps._reallocate: each store's expected demand = sold so far + its share of the rest of the plan.
 
-    __slots__ = ("store_id", "season_total", "shipped", "sold")
-
-    def __init__(self, store_id: str, season_total: int, shipped: int, sold: int):
-        self.store_id, self.season_total, self.shipped, self.sold = store_id, season_total, shipped, sold
-
-
-def _states(ids: list[str], totals: np.ndarray, shipped: np.ndarray, sold: np.ndarray) -> list[StoreState]:
-    return [_Store(*row) for row in zip(ids, totals.tolist(), shipped.tolist(), sold.tolist())]  # type: ignore[misc]
-
-
-def _reallocate(path: _Path, states: list[StoreState], week: int) -> np.ndarray:
-    """steps._reallocate: each store's expected demand = sold so far + its share of the rest of the plan."""
+    On the arrays (reallocate_remaining's rule without its plan model): the same numbers, element by element."""
     rest = float(sum(w.plan for w in path.forecast.weeks[week:]))
-    sold_total = sum(s.sold for s in states)
+    sold_total = int(sold.sum())
     if sold_total > 0:
-        weights = [s.sold / sold_total for s in states]
+        weights = sold / sold_total
     else:
-        total = sum(s.season_total for s in states) or 1
-        weights = [s.season_total / total for s in states]
-    demand = {s.store_id: s.sold + rest * w for s, w in zip(states, weights)}
-    path.allocation = reallocate_remaining(path.allocation, states, demand)
-    return np.array([s.season_total for s in path.allocation.stores], dtype=np.int64)
+        weights = totals / (int(totals.sum()) or 1)
+    demand = sold + rest * weights
+    return reallocated_totals(order_qty, shipped, np.where(demand > 0.0, demand, 0.0), totals)
 
 
 def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
@@ -197,7 +183,7 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
     if record.reforecast and week < h:
         path.forecast = reforecast(fc, path.week_totals, original=setup.forecast)
         path.reforecasts.append(week)
-        totals[i] = _reallocate(path, _states(ids, totals[i], shipped[i], sold_cum[i]), week)
+        totals[i] = _reallocate(path, setup.allocation.order_qty, week, totals[i], shipped[i], sold_cum[i])
     # With the DC empty every line is capped to 0 units (SPEC 4.6): nothing can move, skip the call.
     if reason is None and dc[i] > 0:
         # plan_replenishment's quantities without its lines (the same rule on the arrays).
@@ -218,7 +204,7 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
             lift[i] = markdown_multiplier(depth, p.price_elasticity)
             path.forecast = apply_markdown_response(path.forecast, from_week=week + 1, depth=depth,
                                                     price_elasticity=p.price_elasticity)
-            totals[i] = _reallocate(path, _states(ids, totals[i], shipped[i], sold_cum[i]), week)
+            totals[i] = _reallocate(path, setup.allocation.order_qty, week, totals[i], shipped[i], sold_cum[i])
 
 
 def report_inputs(run: SimulationRun, path: int = 0, *, runtime_s: float = 0.0) -> SeasonInputs:

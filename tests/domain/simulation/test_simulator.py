@@ -132,3 +132,33 @@ def test_invariants_hold_for_any_parameter_set_and_demand_shape(small, s, shape)
         assert set(run.markdown_depth.tolist()) <= {0.0, s["markdown_depth"]}
     if s["markdown_week"] is None:
         assert (run.markdown_depth == 0).all() and (run.sold <= demand).all()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reallocation_on_arrays_gives_reallocate_remainings_totals(small, seed: int) -> None:
+    """The simulator's array re-allocation equals reallocate_remaining on the steps-style demand."""
+    from core.domain.allocation import reallocate_remaining
+    from core.domain.models import StoreState
+    from core.domain.simulation.simulator import _Path, _reallocate
+
+    setup = small.setup()
+    plan = setup.allocation
+    rng = np.random.default_rng(seed)
+    totals = np.array([s.season_total for s in plan.stores], dtype=np.int64)
+    shipped = np.array([s.initial for s in plan.stores], dtype=np.int64) + rng.integers(0, 3, len(totals))
+    shipped = np.minimum(shipped, totals)
+    sold = rng.integers(0, 40, len(totals)) * (seed % 3 != 0)  # every third case: nothing sold yet
+    week = int(rng.integers(1, len(setup.forecast.weeks)))
+    path = _Path(setup)
+    fast = _reallocate(path, plan.order_qty, week, totals, shipped, sold)
+
+    states = [StoreState(store_id=s.store_id, season_total=int(t), shipped=int(h), sold=int(d))
+              for s, t, h, d in zip(plan.stores, totals, shipped, sold)]
+    rest = float(sum(w.plan for w in setup.forecast.weeks[week:]))
+    sold_total = sum(s.sold for s in states)
+    weights = ([s.sold / sold_total for s in states] if sold_total else
+               [s.season_total / (sum(x.season_total for x in states) or 1) for s in states])
+    demand = {s.store_id: s.sold + rest * w for s, w in zip(states, weights)}
+    slow = reallocate_remaining(plan, states, demand)
+    assert fast.tolist() == [s.season_total for s in slow.stores]
+    assert int(fast.sum()) == plan.order_qty
