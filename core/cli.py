@@ -315,8 +315,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def _finish(doc: Any, args: argparse.Namespace) -> int:
     _emit(_dump(doc), args.json, _status_text(doc))
     if doc.state == "needs_attention":
-        sys.stderr.write(f"workflow {doc.workflow_id} needs attention: {doc.last_error}\n"
-                         f"fix the cause, then: python -m core retry {doc.workflow_id}\n")
+        from core.orchestrator.retries import RETRY_WILL_NOT_HELP
+
+        then = (f"close it: python -m core close {doc.workflow_id}" if RETRY_WILL_NOT_HELP in (doc.last_error or "")
+                else f"fix the cause, then: python -m core retry {doc.workflow_id} (or close it)")
+        sys.stderr.write(f"workflow {doc.workflow_id} needs attention: {doc.last_error}\n{then}\n")
         return EXIT_UNEXPECTED
     return EXIT_OK
 
@@ -336,10 +339,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from core.cli_files import checked_decision
+    from core.cli_files import decision_value
 
+    value = decision_value(args.modify)
     svc = _existing_service(args)
-    value = checked_decision(svc, args.workflow, accept=bool(args.accept), text=args.modify)
     doc = svc.decide(args.workflow, accept=bool(args.accept), value=value, reason=args.reason, by=args.by)
     return _finish(_settled(svc, doc, args), args)
 

@@ -213,20 +213,9 @@ def remember_extraction(svc: Any, plan: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------------------------------ decide
-def checked_decision(svc: Any, workflow: str, *, accept: bool, text: str | None) -> int | float | None:
-    """The --modify value read exactly and bounded for the pending approval's kind (quantities.py);
-    Accept of a 0-unit order is refused. Unknown state: left to the service to explain."""
-    from core.domain.quantities import accepted_order, markdown_depth_value, order_quantity, read_number
+def decision_value(text: str | None) -> int | float | None:
+    """--modify read exactly (an integer stays an int: 9007199254740993 is not rounded to ...992);
+    the service bounds it for the pending approval's kind (core/domain/quantities.py)."""
+    from core.domain.quantities import read_number
 
-    value = None if text is None else read_number(text, what="--modify")
-    doc = svc.status(workflow)
-    pending = doc.pending or {}
-    kind = pending.get("kind")
-    if kind == "order":
-        if accept:
-            accepted_order(float(pending.get("proposal") or 0))
-        elif value is not None:
-            value = order_quantity(value)
-    elif kind == "markdown" and not accept and value is not None:
-        value = markdown_depth_value(value, float(doc.parameters["markdown_cap"]))
-    return value
+    return None if text is None else read_number(text, what="--modify")

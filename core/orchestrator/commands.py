@@ -24,6 +24,7 @@ from core.domain.errors import (
     MissingStores,
     NotFound,
     PlannerError,
+    StoredButNotFinished,
 )
 from core.domain.params import ParameterError, SeasonParameters
 from core.orchestrator.context import StepMarker, WorkflowContext
@@ -70,8 +71,9 @@ class Commands:
         if params.category not in categories:
             raise ParameterError(f"category = {params.category!r} is not in the dataset's history: allowed "
                                  + ", ".join(repr(c) for c in categories))
+        params, checked = self._feasible(params, dataset_id)
         now = self.clock()
-        ctx = WorkflowContext(parameters=params, notes=list(params.notes), started_at=now,
+        ctx = WorkflowContext(parameters=params, notes=list(params.notes) + checked, started_at=now,
                               step=new_marker("forecast", {}, now))
         for _ in range(20):
             wf_id = f"wf-{secrets.token_hex(3)}"
@@ -84,7 +86,7 @@ class Commands:
                                         parameters=params.model_dump(mode="json"), context=ctx.dump(),
                                         source_text=source_text, created_by=by, created_at=now, updated_at=now))
                     repo.s.flush()
-                    self._start_events(repo, wf_id, params, by, dataset_id, source_text)
+                    self._start_events(repo, wf_id, params, by, dataset_id, source_text, checked)
                 break
             except DBAPIError:
                 with self.uow.read() as repo:
@@ -93,15 +95,25 @@ class Commands:
                 raise
         else:  # pragma: no cover - 20 collisions in a 16M space
             raise ActionNotAllowed("could not allocate a workflow id; try again")
-        self.submit(wf_id)
+        self._run_after(wf_id, f"workflow {wf_id}")
         return wf_id
 
+    def _feasible(self, params: SeasonParameters, dataset_id: int) -> tuple[SeasonParameters, list[str]]:
+        """Refuse (InfeasibleSeason, nothing stored) a season that could never reach its end; n_clusters
+        capped at the distinct stores, with the notes saying so (core/domain/feasibility.py)."""
+        from core.domain.feasibility import check_feasibility
+
+        with self.uow.read() as repo:
+            frames = load_frames(repo, dataset_id, self.db_url)
+        feasible = check_feasibility(params, frames.history, frames.stores)
+        return feasible.parameters, feasible.notes
+
     def _start_events(self, repo: Any, wf_id: str, params: SeasonParameters, by: str, dataset_id: int,
-                      source_text: str | None) -> None:
+                      source_text: str | None, checked: list[str]) -> None:
         repo.add_event(wf_id, "started", f"Workflow created by {by} for {params.category}, "
                        f"{params.horizon_weeks} weeks from {params.season_start.isoformat()}",
                        step="parameters", data={"parameters": params.model_dump(mode="json"), "dataset_id": dataset_id})
-        for note in params.notes:
+        for note in [*params.notes, *checked]:
             repo.add_event(wf_id, "note", note, step="parameters")
         fallback = EXTRACTIONS.get((self.db_url, source_text)) if source_text else None
         if fallback is not None:
@@ -161,7 +173,7 @@ class Commands:
             repo.add_event(workflow_id, "started", "Clustering stores and allocating" if kind == "order"
                            else "Applying the markdown decision", step=marker.name)
             repo.save_workflow(workflow_id, read_version, state=next_state.value, context=ctx.dump())
-        self.submit(workflow_id)
+        self._run_after(workflow_id, f"the decision ({what})")
 
     # ------------------------------------------------------------------ upload
     def upload(self, workflow_id: str, data: bytes, filename: str, *, replace: bool, confirm_missing_as_zero: bool,
@@ -215,7 +227,7 @@ class Commands:
         except (ConcurrencyConflict, IntegrityError) as exc:
             with self.uow.read() as repo:
                 raise lost_upload_race(repo, workflow_id, week, span, filename, replace, exc) from None
-        self.submit(workflow_id)
+        self._run_after(workflow_id, f"week {week} ({span}) from {filename}")
 
     # ------------------------------------------------------------------ close / retry
     def close(self, workflow_id: str, by: str) -> None:
@@ -230,7 +242,7 @@ class Commands:
             repo.add_event(workflow_id, "started", f"Season closed early by {by}: writing the season report",
                            step="close", data={"by": by})
             repo.save_workflow(workflow_id, read_version, state=State.IN_SEASON.value, context=ctx.dump())
-        self.submit(workflow_id)
+        self._run_after(workflow_id, "the request to close the season")
 
     def retry(self, workflow_id: str) -> None:
         with self.uow.read() as repo:
@@ -245,4 +257,17 @@ class Commands:
         with self.uow.begin() as repo:
             repo.add_event(workflow_id, "retry", f"Retrying step {failed.name} (manual retry)", step=failed.name)
             repo.save_workflow(workflow_id, read_version, state=STEP_STATE[failed.name].value, context=ctx.dump())
-        self.submit(workflow_id)
+        self._run_after(workflow_id, f"the retry of step {failed.name}")
+
+    def _run_after(self, workflow_id: str, stored: str) -> None:
+        """Hand the pending step to the executor. What the planner did is committed already, so a
+        failure from here on (disk full, database gone) must not read as "nothing was changed"."""
+        try:
+            self.submit(workflow_id)
+        except Exception as exc:
+            from core.orchestrator.engine import error_text
+
+            raise StoredButNotFinished([
+                f"{workflow_id}: {stored} was stored, but the step it started did not finish: {error_text(exc)}",
+                "nothing stored is lost: the step runs again on the next status or action once the cause is "
+                "fixed (free disk space, database reachable)"]) from exc

@@ -48,6 +48,9 @@ class Attention(BaseModel):
     error_type: str
     failed_at: datetime
     attempts: int
+    # True: the step failed on the data itself (a pure step fails the same way every time), so a
+    # retry cannot help; the season can still be closed (retries.is_permanent).
+    permanent: bool = False
 
 
 class OrderInfo(BaseModel):

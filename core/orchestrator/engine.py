@@ -33,7 +33,13 @@ from core.orchestrator import steps as st
 from core.orchestrator.context import Attention, WorkflowContext
 from core.orchestrator.leases import HEARTBEAT_S, LEASE_TTL_S, LIVE, expiry, this_process, why_dead
 from core.orchestrator.llm_events import step_fallback_event
-from core.orchestrator.retries import DEFAULT_DELAYS, is_transient, run_with_retries
+from core.orchestrator.retries import (
+    DEFAULT_DELAYS,
+    RETRY_WILL_NOT_HELP,
+    is_permanent,
+    is_transient,
+    run_with_retries,
+)
 from core.orchestrator.states import State, check_transition
 from core.orchestrator.step_inputs import StepInputs, compute, load_inputs
 
@@ -46,10 +52,13 @@ def utcnow() -> datetime:
 
 
 def error_text(exc: BaseException) -> str:
+    """The error as the planner reads it, with API keys and passwords removed (core/scrub.py)."""
+    from core.scrub import scrub
+
     if isinstance(exc, PlannerError):
-        return "; ".join(exc.messages)
+        return scrub("; ".join(exc.messages))
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return scrub(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
 class LostClaim(Exception):
@@ -234,15 +243,18 @@ class StepEngine:
                     if ctx.step is None or not repo.release_lease(claim.workflow_id, claim.token):
                         return
                     failed = ctx.step
+                    permanent = is_permanent(exc)
                     ctx.attention = Attention(step=failed, error=text, error_type=type(exc).__name__,
-                                              failed_at=self.clock(), attempts=attempts)
+                                              failed_at=self.clock(), attempts=attempts, permanent=permanent)
                     ctx.step = None
                     tries = f" after {attempts} attempts" if attempts > 1 else ""
-                    repo.add_event(claim.workflow_id, "error", f"Step {failed.name} failed{tries}: {text}",
+                    advice = f"; {RETRY_WILL_NOT_HELP}" if permanent else ""
+                    repo.add_event(claim.workflow_id, "error", f"Step {failed.name} failed{tries}: {text}{advice}",
                                    step=failed.name, data={"error": text, "type": type(exc).__name__,
-                                                           "attempts": attempts, "transient": is_transient(exc)})
+                                                           "attempts": attempts, "transient": is_transient(exc),
+                                                           "permanent": permanent})
                     repo.save_workflow(claim.workflow_id, wf.version, state=State.NEEDS_ATTENTION.value,
-                                       context=ctx.dump(), last_error=f"{failed.name}: {text}")
+                                       context=ctx.dump(), last_error=f"{failed.name}: {text}{advice}")
                 return
             except ConcurrencyConflict:
                 continue

@@ -86,7 +86,13 @@ class ReadModel:
             if reason:
                 raise ActionNotAllowed(f"{workflow_id}: {reason}")
             ctx = WorkflowContext.model_validate(wf.context)
-        assert ctx.report is not None
+        if ctx.report is None:
+            from core.orchestrator.season_end import CLOSED_BEFORE_THE_SEASON
+
+            why = next((n for n in reversed(ctx.notes) if n.startswith(CLOSED_BEFORE_THE_SEASON)),
+                       "closed before the season started")
+            raise ActionNotAllowed(f"{workflow_id}: {why}: nothing was ordered, shipped or sold, so there is no "
+                                   "season report; the timeline (events) shows what happened")
         return ctx.report
 
 

@@ -31,6 +31,27 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def is_permanent(exc: BaseException) -> bool:
+    """A failure of the step's own computation: retrying the pure step on the same stored data fails
+    the same way. Transient failures and the environment's (disk, database, files) are not: once
+    their cause is fixed a retry works."""
+    if is_transient(exc) or isinstance(exc, OSError):
+        return False
+    from core.db.engine import DatabaseUnavailable
+
+    if isinstance(exc, DatabaseUnavailable):
+        return False
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # pragma: no cover
+        return True
+    return not isinstance(exc, SQLAlchemyError)
+
+
+RETRY_WILL_NOT_HELP = ("retrying will not help (the step fails the same way on the same data); close the season "
+                       "to end it with the report of what happened")
+
+
 def run_with_retries(
     attempt: Callable[[], T],
     *,

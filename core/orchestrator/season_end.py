@@ -69,6 +69,9 @@ def close_into(ctx: WorkflowContext, history: Any, result: StepResult, *, early:
     result.state = State.CLOSED
 
 
+CLOSED_BEFORE_THE_SEASON = "closed before the season started"
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1%}"
 
@@ -76,5 +79,29 @@ def _pct(x: float | None) -> str:
 def close_step(ctx: WorkflowContext, history: Any, now: datetime) -> StepResult:
     ctx = ctx.model_copy(deep=True)
     result = StepResult(state=State.CLOSED, context=ctx)
+    failed = ctx.attention
+    if failed is not None and (ctx.season is None or ctx.order is None or ctx.forecast_original is None):
+        _close_before_the_season(ctx, result, now)
+        return result
     close_into(ctx, history, result, early=True, now=now)
+    if failed is not None:
+        result.events.append(EventSpec("note", f"Closed while step {failed.step.name} had failed "
+                                       f"({failed.error}); the report covers the weeks processed before it",
+                                       "close", {"failed_step": failed.step.name, "error": failed.error}))
     return result
+
+
+def _close_before_the_season(ctx: WorkflowContext, result: StepResult, now: datetime) -> None:
+    """A step failed before the season started (forecast, allocation): nothing was ordered, shipped or
+    sold, so there are no season figures; what happened is the failure, kept in the timeline."""
+    failed = ctx.attention
+    assert failed is not None
+    ctx.closed_early = True
+    ctx.closed_at = now
+    what = f"step {failed.step.name} failed ({failed.error})"
+    ctx.notes.append(f"{CLOSED_BEFORE_THE_SEASON}: {what}")  # the engine clears `attention` at the commit
+    result.events.append(EventSpec(
+        "closed", f"Season closed before it started: {what}; nothing "
+        "was ordered, shipped or sold, so there is no season report", "close",
+        {"weeks": 0, "early": True, "failed_step": failed.step.name, "error": failed.error}))
+    result.state = State.CLOSED

@@ -64,8 +64,8 @@ def why_not(action: str, state: str) -> str | None:
         return f"nothing to decide: the workflow is {s.value}, no approval is pending"
     if action in ("upload", "close"):
         verb = "weekly actuals can be uploaded" if action == "upload" else "the season can be closed"
-        if s is State.IN_SEASON:
-            return None
+        if s is State.IN_SEASON or (action == "close" and s is State.NEEDS_ATTENTION):
+            return None  # a failed step never wedges a season: it can be closed with what happened
         if s is State.AWAITING_MARKDOWN_APPROVAL:
             return (f"the markdown proposal is awaiting approval; decide it first (Accept or Modify), "
                     f"then {verb}")
@@ -74,7 +74,8 @@ def why_not(action: str, state: str) -> str | None:
         if s is State.CLOSED:
             return "the season is closed"
         if s is State.NEEDS_ATTENTION:
-            return f"the workflow needs attention after a failed step; retry it first, then {verb}"
+            return (f"the workflow needs attention after a failed step; retry it first, then {verb} "
+                    "(or close the season)")
     if action == "retry":
         return None if s is State.NEEDS_ATTENTION else f"nothing to retry: the workflow is {s.value}"
     if action == "report":

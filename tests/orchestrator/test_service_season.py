@@ -196,7 +196,7 @@ def test_decision_validation(db_url):
     with pytest.raises(ParameterError) as err:
         svc.decide(wf, accept=False, value=-5)
     text = " ".join(err.value.messages)
-    assert "whole number of units > 0" in text and "needs a reason" in text
+    assert "whole number of units in 1..1,000,000,000" in text and "needs a reason" in text
     with pytest.raises(ParameterError, match="whole number"):
         svc.decide(wf, accept=False, value=10.5, reason="x")
     assert svc.status(wf).state == State.AWAITING_ORDER_APPROVAL

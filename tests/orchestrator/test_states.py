@@ -39,7 +39,8 @@ def test_reasons_for_refused_actions():
     assert "decide it first" in why_not("upload", "awaiting_markdown_approval")
     assert "has not started" in why_not("upload", "awaiting_order_approval")
     assert why_not("upload", "closed") == "the season is closed"
-    assert "retry it first" in why_not("close", "needs_attention")
+    assert "retry it first" in why_not("upload", "needs_attention")
+    assert why_not("close", "needs_attention") is None  # a failed step never wedges a season (issue 14)
     assert why_not("retry", "needs_attention") is None and why_not("report", "closed") is None
     assert "once the season is closed" in why_not("report", "in_season")
 
