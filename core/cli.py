@@ -280,9 +280,10 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         start = date.fromisoformat(args.start)
     except ValueError:
         raise UsageError(f"--start = {args.start!r} is not a date: use YYYY-MM-DD") from None
+    from core.cli_files import check_input
+
     path = Path(args.history)
-    if not path.is_file():
-        raise UsageError(f"history file not found: {args.history}")
+    check_input(args.history, "history")  # a FIFO, a folder or an oversize file said as such, nothing read
     notes: list[str] = []
     week_start = None if args.week_start is None else weekday_index(args.week_start, what="--week-start")
     doc = forecast_document(path, list(args.category), start, args.weeks, notes=notes, week_start=week_start,

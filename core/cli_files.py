@@ -51,8 +51,8 @@ def _not_a_file(path: str, mode: int) -> str | None:
     return f"{path} is not a regular file"
 
 
-def read_input(path: str, what: str, kind: str | None = None) -> bytes:
-    """The bytes of a regular file within its kind's size limit; CliRefusal saying what is wrong."""
+def check_input(path: str, what: str, kind: str | None = None) -> int:
+    """The size limit of a regular file that exists and is within it; CliRefusal saying what is wrong."""
     limit = limit_for(kind or what)
     try:
         info = os.stat(path)
@@ -65,6 +65,12 @@ def read_input(path: str, what: str, kind: str | None = None) -> bytes:
         raise CliRefusal(f"{what} file {problem}")
     if info.st_size > limit:
         raise CliRefusal(_too_big(path, what, info.st_size, limit))
+    return limit
+
+
+def read_input(path: str, what: str, kind: str | None = None) -> bytes:
+    """The bytes of a regular file within its kind's size limit; CliRefusal saying what is wrong."""
+    limit = check_input(path, what, kind)
     try:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)  # never more than the limit, even if the file grows meanwhile

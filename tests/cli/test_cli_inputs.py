@@ -196,3 +196,12 @@ def test_operations_doc_states_the_configured_upload_cap() -> None:
     cap = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
     doc = (ROOT / "docs" / "operations.md").read_text()
     assert f"`maxUploadSize = {cap}` MB" in doc
+
+
+def test_forecast_names_a_fifo_and_a_directory_too(tmp_path: Path, capsys) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for target, what in ((fifo, "is a named pipe (FIFO)"), (tmp_path, "is a directory, not a file")):
+        code, out, err = run(capsys, "forecast", "--history", str(target), "--category", "all", "--start",
+                             "2025-03-03", "--weeks", "4")
+        assert (code, out) == (2, "") and what in err, err
