@@ -6,7 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.scrub import install_log_scrubber
 from ui.layout import note_router_ran
+
+install_log_scrubber()  # no key or password reaches the server log (tracebacks included)
 
 # A local image: a ":material/..." page icon makes the browser fetch the favicon from a font CDN, so
 # offline (or behind a firewall) the tab had no icon. Nothing the app shows may need a network.

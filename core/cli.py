@@ -436,6 +436,9 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None, *, service_options: dict[str, Any] | None = None) -> int:
     """Run one command. `service_options` go to PlannerService (tests inject step hooks this way)."""
+    from core.scrub import install_log_scrubber
+
+    install_log_scrubber()  # no key or password reaches a log line from this process
     parser = build_parser()
     # Only `bench` passes unknown options on (to its runner); every other command rejects them.
     args, extra = parser.parse_known_args(argv)

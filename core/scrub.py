@@ -98,3 +98,27 @@ def scrubbed_json(value: Any) -> str:
     if needs_scrub(text):
         text = json.dumps(scrub_value(value))
     return text
+
+
+def install_log_scrubber() -> None:
+    """Every log record of this process is scrubbed when it is made (message, arguments, traceback):
+    a library's log line or an exception logged with its trace cannot carry a key to the log."""
+    import logging
+    import traceback
+
+    current = logging.getLogRecordFactory()
+    if getattr(current, "_season_planner_scrubs", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        try:
+            record.msg, record.args = scrub(record.getMessage()), ()
+            if record.exc_info and record.exc_info[0] is not None:
+                record.exc_text = scrub("".join(traceback.format_exception(*record.exc_info)).rstrip())
+        except Exception:  # a record that cannot be rendered is left to logging's own error path
+            pass
+        return record
+
+    factory._season_planner_scrubs = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

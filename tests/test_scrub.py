@@ -47,3 +47,22 @@ def test_json_values_are_scrubbed_deeply_and_stay_json() -> None:
     assert json.loads(scrubbed_json(value)) == scrub_value(value)
     plain = {"weeks": [1, 2, 3], "note": "nothing secret"}
     assert scrubbed_json(plain) == json.dumps(plain)
+
+
+def test_log_records_are_scrubbed_message_arguments_and_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from core.scrub import install_log_scrubber
+
+    install_log_scrubber()
+    install_log_scrubber()  # idempotent
+    log = logging.getLogger("season_planner.test")
+    with caplog.at_level(logging.INFO):
+        log.info("calling %s", "Authorization: Bearer abcdefgh12345")
+        try:
+            raise RuntimeError("echo sk-abcdefghijklmnop")
+        except RuntimeError:
+            log.exception("failed")
+    text = caplog.text
+    assert "abcdefgh12345" not in text and "sk-abcdefghijklmnop" not in text
+    assert "Bearer [redacted]" in text and "sk-[redacted]" in text and "RuntimeError" in text
