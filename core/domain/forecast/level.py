@@ -168,12 +168,13 @@ class LevelPosterior:
     @property
     def median(self) -> float:
         """The median of the mixture, with the "plan holds" mass as an exact atom at 0."""
-        below = (1 - self.p_hold) * _cdf(self.moved, 0.0)
+        mid = _mid(self.moved)  # computed once for both look-ups
+        below = (1 - self.p_hold) * _cdf(self.moved, 0.0, mid)
         if below >= 0.5:
-            return _quantile(self.moved, 0.5 / (1 - self.p_hold))
+            return _quantile(self.moved, 0.5 / (1 - self.p_hold), mid)
         if below + self.p_hold >= 0.5:
             return 0.0
-        return _quantile(self.moved, (0.5 - self.p_hold) / (1 - self.p_hold))
+        return _quantile(self.moved, (0.5 - self.p_hold) / (1 - self.p_hold), mid)
 
 
 def level_posterior(x: np.ndarray, model: LevelModel) -> LevelPosterior:
@@ -184,18 +185,25 @@ def level_posterior(x: np.ndarray, model: LevelModel) -> LevelPosterior:
     log_odds = np.log(model.p_hold) + log_hold - np.log1p(-model.p_hold) - log_moved
     p_hold = float(1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700))))
     pmf = (1 - p_hold) * moved
-    pmf[int(np.argmin(np.abs(GRID)))] += p_hold
+    pmf[_ZERO] += p_hold
     return LevelPosterior(pmf=pmf, moved=moved, p_hold=p_hold)
 
 
-def _quantile(pmf: np.ndarray, q: float) -> float:
+_ZERO = int(np.argmin(np.abs(GRID)))  # the grid point of level 0
+
+
+def _mid(pmf: np.ndarray) -> np.ndarray:
     # Each grid point's mass sits at the point itself: interpolate between mid-mass positions.
-    mid = np.cumsum(pmf) - pmf / 2
+    return np.cumsum(pmf) - pmf / 2
+
+
+def _quantile(pmf: np.ndarray, q: float, mid: np.ndarray | None = None) -> float:
+    mid = _mid(pmf) if mid is None else mid
     return float(np.interp(q * mid[-1] / (mid[-1] + pmf[-1] / 2), mid, GRID)) if mid[-1] > 0 else 0.0
 
 
-def _cdf(pmf: np.ndarray, value: float) -> float:
-    mid = np.cumsum(pmf) - pmf / 2
+def _cdf(pmf: np.ndarray, value: float, mid: np.ndarray | None = None) -> float:
+    mid = _mid(pmf) if mid is None else mid
     return float(np.interp(value, GRID, mid))
 
 
@@ -212,5 +220,6 @@ def predictive_bands(pmf: np.ndarray, model: LevelModel, weeks: int, q: float) -
     for _ in range(weeks):
         pmf = (1 - model.p_jump) * _smooth(pmf, model.drift) + model.p_jump * _smooth(pmf, model.wide)
         week = _smooth(pmf, model.noise)
-        out.append((_quantile(week, q), _quantile(week, 1 - q)))
+        mid = _mid(week)
+        out.append((_quantile(week, q, mid), _quantile(week, 1 - q, mid)))
     return out
