@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.errors import AlreadyDecided
-from ui.approvals import explanation_for
+from ui.approvals import DECIDED_HERE_KEY, SEEN_KEY, decided_elsewhere, explanation_for
+from ui.decision_tables import markdown_options_frame, trend_text
 from ui.feedback import error_messages, md_escape, render_message
 from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct, fmt_when, state_label
@@ -30,6 +31,8 @@ def _close_dialog() -> None:
 
 def _decided(doc: Any, what: str) -> None:
     _close_dialog()
+    if pending is not None:
+        st.session_state.setdefault(DECIDED_HERE_KEY, set()).add(pending.approval_id)
     follow = " The next step runs now; this page follows it." if doc.running_step else ""
     flash("success", f"{what} Season is now: {state_label(doc.state).lower()}.{follow}")
     st.rerun()
@@ -46,6 +49,8 @@ def _decide(what: str, **kwargs: Any) -> None:
             doc = service.decide(wf, **kwargs)
     except AlreadyDecided as exc:
         _close_dialog()
+        if pending is not None:  # told below by the flash: no second message
+            st.session_state.setdefault(DECIDED_HERE_KEY, set()).add(pending.approval_id)
         flash("warning", [*exc.messages, "Your decision was not applied. The decision that stands is listed "
                                          "under Decisions."], "Already decided elsewhere")
         st.rerun()
@@ -131,9 +136,21 @@ if pending is not None:
             c[1].metric("Target", fmt_pct(target, 0))
             c[2].metric("Proposed markdown", f"{fmt_pct(proposal, 0)} off")
             if md is not None and target is not None:
-                st.caption(f"Gap = {fmt_pct(target, 1)} − {fmt_pct(md.sell_through, 1)}; depth = gap x "
-                           f"elasticity {params.get('markdown_elasticity')}, in steps of "
-                           f"{fmt_pct(params.get('markdown_step'), 0)}, capped at {fmt_pct(params.get('markdown_cap'), 0)}.")
+                st.caption(f"Gap = {fmt_pct(target, 1)} − {fmt_pct(md.sell_through, 1)}; the checkpoint rule "
+                           f"(gap x elasticity {params.get('markdown_elasticity')}, in steps of "
+                           f"{fmt_pct(params.get('markdown_step'), 0)}, capped at {fmt_pct(params.get('markdown_cap'), 0)}) "
+                           f"gives {fmt_pct(md.rule_depth if md.rule_depth is not None else md.proposed, 0)}.")
+            if md is not None and md.reason:
+                st.info(md_escape(md.reason), icon=":material/lightbulb:")
+            if md is not None and md.trend:
+                st.caption("Trend: " + md_escape(trend_text(md.trend, md.season_to_date)))
+            options = pending.options or (md.options if md is not None else [])
+            if options:
+                currency = (status.money.currency if status.money is not None else None) or md.currency
+                st.markdown(f"**What each depth would do by season end** (current plan x the price response; "
+                            f"money in {currency})")
+                st.dataframe(markdown_options_frame(options, currency, proposed=proposal), hide_index=True,
+                             width="stretch")
         text = explanation_for(status, kind)
         if text:
             st.markdown("**Why**")
@@ -150,6 +167,15 @@ if pending is not None:
             st.session_state[DIALOG_KEY] = ("modify", approval_id)
 
 opened = st.session_state.get(DIALOG_KEY)
+all_approvals = [as_dict(a) for a in service.approvals(wf)]
+elsewhere = None
+if not (opened and (pending is None or opened[1] != pending.approval_id)):
+    # Issue 16: a tab that showed an approval someone else (another tab, the CLI) has decided since is told so.
+    elsewhere = decided_elsewhere(st.session_state.get(SEEN_KEY), pending, all_approvals,
+                                  st.session_state.get(DECIDED_HERE_KEY, set()))
+st.session_state[SEEN_KEY] = {"id": pending.approval_id, "kind": pending.kind} if pending is not None else None
+if elsewhere:
+    st.warning(md_escape(elsewhere), icon=":material/info:")
 if opened and (pending is None or opened[1] != pending.approval_id):
     # The dialog was open on an approval that someone else (another tab, the CLI) decided meanwhile.
     _close_dialog()
@@ -170,8 +196,7 @@ if pending is None:
 
 # ------------------------------------------------------------------ decided approvals
 st.subheader("Decisions", divider="gray", anchor=False)
-approvals = [as_dict(a) for a in service.approvals(wf)]
-decided = [a for a in approvals if a.get("status") != "pending"]
+decided = [a for a in all_approvals if a.get("status") != "pending"]
 if not decided:
     st.caption("No decisions yet.")
 else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+
+from ui.decision_tables import replenishment_frame
 import streamlit as st
 
 from core.domain.calendar import WEEKDAYS, week_of_season, weekday_name
@@ -42,7 +44,10 @@ if not status.allocation:
 
 # ------------------------------------------------------------------ alerts and headline numbers
 for alert in status.alerts:
-    st.error(md_escape(alert.message), icon=":material/emergency:")
+    if alert.kind == "shortfall":  # a deep week below plan: look at it, no reorder (issue 16)
+        st.warning(md_escape(alert.message), icon=":material/trending_down:")
+    else:
+        st.error(md_escape(alert.message), icon=":material/emergency:")
 
 sold = sum(float(w["actual"]) for w in observed)
 approved = (order.approved or order.proposed) if order is not None else None
@@ -165,7 +170,10 @@ for file_id, result in newest_first:
         when = ("once the markdown is decided" if state is State.AWAITING_MARKDOWN_APPROVAL
                 else "when the week before it has been processed" if status.running_step
                 else "after the next upload")
-        render_message("warning", result.messages, f"{result.name}: not processed yet — it is tried again {when}")
+        kept = (" This browser tab keeps the file until then: after a server restart, or in another tab, drop "
+                "it again." if state is State.AWAITING_MARKDOWN_APPROVAL else "")
+        render_message("warning", [*result.messages, kept] if kept else result.messages,
+                       f"{result.name}: not processed yet — it is tried again {when}")
     elif result.kind in ("rejected", "error"):
         render_message("error", result.messages, result.title)
 if results and st.button("Clear upload messages", key="clear_results", type="tertiary"):
@@ -241,12 +249,24 @@ with tab_rep:
             labels = {int(w["week"]): fiscal_label(date.fromisoformat(str(w["start"])[:10]))
                       for w in weeks if w.get("start")}
             view = view.assign(**{"fiscal week": view["week"].map(lambda k: labels.get(int(k), ""))})
-        r = st.columns(3)
+        r = st.columns(4)
         r[0].metric("Units to ship", fmt_int(view["qty"].sum()))
         r[1].metric("Stores", fmt_int((view["qty"] > 0).sum()))
         r[2].metric("Partial (DC short)", fmt_int(view["partial"].sum()) if "partial" in view else "0")
-        st.dataframe(view, hide_index=True)
-        st.download_button("Export replenishment queue (CSV)", csv_bytes(view), file_name="replenishment.csv",
+        r[3].metric("At the DC now", f"{fmt_int(status.dc_on_hand)} units")
+        st.caption("Each store gets its share of the current plan for the next cycle plus safety stock, minus "
+                   "what it holds; the DC's stock caps it (largest need first).")
+        if int(view["qty"].sum()) == 0:
+            st.info("Nothing ships: " + md_escape(next((x for x in view["reason"] if x), "no store needs stock")),
+                    icon=":material/inventory_2:")
+        table = replenishment_frame(view.to_dict("records"))
+        if "fiscal week" in view:
+            table.insert(2, "fiscal week", view["fiscal week"].to_numpy())
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={"weeks of cover": st.column_config.NumberColumn(
+                         "weeks of cover", help="Weeks of the current plan the store's stock on hand covers",
+                         format="%.1f")})
+        st.download_button("Export replenishment queue (CSV)", csv_bytes(table), file_name="replenishment.csv",
                            mime="text/csv", icon=":material/download:", key="dl_replenishment")
 
 # ------------------------------------------------------------------ close

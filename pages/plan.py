@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -149,7 +150,9 @@ def _category_note(extraction: dict[str, Any] | None, categories: list[str]) -> 
 st.subheader("3 · Parameters", divider="gray")
 if dataset is None:
     st.stop()
-params, values = render_form(categories, _category_note(extraction, categories))
+history_end = dataset.get("history_end") if dataset else None
+params, values = render_form(categories, _category_note(extraction, categories),
+                             history_end=date.fromisoformat(str(history_end)[:10]) if history_end else None)
 if params is not None:
     st.caption(f"Plans **{md_escape(params.category)}** · season {fmt_date(params.season_start)} .. "
                f"{fmt_date(params.season_end)} ({params.horizon_weeks} weeks) · order = forecast x "

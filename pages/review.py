@@ -8,11 +8,12 @@ from typing import Any
 
 import streamlit as st
 
+from core.exports.workbook import season_workbook, workbook_filename
 from ui.charts import show
 from ui.feedback import call_service, md_escape
 from ui.figures import forecast_vs_actual_figure, report_errors_figure
 from ui.layout import require_season, start_page
-from ui.format import as_dict, fmt_int, fmt_pct
+from ui.format import as_dict, fmt_duration, fmt_int, fmt_money, fmt_pct
 from ui.params_form import NAMES, describe_parameters, humanize, show_value
 from ui.session import flash, select_workflow
 
@@ -51,14 +52,26 @@ m[3].metric("Overstock", f"{fmt_int(report.get('overstock_units'))} units",
             help="Approved quantity − units sold.")
 n = st.columns(4)
 n[0].metric("Markdown units", fmt_int(report.get("markdown_units")))
-n[1].metric("Markdown cost", f"{report.get('markdown_cost', 0):,.0f}",
-            help=f"At a unit price of {report.get('unit_price', 0):,.2f}.")
+currency = report.get("currency") or "USD"
+price_known = (report.get("unit_price") or 0) > 0
+n[1].metric(f"Markdown cost ({currency})", fmt_money(report.get("markdown_cost")) if price_known else "—",
+            help=f"Revenue given up: markdown units x unit price {report.get('unit_price', 0):,.2f} {currency} x depth.")
 approvals = report.get("approvals") or {}
 n[2].metric("Approvals accepted / modified", f"{approvals.get('accepted', 0)} / {approvals.get('modified', 0)}")
 n[3].metric("Re-forecasts", len(report.get("reforecast_weeks") or []),
             help="Weeks: " + (", ".join(str(w) for w in report.get("reforecast_weeks") or []) or "none"))
-st.caption(f"Weeks observed: {report.get('weeks_observed')} · estimated lost sales: "
-           f"{fmt_int(report.get('lost_sales_estimate'))} units · workflow runtime {report.get('runtime_s', 0):.1f} s")
+r = st.columns(4)
+r[0].metric(f"Revenue ({currency})", fmt_money(report.get("revenue")),
+            help="Units sold at full price plus the marked-down units at their reduced price." if price_known
+            else "Unknown: the history has no revenue and no unit price was entered.")
+r[1].metric(f"Gross margin ({currency})", fmt_money(report.get("margin")),
+            help="Revenue − unit cost x units sold." if report.get("margin") is not None
+            else "Enter a unit cost in the parameters to see the margin.")
+r[2].metric(f"Unit price ({currency})", fmt_money(report.get("unit_price"), digits=2) if price_known else "—")
+r[3].metric(f"Unit cost ({currency})", fmt_money(report.get("unit_cost"), digits=2))
+st.caption(f"Weeks observed: {fmt_int(report.get('weeks_observed'))} · estimated lost sales: "
+           f"{fmt_int(report.get('lost_sales_estimate'))} units · workflow runtime "
+           f"{fmt_duration(report.get('runtime_s'))}")
 
 c1, c2 = st.columns(2)
 with c1:
@@ -81,12 +94,15 @@ if tuning:
 else:
     st.caption("No changes recommended: the parameters worked for this season.")
 
-b1, b2 = st.columns(2)
+b1, b3, b2 = st.columns(3)
 # The file names its season, so a report saved weeks later still says which season it describes.
 download = {"workflow_id": wf, "parameters": status.parameters, **report}
 b1.download_button("Download report (JSON)", json.dumps(download, indent=2, default=str).encode("utf-8"),
                    file_name=f"season_report_{wf[:8]}.json", mime="application/json", icon=":material/download:",
                    key="dl_report")
+b3.download_button("Download season workbook (Excel)", season_workbook(status, report), icon=":material/table_view:",
+                   file_name=workbook_filename(status), key="dl_workbook",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 if b2.button("Start next season with these parameters", type="primary", icon=":material/replay:",
              key="next_season"):
     nxt = dict(report.get("next_parameters") or status.parameters)

@@ -21,6 +21,7 @@ from core.domain.models import (
     StoreState,
     VarianceRecord,
 )
+from core.domain.markdown_options import MarkdownOptions
 from core.domain.params import SeasonParameters
 
 
@@ -82,6 +83,7 @@ class MarkdownState(BaseModel):
     approval_id: int | None = None
     approved: float | None = None  # depth decided (None while pending or when none was needed)
     decision: str | None = None  # accepted | modified | not_needed
+    options: MarkdownOptions | None = None  # every depth 0..cap projected, and the trend (issue 16)
 
 
 class SeasonState(BaseModel):
@@ -134,6 +136,7 @@ class WorkflowContext(BaseModel):
     started_at: datetime | None = None
     closed_at: datetime | None = None
     step_seconds: dict[str, float] = Field(default_factory=dict)
+    history_unit_price: float | None = None  # the history's average selling price (issue 16), set at forecast
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -12,6 +12,7 @@ from core.db.models import Workflow
 from core.db.repository import Repository, UnitOfWork
 from core.domain.errors import ActionNotAllowed
 from core.domain.models import SeasonReport
+from core.orchestrator.decision_views import markdown_extra, money_view, pending_options, replenishment_extra
 from core.orchestrator.context import SeasonState, WorkflowContext
 from core.orchestrator.phases import phases_of
 from core.orchestrator.states import why_not
@@ -159,7 +160,7 @@ def _clusters_and_allocation(ctx: WorkflowContext) -> tuple[list[dict[str, Any]]
         state = states.get(s.store_id)
         shipped = state.shipped if state else s.initial
         allocation.append({"store_id": s.store_id, "cluster": s.cluster, "season_total": s.season_total,
-                           "initial": s.initial, "dc_reserve": s.season_total - shipped, "shipped": shipped,
+                           "initial": s.initial, "dc_reserve": max(0, s.season_total - shipped), "shipped": shipped,
                            "sold": state.sold if state else 0})
     return clusters, allocation
 
@@ -170,10 +171,12 @@ def _season_parts(season: SeasonState | None) -> dict[str, Any]:
     weeks = [{"week": r.week, "start": r.start.isoformat(), "actual": r.actual, "plan": r.plan,
               "original": r.original, "variance": r.variance, "variance_vs_original": r.variance_vs_original,
               "cumulative_variance": r.cumulative_variance, "reforecast": r.reforecast, "emergency": r.emergency,
-              "emergency_qty": r.emergency_qty, "days_share": r.days_share, **_trigger(r, season)}
+              "emergency_qty": r.emergency_qty, "days_share": r.days_share, "shortfall": r.shortfall,
+              **_trigger(r, season)}
              for r in season.weeks]
     replenishment = [{"week": line.week, "for_week": line.week + 1, "store_id": line.store_id, "qty": line.qty,
-                      "partial": line.partial, "need": line.need, "on_hand": line.on_hand}
+                      "partial": line.partial, "need": line.need, "on_hand": line.on_hand,
+                      **replenishment_extra(line)}
                      for line in season.replenishment]
     markdown = None
     if season.markdown is not None:
@@ -181,7 +184,7 @@ def _season_parts(season: SeasonState | None) -> dict[str, Any]:
         markdown = {"week": md.week, "sell_through": md.proposal.sell_through, "proposed": md.proposal.depth,
                     "approved": md.approved, "decision": md.decision, "target": md.proposal.target,
                     "gap": md.proposal.gap, "reason": md.proposal.reason, "sold_to_date": md.proposal.sold_to_date,
-                    "approval_id": md.approval_id}
+                    "approval_id": md.approval_id, **markdown_extra(md)}
     return {"weeks": weeks, "replenishment": replenishment, "markdown": markdown,
             "store_weeks": [s.model_dump() for s in season.store_weeks],
             "alerts": [a.model_dump() for a in season.alerts]}
@@ -200,7 +203,8 @@ def status_document(wf: Workflow, ctx: WorkflowContext, repo: Repository) -> Sta
     if pending is not None:
         proposal: Any = int(pending.proposed) if pending.kind == "order" else pending.proposed
         pending_doc = {"kind": pending.kind, "approval_id": pending.id, "proposal": proposal, "week": pending.week,
-                       "details": pending.details or {}, "requested_at": aware(pending.requested_at).isoformat()}
+                       "details": pending.details or {}, "requested_at": aware(pending.requested_at).isoformat(),
+                       "options": pending_options(pending.kind, pending.details)}
     lease = repo.lease(wf.id) if ctx.step is not None else None
     return StatusDocument(
         workflow_id=wf.id, state=wf.state, version=wf.version, category=wf.category, dataset_id=wf.dataset_id,
@@ -214,5 +218,5 @@ def status_document(wf: Workflow, ctx: WorkflowContext, repo: Repository) -> Sta
         explanations=_explanations(ctx, repo, wf.id), **_season_parts(season),
         last_error=wf.last_error, notes=list(ctx.notes), running_step=ctx.step.name if ctx.step else None,
         running_since=aware(lease.claimed_at) if lease is not None else None,
-        report_available=ctx.report is not None, source_text=wf.source_text,
+        report_available=ctx.report is not None, source_text=wf.source_text, money=money_view(ctx),
     )

@@ -148,6 +148,7 @@ class WeekRow(DocModel):
     reforecast: bool
     emergency: bool
     emergency_qty: int = 0
+    shortfall: bool = False  # sold below plan by more than the emergency threshold (issue 16)
     above_threshold: bool = False
     trigger: str | None = None
     days_share: float | None = None  # a confirmed partial week: its days' share of the week's plan
@@ -161,6 +162,30 @@ class ReplenishmentRow(DocModel):
     partial: bool
     need: float
     on_hand: int
+    cover_weeks: float | None = None  # weeks of the current plan the on-hand stock covers (issue 16)
+    reason: str = ""  # why nothing ships, when qty is 0
+
+
+class MarkdownOptionView(DocModel):
+    depth: float
+    sell_through: float  # projected at season end
+    leftover: int
+    revenue: float | None = None
+    margin: float | None = None
+
+
+class TrendWeekView(DocModel):
+    week: int
+    actual: float
+    plan: float
+    variance: float
+
+
+class MoneyView(DocModel):
+    unit_price: float  # 0 = unknown
+    unit_cost: float | None = None
+    currency: str
+    price_source: str  # entered | history | unknown
 
 
 class MarkdownView(DocModel):
@@ -174,6 +199,13 @@ class MarkdownView(DocModel):
     reason: str | None = None
     sold_to_date: int
     approval_id: int | None = None
+    # Issue 16: what each depth would do, the trend against plan, and what the checkpoint rule alone said.
+    options: list[MarkdownOptionView] = Field(default_factory=list)
+    rule_depth: float | None = None
+    recommended: float | None = None
+    season_to_date: float | None = None
+    trend: list[TrendWeekView] = Field(default_factory=list)
+    currency: str | None = None
 
 
 class SkipView(DocModel):
@@ -189,6 +221,7 @@ class PendingApproval(DocModel):
     week: int | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     requested_at: str
+    options: list[MarkdownOptionView] = Field(default_factory=list)  # markdown: every depth 0..cap (issue 16)
 
 
 class ExplanationDoc(DocModel):
@@ -249,6 +282,7 @@ class StatusDocument(BaseModel):
     running_since: datetime | None = None
     report_available: bool = False
     source_text: str | None = None
+    money: MoneyView | None = None  # unit price, optional cost, currency (issue 16)
 
     def why_not(self, action: str) -> str | None:
         """None when `action` (decide, upload, close, retry, report) is allowed now, else the reason;

@@ -36,6 +36,19 @@ from core.orchestrator.step_results import (  # noqa: F401  (the step contract, 
 
 
 # ---------------------------------------------------------------------------------------- phase 1
+def _history_price(history: Any, category: str) -> float:
+    from core.domain.money import history_unit_price
+
+    return history_unit_price(history, category)
+
+
+def season_money(ctx: WorkflowContext) -> Any:
+    """The season's price, cost and currency (issue 16): the entered price, else the history's."""
+    from core.domain.money import resolve_money
+
+    return resolve_money(ctx.parameters, history_price=float(ctx.history_unit_price or 0.0))
+
+
 def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
     from core.domain.forecast import category_weekly_series, forecast_season
     from core.domain.order import manufacturing_order
@@ -49,6 +62,7 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
     proposed = manufacturing_order(fc.total, safety)
     ctx = ctx.model_copy(deep=True)
     ctx.forecast_original = fc
+    ctx.history_unit_price = _history_price(history, p.category)
     ctx.forecast_warnings = warnings
     ctx.order = OrderInfo(forecast_total=round(fc.total, 3), safety_stock=safety, proposed=proposed)
     done = EventSpec("completed", f"Forecast {fc.total:,.0f} units over {p.horizon_weeks} weeks ({fc.method})",
@@ -162,9 +176,10 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
     at the markdown gate. `shares`: week -> share of its plan carried by the days of a confirmed
     partial week (its variance is against that part of the plan; a re-forecast reads it grossed up)."""
     from core.domain.forecast import reforecast
-    from core.domain.markdown import markdown_due, propose_markdown
-    from core.domain.replenishment import plan_replenishment, skip_reason
-    from core.domain.variance import assess_variance
+    from core.domain.markdown import markdown_due
+    from core.domain.markdown_options import decide_markdown
+    from core.domain.replenishment import plan_replenishment, queue_summary, skip_reason
+    from core.domain.variance import assess_variance, shortfall_message
 
     p = ctx.parameters
     original = ctx.forecast_original
@@ -254,6 +269,11 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
             "week": week, "variance": record.variance, "emergency_threshold": p.emergency_threshold,
             "available_stock": approved, "emergency_qty": record.emergency_qty}, week)
         result.events.append(em)
+    if record.shortfall:
+        # A deep shortfall is not a reason to reorder, but the planner must look at it (issue 16).
+        alert = Alert(week=week, kind="shortfall", quantity=0, message=shortfall_message(record))
+        season.alerts.append(alert)
+        result.events.append(EventSpec("shortfall", alert.message, "week", alert.model_dump()))
 
     reason = skip_reason(week, strategy=p.replenishment, horizon_weeks=h)
     if reason is not None:
@@ -261,8 +281,10 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
             season.skipped.append(Skip(phase="in-season", reason=reason, week=week))
         result.events.append(EventSpec("skipped", reason, "week", {"week": week, "phase": "in-season"}))
     else:
+        # Demand rule (issue 16): each store's share of the current plan for the next cycle plus safety stock.
         lines = plan_replenishment(week, strategy=p.replenishment, horizon_weeks=h, states=season.stores,
-                                   dc_on_hand=season.dc_on_hand)
+                                   dc_on_hand=season.dc_on_hand, plan=[w.plan for w in season.forecast.weeks[week:]],
+                                   safety_stock=float(p.safety_stock or 0.0))
         by_id = {s.store_id: s for s in season.stores}
         for line in lines:
             by_id[line.store_id].shipped += line.qty
@@ -271,15 +293,16 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
         shipped = sum(l.qty for l in lines)
         partial = sum(1 for l in lines if l.partial)
         result.events.append(EventSpec(
-            "replenishment", f"Replenishment after week {week}: {shipped:,} units to {sum(1 for l in lines if l.qty)} "
-                             f"stores for week {week + 1}" + (f" ({partial} partial)" if partial else "")
-                             + f"; {season.dc_on_hand:,} left at the DC", "week",
+            "replenishment", f"Replenishment after week {week} for week {week + 1}: "
+                             f"{queue_summary(lines, season.dc_on_hand)}; {season.dc_on_hand:,} left at the DC", "week",
             {"week": week, "units": shipped, "lines": len(lines), "partial": partial, "dc_on_hand": season.dc_on_hand}))
     season.weeks_done = week
 
     if markdown_due(week, p):
         sold = sum(s.sold for s in season.stores)
-        proposal = propose_markdown(week, sold, approved, p)
+        proposal, options = decide_markdown(week, sold, approved, p, money=season_money(ctx),
+                                            remaining_plan=[w.plan for w in season.forecast.weeks[week:]],
+                                            actuals=actuals, plans=[r.plan for r in season.weeks])
         md_event = EventSpec("markdown", proposal.reason or f"Markdown proposal {proposal.depth:.0%}", "week",
                              {"week": week, "sell_through": proposal.sell_through, "depth": proposal.depth})
         _with_explanation(md_event, "markdown", {
@@ -287,16 +310,18 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
             "cap": p.markdown_cap, "price_elasticity": p.price_elasticity}, week)
         result.events.append(md_event)
         decided = decisions.get(week)
-        if proposal.depth <= 0 and decided is None:
-            season.markdown = MarkdownState(week=week, proposal=proposal, approved=0.0, decision="not_needed")
+        if options.rule_depth <= 0 and decided is None:
+            season.markdown = MarkdownState(week=week, proposal=proposal, approved=0.0, decision="not_needed",
+                                            options=options)
             season.skipped.append(Skip(phase="markdown", reason=proposal.reason or "no markdown needed", week=week))
             result.events.append(EventSpec("skipped", proposal.reason or "No markdown needed", "week",
                                            {"week": week, "phase": "markdown"}))
             return False
-        season.markdown = MarkdownState(week=week, proposal=proposal)
+        season.markdown = MarkdownState(week=week, proposal=proposal, options=options)
         if decided is None:
             result.approval = ApprovalSpec("markdown", proposal.depth, week=week,
-                                           details=proposal.model_dump(mode="json"))
+                                           details={**proposal.model_dump(mode="json"),
+                                                    "options": [o.model_dump(mode="json") for o in options.options]})
             result.events.append(EventSpec("approval_requested",
                                            f"Markdown of {proposal.depth:.0%} awaits approval", "week",
                                            {"kind": "markdown", "proposed": proposal.depth, "week": week}))

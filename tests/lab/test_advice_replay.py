@@ -29,7 +29,11 @@ def test_checked_advice_never_does_worse_on_the_season_it_came_from(db_url: str)
         svc.close()
     assert replay is not None
     used = replay({})
-    assert used["sold"] == sum(w["actual"] for w in status["weeks"])  # the replay sells what the season sold
+    # The replay sells what the season sold, except where a store reported more sales than the stock it had:
+    # the demand-based replenishment (issue 16) sends a store its plan share plus safety stock, and the
+    # replay censors sales by stock (0.2% of the units in this season).
+    actual = sum(w["actual"] for w in status["weeks"])
+    assert actual * 0.995 <= used["sold"] <= actual
     assert [a.parameter for a in checked.tuning] == [a.parameter for a in plain.tuning]
     changed = [a for a in plain.tuning if a.recommended != a.current]
     assert changed, "the low scenario should give some advice"

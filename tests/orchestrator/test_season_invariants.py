@@ -166,8 +166,10 @@ class Tracker:
             f"{where}: shipped {shipped} + DC {doc.dc_on_hand} != approved {approved}")
         assert sum(c["units"] for c in doc.clusters) == approved, where
         for a in alloc:
-            assert 0 <= a["initial"] <= a["shipped"] <= a["season_total"], f"{where}: {a}"
-            assert a["dc_reserve"] == a["season_total"] - a["shipped"], f"{where}: {a}"
+            # Replenishment follows demand, not the season allocation (issue 16): a store selling above its
+            # share may receive more than its season total; its notional DC reserve is then 0, never negative.
+            assert 0 <= a["initial"] <= a["shipped"], f"{where}: {a}"
+            assert a["dc_reserve"] == max(0, a["season_total"] - a["shipped"]), f"{where}: {a}"
             assert a["sold"] == self.sold.get(a["store_id"], 0), (
                 f"{where}: store {a['store_id']} sold {a['sold']} != uploaded {self.sold.get(a['store_id'], 0)}")
         initial = sum(a["initial"] for a in alloc)
@@ -235,6 +237,29 @@ class Tracker:
             before = {a["store_id"]: a["shipped"] for a in self.prev.allocation}
             for a in doc.allocation:
                 assert a["shipped"] - before[a["store_id"]] == by_store.get(a["store_id"], 0), f"{where}: {a}"
+            self._check_demand_rule(doc, new, before, week, where)
+
+    def _check_demand_rule(self, doc: StatusDocument, new: list, before: dict[str, int], week: int,
+                           where: str) -> None:
+        """Issue 16, by hand: need = the store's share of the current plan for the next cycle x (1 + safety
+        stock); ship = ceil(need - on hand) when the DC holds enough, never more; one line per store."""
+        p = doc.parameters
+        cycle = min(2 if self.combo.replenishment == "bi-weekly" else 1, HORIZON - week)
+        plan = sum(w["plan"] for w in doc.forecast["weekly"][week:week + cycle])  # type: ignore[index]
+        total = sum(a["season_total"] for a in doc.allocation)
+        lines = {l["store_id"]: l for l in new}
+        assert set(lines) == {a["store_id"] for a in doc.allocation}, f"{where}: one line per store"
+        wanted = {}
+        for a in doc.allocation:
+            need = a["season_total"] / total * plan * (1 + p["safety_stock"])
+            on_hand = max(0, before[a["store_id"]] - a["sold"])
+            wanted[a["store_id"]] = max(0, math.ceil(round(need - on_hand, 6)))
+            line = lines[a["store_id"]]
+            assert line["on_hand"] == on_hand and line["need"] == pytest.approx(need, abs=1e-3), f"{where}: {line}"
+            assert line["qty"] <= wanted[a["store_id"]], f"{where}: {line} wanted {wanted[a['store_id']]}"
+            assert (line["qty"] == 0) == bool(line["reason"]), f"{where}: {line}"
+        if sum(wanted.values()) <= (self.prev.dc_on_hand or 0):  # type: ignore[union-attr]
+            assert {s: l["qty"] for s, l in lines.items()} == wanted, where
 
     # ---- checks tied to one action ------------------------------------------------------------
 
@@ -276,11 +301,21 @@ class Tracker:
         md = doc.markdown
         assert md is not None and md["week"] == week, where
         assert md["sell_through"] == pytest.approx(sell_through, abs=TOL), where
-        assert md["proposed"] == pytest.approx(depth, abs=1e-9), f"{where}: ST {sell_through:.4f} -> {md['proposed']}"
+        assert md["rule_depth"] == pytest.approx(depth, abs=1e-9), f"{where}: ST {sell_through:.4f} -> {md['rule_depth']}"
+        # Issue 16: when the current plan reaches the target by season end without a markdown, the gate
+        # proposes none (worked out here from the plan: sold + the remaining weeks' plan, capped by stock).
+        rest = sum(w["plan"] for w in doc.forecast["weekly"][week:])  # type: ignore[index]
+        sold = sum(self.week_totals)
+        projected = (sold + min(self.approved - sold, rest)) / self.approved
+        proposed = 0.0 if projected >= p["markdown_target"] - 1e-9 else depth
+        assert md["proposed"] == pytest.approx(proposed, abs=1e-9), f"{where}: projected {projected:.4f}"
+        assert [o["depth"] for o in md["options"]][0] == 0.0 and md["options"][-1]["depth"] == p["markdown_cap"]
+        assert md["options"][0]["sell_through"] == pytest.approx(projected, abs=1e-5), where
         if depth > 0:
             assert doc.state == State.AWAITING_MARKDOWN_APPROVAL, where
             assert doc.pending is not None and doc.pending["kind"] == "markdown", where
-            assert doc.pending["proposal"] == pytest.approx(depth), where
+            assert doc.pending["proposal"] == pytest.approx(proposed), where
+            assert [o["depth"] for o in doc.pending["options"]] == [o["depth"] for o in md["options"]], where
         else:
             assert doc.state != State.AWAITING_MARKDOWN_APPROVAL and doc.pending is None, where
             assert any(s["phase"] == "markdown" for s in doc.skipped), where

@@ -7,6 +7,7 @@ Never runs `playwright install`: it uses the system chromium.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -138,6 +139,15 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         page.get_by_role("button", name="Read parameters from the text").click()
         expect(page.get_by_role("combobox", name="Category")).to_have_value("Women's Dresses")
         expect(main_text("starts on Monday 2026-02-23")).to_be_visible()
+        # An out-of-range value reaches the check and disables Start (the browser used to keep the old value).
+        safety = page.get_by_role("spinbutton", name="Safety stock (% of the forecast)")
+        safety.fill("150")
+        safety.press("Tab")
+        expect(main_text("Safety stock = 150% is out of range: allowed 0%..100%")).to_be_visible()
+        expect(page.get_by_role("button", name="Start season")).to_be_disabled()
+        safety.fill("25")
+        safety.press("Tab")
+        expect(page.get_by_role("button", name="Start season")).to_be_enabled()
         shot("01_plan")
         page.get_by_role("button", name="Start season").click()
 
@@ -145,6 +155,10 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         expect(page.get_by_role("heading", name="Approvals")).to_be_visible()
         expect(main_text("Proposed order")).to_be_visible()
         shot("02_order_approval")
+        # A second tab on the same season shows the same pending order; it loses the race below.
+        other = browser.new_page(viewport={"width": 1400, "height": 1000})
+        other.goto(page.url)
+        expect(other.get_by_test_id("stMain").get_by_text("Proposed order")).to_be_visible()
         page.get_by_role("button", name="Modify…").click()
         dialog = page.get_by_role("dialog")
         expect(dialog).to_be_visible()
@@ -157,6 +171,10 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         expect(main_text("Modified:")).to_be_visible()
         expect(main_text("200,000 units")).to_be_visible()
         shot("03_order_modified")
+        other.get_by_test_id("stMain").get_by_role("button", name="Accept").click()
+        expect(other.get_by_test_id("stMain").get_by_text("was decided elsewhere")).to_be_visible()
+        other.screenshot(path=str(ARTIFACTS / "03b_other_tab_told.png"))
+        other.close()
 
         # --- Forecast & Allocation
         nav("Forecast & Allocation")
@@ -188,6 +206,7 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         # --- Approvals: accept the markdown
         nav("Approvals")
         expect(main_text("Markdown at week 6")).to_be_visible()
+        expect(main_text("What each depth would do by season end")).to_be_visible()
         page.get_by_test_id("stMain").get_by_role("button", name="Accept").click()
         dialog = page.get_by_role("dialog")
         expect(dialog).to_be_visible()
@@ -204,6 +223,16 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         expect(main_text("Tuning advice for the next season")).to_be_visible()
         expect(main_text("Sell-through")).to_be_visible()
         shot("07_review")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download season workbook (Excel)").click()
+        from openpyxl import load_workbook
+
+        assert download.value.suggested_filename == "season_womens-dresses_2026-02-23_12w.xlsx"
+        book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        assert book.sheetnames == ["Weekly plan", "Store allocation", "Replenishment", "Markdown", "Report",
+                                   "Parameters"]
+        alloc_total = next(r for r in book["Store allocation"].iter_rows(values_only=True) if r[0] == "Total")
+        assert alloc_total[2] == 200000  # the modified order, split to the unit
 
         nav("Activity")
         expect(main_text("Timeline")).to_be_visible()

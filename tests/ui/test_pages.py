@@ -515,3 +515,65 @@ def test_final_week_over_the_threshold_says_nothing_is_left_to_re_forecast(app: 
     assert (row["reforecast"], row["above_threshold"]) == (False, True)
     [stored] = [s for s in texts(app.success) if "stored" in s]
     assert "variance over the threshold; no weeks left to re-forecast" in stored
+
+
+# ------------------------------------------------------------------ issue 16: decisions a planner can trust
+def test_the_markdown_decision_shows_every_depth_with_money_and_the_trend(app: AppTest, service):
+    wf = in_season(service)
+    for week in range(1, 7):
+        service.upload_actuals(wf, demo_actuals_bytes("low", week), f"w{week}.csv")
+    status = service.status(wf)
+    assert status.state == "awaiting_markdown_approval"
+    options = status.pending.options
+    assert [o.depth for o in options] == [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
+    open_page(app, "approvals", wf)
+    [table] = [d.value for d in app.dataframe if "projected sell-through" in d.value.columns]
+    assert len(table) == 9 and "revenue (USD)" in table.columns and "gross margin (USD)" in table.columns
+    assert table.iloc[0]["projected sell-through"] == f"{options[0].sell_through * 100:.1f}%"
+    assert table.iloc[-1]["left over (units)"] == f"{options[-1].leftover:,}"
+    assert any(c.value.startswith("Trend: Season to date") for c in app.caption)
+
+
+def test_the_losing_tab_of_an_order_decision_is_told_it_was_decided_elsewhere(app: AppTest, service):
+    wf = started(service)
+    open_page(app, "approvals", wf)  # this tab shows the pending order
+    service.decide(wf, accept=True, by="Bo")  # another tab decides it first
+    button(app, "Accept").click().run()
+    assert not app.exception
+    [told] = [w for w in texts(app.warning) if "decided elsewhere" in w]
+    assert told.startswith("The manufacturing order was decided elsewhere by Bo (accepted:")
+    app.run()  # said once, not on every rerun
+    assert not any("decided elsewhere" in w for w in texts(app.warning))
+
+
+def test_the_last_weeks_queue_ships_what_the_final_week_needs(app: AppTest, service):
+    wf = in_season(service)
+    for week in range(1, 12):
+        service.upload_actuals(wf, demo_actuals_bytes("normal", week), f"w{week}.csv")
+        if service.status(wf).state == "awaiting_markdown_approval":
+            service.decide(wf, accept=True)
+    status = service.status(wf)
+    last = [line for line in status.replenishment if line.week == 11]
+    plan_12 = status.forecast.weekly[11].plan
+    safety = status.parameters["safety_stock"]
+    assert len(last) == 50  # one line per store, shipping or not
+    # never more than the final week's plan plus safety stock, whatever is left of the season allocation
+    assert 0 < sum(line.qty for line in last) <= plan_12 * (1 + safety)
+    open_page(app, "in_season", wf)
+    [queue] = [d.value for d in app.dataframe if "weeks of cover" in d.value.columns]
+    assert {"on hand", "weeks of cover", "why nothing ships"} <= set(queue.columns)
+    assert queue["ship"].sum() == sum(line.qty for line in last)
+
+
+def test_the_review_shows_money_in_the_currency_and_offers_the_workbook(app: AppTest, service):
+    wf = in_season(service)
+    for week in range(1, 4):
+        service.upload_actuals(wf, demo_actuals_bytes("normal", week), f"w{week}.csv")
+    service.close_season(wf)
+    report = service.report(wf)
+    open_page(app, "review", wf)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Revenue (USD)"] == f"{report.revenue:,.0f}"
+    assert metrics["Gross margin (USD)"] == "—"  # no unit cost entered
+    assert any("workflow runtime" in c.value and " s" in c.value for c in app.caption)
+    assert [b for b in app.get("download_button") if "workbook" in str(b.proto.label).lower()]

@@ -30,6 +30,8 @@ from core.domain.forecast import apply_markdown_response, markdown_multiplier, r
 from core.domain.markdown import markdown_due, propose_markdown
 from core.domain.models import AllocationPlan, ClusterResult, ForecastResult
 from core.domain.order import manufacturing_order
+from core.domain.markdown_options import decide_markdown
+from core.domain.money import Money
 from core.domain.replenishment import replenishment_quantities, skip_reason
 from core.domain.report import SeasonInputs
 from core.domain.simulation.parameters import ParameterSet
@@ -82,6 +84,7 @@ class SimulationRun:
     plans: np.ndarray  # plan in force for each week when its sales came in (P, W)
     reforecast_weeks: list[list[int]] = field(default_factory=list)
     final_plans: np.ndarray | None = None  # the plan of every week at season end (P, W)
+    markdown_gated: np.ndarray | None = None  # the checkpoint opened an approval (P,); its proposal may be 0
 
     @property
     def paths(self) -> int:
@@ -91,7 +94,7 @@ class SimulationRun:
 class _Path:
     """The decisions' state of one path: what the workflow keeps in its SeasonState."""
 
-    __slots__ = ("forecast", "week_totals", "plans", "reforecasts", "depth", "proposed")
+    __slots__ = ("forecast", "week_totals", "plans", "reforecasts", "depth", "proposed", "gated")
 
     def __init__(self, setup: SeasonSetup):
         self.forecast = setup.forecast
@@ -100,6 +103,7 @@ class _Path:
         self.reforecasts: list[int] = []
         self.depth = 0.0
         self.proposed = 0.0
+        self.gated = False  # the markdown checkpoint opened an approval (its proposal may be 0)
 
 
 def _reallocate(path: _Path, order_qty: int, week: int, totals: np.ndarray, shipped: np.ndarray,
@@ -159,6 +163,7 @@ def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
     return SimulationRun(
         setup=setup, demand=effective, sold=sold, received=received, dc_end=dc,
         markdown_depth=np.array([pt.depth for pt in paths]), proposed_depth=np.array([pt.proposed for pt in paths]),
+        markdown_gated=np.array([pt.gated for pt in paths]),
         markdown_week=p.markdown_week, plans=np.array([pt.plans for pt in paths], dtype=float),
         reforecast_weeks=[pt.reforecasts for pt in paths],
         final_plans=np.array([[w.plan for w in pt.forecast.weeks] for pt in paths], dtype=float),
@@ -189,14 +194,18 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
         # plan_replenishment's quantities without its lines (the same rule on the arrays).
         qty = replenishment_quantities(week, strategy=p.replenishment, horizon_weeks=h, store_ids=ids,
                                        season_total=totals[i], shipped=shipped[i], sold=sold_cum[i],
-                                       dc_on_hand=int(dc[i]))
+                                       dc_on_hand=int(dc[i]), plan=[w.plan for w in path.forecast.weeks[week:]],
+                                       safety_stock=float(p.safety_stock or 0.0))
         shipped[i] += qty
         received[i, :, week] += qty  # planned after week k, on the shelf in week k+1
         dc[i] -= int(qty.sum())
     if markdown_due(week, p):
-        proposal = propose_markdown(week, int(sold_cum[i].sum()), approved, p)
-        if proposal.depth <= 0:
+        proposal, options = decide_markdown(
+            week, int(sold_cum[i].sum()), approved, p, money=Money(unit_price=float(setup.unit_price or 0.0)),
+            remaining_plan=[w.plan for w in path.forecast.weeks[week:]], actuals=path.week_totals, plans=path.plans)
+        if options.rule_depth <= 0:
             return
+        path.gated = True
         path.proposed = proposal.depth
         depth = proposal.depth if fixed is None else float(fixed)
         path.depth = depth
@@ -214,7 +223,8 @@ def report_inputs(run: SimulationRun, path: int = 0, *, runtime_s: float = 0.0) 
     ids = setup.store_ids
     md = run.markdown_depth[path]
     decisions = ["accepted" if setup.pset.order_qty is None or setup.order_qty == setup.proposed_qty else "modified"]
-    if run.proposed_depth[path] > 0:
+    gated = bool(run.markdown_gated[path]) if run.markdown_gated is not None else run.proposed_depth[path] > 0
+    if gated:
         decisions.append("accepted" if setup.pset.markdown_depth is None or md == run.proposed_depth[path]
                          else "modified")
     return SeasonInputs(
@@ -224,7 +234,7 @@ def report_inputs(run: SimulationRun, path: int = 0, *, runtime_s: float = 0.0) 
         store_sold={sid: [int(x) for x in run.sold[path, k]] for k, sid in enumerate(ids)},
         store_shipped={sid: [int(x) for x in run.received[path, k]] for k, sid in enumerate(ids)},
         approved_qty=setup.order_qty, markdown_depth=float(md),
-        markdown_week=run.markdown_week if run.proposed_depth[path] > 0 else None,
+        markdown_week=run.markdown_week if gated else None,
         unit_price=setup.unit_price,
         approvals_accepted=decisions.count("accepted"), approvals_modified=decisions.count("modified"),
         reforecast_weeks=list(run.reforecast_weeks[path]), runtime_s=runtime_s, closed_early=False,
