@@ -491,6 +491,8 @@ def test_a_file_dropped_while_the_markdown_waits_is_processed_after_the_decision
     assert service.status(wf).weeks_done == 6  # refused by the service while the markdown waits
     [waiting] = [w for w in texts(app.warning) if "not processed yet" in w]
     assert "tried again once the markdown is decided" in waiting
+    # the file lives in this browser tab only: the planner is told what a restart means (issue 16)
+    assert any("after a server restart, or in another tab, drop it again" in w for w in texts(app.warning))
     service.decide(wf, accept=True)  # e.g. on the Approvals page
     app.run()  # back on In-Season
     assert not app.exception
