@@ -90,7 +90,7 @@ _HORIZON_RE = re.compile(
     r"(?!\s+(?:in|into|before|after|later|out|ahead|prior|left|to\s+go)\b)",
     re.I,
 )
-_HORIZON_KEYED_RE = re.compile(rf"\b(?:horizon|season length|duration|length)\D{{0,20}}?(?P<n>\d+)\b(?!\s*%)", re.I)
+_HORIZON_KEYED_RE = re.compile(r"\b(?:horizon|season length|duration|length)\D{0,20}?(?P<n>\d+)\b(?!\s*%)", re.I)
 
 
 def read_horizon(text: str, r: Reading) -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from core.domain.models import SeasonReport
-from core.domain.money import Money, history_unit_price, resolve_money
+from core.domain.money import history_unit_price, resolve_money
 from core.domain.params import ParameterError, make_parameters
 from core.domain.report import SeasonInputs, season_report
 

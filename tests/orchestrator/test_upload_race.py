@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 
 import core.domain.ingest as ingest
 from core.db.repository import Repository

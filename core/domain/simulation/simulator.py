@@ -27,7 +27,7 @@ import pandas as pd
 
 from core.domain.allocation import allocate, reallocated_totals
 from core.domain.forecast import apply_markdown_response, markdown_multiplier, reforecast
-from core.domain.markdown import markdown_due, propose_markdown
+from core.domain.markdown import markdown_due
 from core.domain.models import AllocationPlan, ClusterResult, ForecastResult
 from core.domain.order import manufacturing_order
 from core.domain.markdown_options import decide_markdown
