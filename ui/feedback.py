@@ -35,9 +35,16 @@ def render_message(kind: str, messages: list[str], title: str | None = None) -> 
     {"error": st.error, "warning": st.warning, "success": st.success, "info": st.info}.get(kind, st.info)(body)
 
 
-def show_flashes() -> None:
-    for item in pop_flashes():
+def show_flashes(keep: bool = False) -> None:
+    """The messages kept for this run. With `keep` (a step the action started still runs, and the
+    page will redraw itself when it ends) they stay for that next run too, so they are not gone
+    before the planner could read them."""
+    items = pop_flashes()
+    for item in items:
         render_message(item["kind"], item["messages"], item.get("title"))
+    if keep:
+        for item in items:
+            flash(item["kind"], item["messages"], item.get("title"))
 
 
 def error_messages(exc: BaseException) -> tuple[str, list[str]]:

@@ -13,7 +13,7 @@ import streamlit as st
 from ui.feedback import error_messages, render_message, show_flashes
 from ui.service import demo_dataset, get_service
 from core.orchestrator.status import StatusDocument
-from ui.live import running_panel
+from ui.live import running_panel, step_running
 from ui.sidebar import render_sidebar
 
 
@@ -55,7 +55,7 @@ def start_page(title: str, caption: str | None = None) -> tuple[Any, StatusDocum
         render_message("error", messages[:1] + ["What to do: check DATABASE_URL (or the default SQLite file "
                                                 "var/season_planner.db) and reload the page."], title_text)
         st.stop()
-    show_flashes()
+    show_flashes(keep=step_running(status))
     st.title(title)
     if caption:
         st.caption(caption)
