@@ -27,8 +27,11 @@ def step_running(status: Any) -> bool:
 
 
 def running_panel(service: Any, status: Any) -> None:
-    """Draw the live panel for the selected season's running step (nothing when none runs)."""
+    """Draw the live panel for the selected season's running step. When none runs, an empty
+    container holds its place, so the elements below keep their positions when a step ends (an
+    expander the planner opened below it stays open)."""
     if not step_running(status):
+        st.container()
         return
     workflow_id = status.workflow_id
 
@@ -41,7 +44,7 @@ def running_panel(service: Any, status: Any) -> None:
         since = doc.running_since
         elapsed = (datetime.now(timezone.utc) - since).total_seconds() if since else 0.0
         done = sum(1 for p in doc.phases if p.status in ("done", "skipped"))
-        with st.container(border=True):
+        with st.container():
             st.progress(done / max(1, len(doc.phases)),
                         text=f"{label}… " + (f"{elapsed:.0f} s" if since else "queued, waiting for a worker"))
             if elapsed > SLOW_S:
