@@ -147,9 +147,8 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     import json
 
     from core.domain.calendar import WEEKDAYS, weekday_index
-    from core.domain.errors import IngestError, Problem
     from core.domain.feasibility import check_feasibility
-    from core.domain.ingest import parse_history, parse_stores
+    from core.domain.ingest import parse_dataset
     from core.domain.params import make_parameters
 
     check_db_value(getattr(args, "db", None))
@@ -159,18 +158,7 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     stores = read_input(args.stores, "stores")
     raw_params = read_input(args.params, "parameters") if args.params else None
     hname, sname = Path(args.history).name, Path(args.stores).name
-    problems: list[Problem] = []
-    hist = st = None
-    try:
-        hist = parse_history(history, hname, week_start=day)
-    except IngestError as exc:
-        problems.extend(exc.problems)
-    try:
-        st = parse_stores(stores, sname)
-    except IngestError as exc:
-        problems.extend(exc.problems)
-    if problems or hist is None or st is None:
-        raise IngestError(problems)
+    hist, st = parse_dataset(history, hname, stores, sname, week_start=day)
     notes: list[str] = []
     extraction = None
     if raw_params is not None:

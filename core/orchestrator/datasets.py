@@ -69,25 +69,14 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
 
     Weeks start on `week_start` (Monday = 0); None detects the day from weekly history dates."""
     from core.domain.errors import IngestError, Problem
-    from core.domain.ingest import parse_history, parse_stores
+    from core.domain.ingest import parse_dataset
 
     if week_start is not None:
         existing = repo.dataset_by_hash(content_hash(history, stores, week_start))
         if existing is not None:
             return dataset_info(existing)
 
-    problems: list[Problem] = []
-    hist = stores_up = None
-    try:
-        hist = parse_history(history, history_name, week_start=week_start)
-    except IngestError as exc:
-        problems.extend(exc.problems)
-    try:
-        stores_up = parse_stores(stores, stores_name)
-    except IngestError as exc:
-        problems.extend(exc.problems)
-    if problems or hist is None or stores_up is None:
-        raise IngestError(problems)
+    hist, stores_up = parse_dataset(history, history_name, stores, stores_name, week_start=week_start)
     digest = content_hash(history, stores, hist.week_start)
     if week_start is None:  # the day was only known after reading the dates
         existing = repo.dataset_by_hash(digest)

@@ -1,6 +1,7 @@
 """CSV validation -> normalised frames, or IngestError listing every problem (SPEC section 3)."""
 
 from core.domain.ingest.actuals import ACTUALS_COLUMNS, ActualsUpload, parse_actuals
+from core.domain.ingest.dataset import parse_dataset
 from core.domain.ingest.history import HISTORY_COLUMNS, HISTORY_FRAME_COLUMNS, HistoryUpload, parse_history
 from core.domain.ingest.stores import (
     FASHION_TIERS,
@@ -27,6 +28,7 @@ __all__ = [
     "STORE_FORMATS",
     "StoresUpload",
     "parse_actuals",
+    "parse_dataset",
     "parse_history",
     "parse_stores",
 ]

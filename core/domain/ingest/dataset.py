@@ -1,0 +1,25 @@
+"""A dataset's two files checked together (SPEC section 3): every problem of both in one rejection."""
+
+from __future__ import annotations
+
+from core.domain.errors import IngestError, Problem
+from core.domain.ingest.history import HistoryUpload, parse_history
+from core.domain.ingest.stores import StoresUpload, parse_stores
+
+
+def parse_dataset(history: bytes, history_name: str, stores: bytes, stores_name: str, *,
+                  week_start: int | None = None) -> tuple[HistoryUpload, StoresUpload]:
+    """Both files parsed; IngestError listing the problems of both when either is rejected."""
+    problems: list[Problem] = []
+    hist = st = None
+    try:
+        hist = parse_history(history, history_name, week_start=week_start)
+    except IngestError as exc:
+        problems.extend(exc.problems)
+    try:
+        st = parse_stores(stores, stores_name)
+    except IngestError as exc:
+        problems.extend(exc.problems)
+    if problems or hist is None or st is None:
+        raise IngestError(problems)
+    return hist, st
