@@ -100,10 +100,6 @@ class ThreadExecutor:
             except Exception:  # the step's failure is recorded by the engine; this is plumbing
                 log.exception("background step of %s failed", workflow_id)
 
-    def idle(self) -> bool:
-        with self._lock:
-            return not self._queued and self._queue.unfinished_tasks <= len(self._threads) and self._queue.empty()
-
     def shutdown(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
