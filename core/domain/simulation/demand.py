@@ -24,11 +24,9 @@ import pandas as pd
 from core.domain.errors import PlannerError
 from core.domain.forecast import category_weekly_series
 from core.domain.forecast.ensemble import MIN_WEEKS
-from core.domain.forecast.intervals import Z80
-from core.domain.forecast.reforecast import level_model
+from core.domain.forecast.distribution import level_correlation, weekly_sigma
 from core.domain.models import ForecastResult
 
-MIN_SIGMA = 0.01  # a forecast with a collapsed band still gets a little spread
 DEFAULT_PATHS = 200
 
 
@@ -77,19 +75,7 @@ def replay_cut(history: pd.DataFrame, category: str, start: date, horizon_weeks:
 
 def correlation(forecast: ForecastResult) -> float:
     """Share of a week's forecast error that is the season's common level (module docstring)."""
-    m = level_model(forecast)
-    return float(m.level_sd**2 / (m.level_sd**2 + m.noise**2))
-
-
-def weekly_sigma(forecast: ForecastResult) -> np.ndarray:
-    """Log sd of each week's demand from its 80% interval: (ln hi - ln lo) / (2 z80)."""
-    out = []
-    for w in forecast.weeks:
-        if w.plan > 0 and w.lo > 0 and w.hi > w.lo:
-            out.append(max(MIN_SIGMA, (math.log(w.hi) - math.log(w.lo)) / (2 * Z80)))
-        else:
-            out.append(MIN_SIGMA)
-    return np.array(out)
+    return level_correlation(forecast)
 
 
 def monte_carlo_demand(forecast: ForecastResult, weights: np.ndarray, n_paths: int = DEFAULT_PATHS,
