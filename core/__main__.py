@@ -1,5 +1,5 @@
 """`python -m core`: the command line (SPEC section 8)."""
 
-from core.cli import main
+from core.cli.main import main
 
 raise SystemExit(main())

@@ -15,7 +15,7 @@ from ui.charts import show
 from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
 from ui.layout import require_season, start_page
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from ui.format import csv_bytes, fmt_date, fmt_int, fmt_pct, state_label
 from ui.session import flash
 from ui.uploads import UploadResult, first_date, retry_waiting, submit

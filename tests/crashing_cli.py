@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from core.cli import main
+from core.cli.main import main
 
 
 def _killer(target: str):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from core.bench.walmart import HORIZON, ORIGIN_STEP, ORIGINS, load_series, run_walmart_benchmark
-from core.forecast_command import forecast_document
+from core.cli.forecast import forecast_document
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = 10  # a chain total is written as 10 rows: one row may hold at most 10 million units

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.orchestrator.status import StatusDocument
+from core.orchestrator.queries.status import StatusDocument
 from ui.format import as_dict
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from ui.feedback import error_messages, render_message, show_flashes
 from ui.service import demo_dataset, get_service
-from core.orchestrator.status import StatusDocument
+from core.orchestrator.queries.status import StatusDocument
 from ui.live import running_panel, step_running
 from ui.sidebar import render_sidebar
 

@@ -25,7 +25,7 @@ def dashboard_executor() -> str:
     SEASON_PLANNER_EXECUTOR=inline|thread|celery chooses explicitly."""
     import os
 
-    from core.orchestrator.executors import default_kind
+    from core.orchestrator.engine.executors import default_kind
 
     return os.environ.get(EXECUTOR_ENV) or default_kind("thread")
 

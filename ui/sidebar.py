@@ -7,8 +7,8 @@ from typing import Any
 import streamlit as st
 
 from core.domain.errors import PlannerError
-from core.orchestrator.states import State
-from core.orchestrator.status import PendingApproval, StatusDocument
+from core.orchestrator.steps.states import State
+from core.orchestrator.queries.status import PendingApproval, StatusDocument
 from ui.feedback import md_escape, render_message
 from ui.format import STATE_ICONS, as_dict, fmt_date, fmt_int, fmt_pct, state_label
 from ui.session import remember_status, select_workflow, selected_workflow, sync_url

@@ -24,8 +24,8 @@ from core.db.engine import open_engine
 from core.db.repository import GuardedUnitOfWork, UnitOfWork
 from core.domain.models import SeasonReport
 from core.domain.params import ParameterError, SeasonParameters, make_parameters
-from core.orchestrator.commands import Commands
-from core.orchestrator.datasets import (
+from core.orchestrator.commands.handlers import Commands
+from core.orchestrator.commands.datasets import (
     DatasetFrames,
     content_hash,
     content_hashes,
@@ -33,14 +33,14 @@ from core.orchestrator.datasets import (
     import_into,
     load_frames,
 )
-from core.orchestrator.engine import StepEngine, StepHook, utcnow
-from core.orchestrator.executors import Executor, make_executor
-from core.orchestrator.labels import clean_filename, clean_text
-from core.orchestrator.llm_events import EXTRACTIONS, extraction_fallback
-from core.orchestrator.read_model import ReadModel
-from core.orchestrator.retries import DEFAULT_DELAYS
-from core.orchestrator.status import ApprovalView, DatasetInfo, EventView, StatusDocument, WorkflowSummary
-from core.orchestrator.uploads import refuse_oversize
+from core.orchestrator.engine.step_engine import StepEngine, StepHook, utcnow
+from core.orchestrator.engine.executors import Executor, make_executor
+from core.orchestrator.commands.labels import clean_filename, clean_text
+from core.orchestrator.commands.llm_events import EXTRACTIONS, extraction_fallback
+from core.orchestrator.queries.read_model import ReadModel
+from core.orchestrator.engine.retries import DEFAULT_DELAYS
+from core.orchestrator.queries.status import ApprovalView, DatasetInfo, EventView, StatusDocument, WorkflowSummary
+from core.orchestrator.commands.uploads import refuse_oversize
 
 DEMO_LABEL = "Built-in demo data"
 

@@ -26,7 +26,7 @@ ANCHOR_TEXT = ("I'm planning a 12-week spring fashion season for Women's Dresses
 
 
 def run(*args: str, env: dict[str, str] | None = None, check: int | None = 0) -> subprocess.CompletedProcess:
-    """The command line, in-process (core.cli.main with captured output); as a real process only
+    """The command line, in-process (core.cli.main.main with captured output); as a real process only
     when the test needs its own environment (e.g. a step hook that kills it)."""
     if env:
         full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
@@ -42,7 +42,7 @@ def run(*args: str, env: dict[str, str] | None = None, check: int | None = 0) ->
 
 
 def run_in_process(*args: str) -> subprocess.CompletedProcess:
-    from core.cli import main
+    from core.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     debug = os.environ.pop("SEASON_PLANNER_DEBUG", None)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from core.cli import main
+from core.cli.main import main
 from core.db.engine import open_engine
 from core.domain.ingest import limits
 from tests.reliability import data, dbdump

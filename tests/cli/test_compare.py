@@ -1,4 +1,4 @@
-"""`python -m core compare` in-process (core.cli.main): the JSON contract, exit 2 with reasons, storage."""
+"""`python -m core compare` in-process (core.cli.main.main): the JSON contract, exit 2 with reasons, storage."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from core.cli import main
-from core.compare_command import DEFAULT_PATHS
+from core.cli.main import main
+from core.cli.compare import DEFAULT_PATHS
 from core.domain.simulation import DEFAULT_PATHS as DOMAIN_DEFAULT_PATHS
 from core.domain.simulation import METRICS
 from tests.orchestrator.conftest import SEASON_START, history_csv, params, stores_csv

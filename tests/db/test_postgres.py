@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from tests.orchestrator.conftest import actuals_csv, base_daily, params
 from tests.orchestrator.helpers import new_service, small_dataset
 

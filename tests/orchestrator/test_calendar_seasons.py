@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from core.domain.errors import PartialWeek
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from tests.orchestrator.helpers import dump_tables, new_service
 
 STORES = [f"S{i:03d}" for i in range(1, 51)]

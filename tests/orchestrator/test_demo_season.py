@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from tests.orchestrator.helpers import new_service
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from tests.celery_support import QUEUE, REDIS_URL, Worker, need_redis, worker_env
 from tests.orchestrator.conftest import actuals_csv, base_daily, params
 from tests.orchestrator.helpers import new_service, small_dataset

@@ -7,7 +7,7 @@ expect identical stored values.
 
 from __future__ import annotations
 
-from core.orchestrator.labels import clean_filename, clean_label, clean_person, clean_text, clip, dataset_label
+from core.orchestrator.commands.labels import clean_filename, clean_label, clean_person, clean_text, clip, dataset_label
 from tests.orchestrator.conftest import actuals_csv, base_daily, history_csv, params, stores_csv
 from tests.orchestrator.helpers import new_service
 

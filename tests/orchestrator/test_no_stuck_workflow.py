@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from core.domain.errors import InfeasibleSeason, PlannerError, StoredButNotFinished, TransientStepError
 from core.domain.params import ParameterError
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from tests.orchestrator.conftest import actuals_csv, base_daily, history_csv, params, stores_csv
 from tests.orchestrator.helpers import dump_tables, new_service, small_dataset
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from core.domain.errors import IngestError
-from core.orchestrator.context import WorkflowContext
+from core.orchestrator.steps.context import WorkflowContext
 from core.orchestrator.errors import (
     ActionNotAllowed,
     AlreadyDecided,
@@ -16,7 +16,7 @@ from core.orchestrator.errors import (
     TransientStepError,
     WeekAlreadyStored,
 )
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from tests.orchestrator.conftest import SEASON_START, actuals_csv, base_daily, params
 from tests.orchestrator.helpers import dump_tables, new_service, small_dataset
 
@@ -200,7 +200,7 @@ def _rewind_to_a_claimed_week_1(svc, wf: str, *, pid: int, process_start: str) -
     from sqlalchemy import delete, update
 
     from core.db.models import PlanRevision, StepLease, Workflow
-    from core.orchestrator.context import SeasonState, StepMarker
+    from core.orchestrator.steps.context import SeasonState, StepMarker
 
     with svc.uow.begin() as repo:
         wf_row = repo.workflow(wf)
@@ -222,7 +222,7 @@ def test_abandoned_step_is_resumed_on_next_call(db_url, who):
     differs) - is dead although its lease has not expired: the next call runs the step again."""
     import os
 
-    from core.orchestrator.leases import process_start_of
+    from core.orchestrator.engine.leases import process_start_of
 
     svc = new_service(db_url)
     wf = season_in_progress(svc)
@@ -250,7 +250,7 @@ def test_a_live_claim_is_not_taken_over(db_url):
     import os
 
     from core.domain.errors import ActionNotAllowed
-    from core.orchestrator.leases import process_start_of
+    from core.orchestrator.engine.leases import process_start_of
 
     svc = new_service(db_url)
     wf = season_in_progress(svc)

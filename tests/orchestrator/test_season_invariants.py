@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from core.demo import SEASON_START, demo_actuals_bytes
-from core.orchestrator.states import State
-from core.orchestrator.status import StatusDocument
+from core.orchestrator.steps.states import State
+from core.orchestrator.queries.status import StatusDocument
 from tests.orchestrator.helpers import new_service
 
 CATEGORY = "Women's Dresses"

@@ -6,7 +6,7 @@ import pytest
 
 from core.domain.params import ParameterError
 from core.orchestrator.errors import ActionNotAllowed, AlreadyDecided, NotFound
-from core.orchestrator.states import State
+from core.orchestrator.steps.states import State
 from tests.orchestrator.conftest import actuals_csv, base_daily, params
 from tests.orchestrator.helpers import new_service, small_dataset
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.orchestrator.retries import is_transient, run_with_retries
+from core.orchestrator.engine.retries import is_transient, run_with_retries
 from core.orchestrator.errors import TransientStepError
-from core.orchestrator.states import STEP_STATE, TRANSITIONS, State, can_transition, check_transition, why_not
+from core.orchestrator.steps.states import STEP_STATE, TRANSITIONS, State, can_transition, check_transition, why_not
 
 
 def test_happy_path_is_a_chain_of_legal_transitions():

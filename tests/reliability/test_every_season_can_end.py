@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings, strategies as st
 
-from core.cli import main
+from core.cli.main import main
 from tests.reliability import data, dbdump
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from streamlit.testing.v1 import AppTest
 
 from core.db.models import StepLease
-from core.orchestrator.leases import process_start_of
+from core.orchestrator.engine.leases import process_start_of
 from tests.ui.conftest import texts
 from tests.ui.test_pages import DEMO_PARAMS, button, open_page
 

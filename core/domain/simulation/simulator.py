@@ -1,6 +1,6 @@
 """Season simulator of the scenario lab: the product's own rules (SPEC 4.3 .. 4.9) on given demand.
 
-The season is run the way the workflow runs it (core/orchestrator/steps.py), by calling the same
+The season is run the way the workflow runs it (core/orchestrator/steps/workflow_steps.py), by calling the same
 domain functions, so a change to a rule changes the simulation with it:
 
   order       manufacturing_order(forecast total, safety stock)         (4.3) or the set's fixed quantity

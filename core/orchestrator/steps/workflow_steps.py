@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from core.domain.models import StoreState
-from core.orchestrator.context import (
+from core.orchestrator.steps.context import (
     Alert,
     MarkdownState,
     OrderInfo,
@@ -24,9 +24,9 @@ from core.orchestrator.context import (
     StoreWeek,
     WorkflowContext,
 )
-from core.orchestrator.season_end import close_into
-from core.orchestrator.states import State
-from core.orchestrator.step_results import (  # noqa: F401  (the step contract, re-exported)
+from core.orchestrator.steps.season_end import close_into
+from core.orchestrator.steps.states import State
+from core.orchestrator.steps.results import (  # noqa: F401  (the step contract, re-exported)
     ApprovalSpec,
     EventSpec,
     ExplanationRequest,

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 from core.db.models import Dataset
 from core.db.repository import Repository, sha256_of
-from core.orchestrator.labels import dataset_label
-from core.orchestrator.status import DatasetInfo, aware
+from core.orchestrator.commands.labels import dataset_label
+from core.orchestrator.queries.status import DatasetInfo, aware
 
 STORE_COLUMNS = ("store_id", "avg_weekly_sales_12mo", "store_size_sqft", "median_income", "location_tier",
                  "fashion_tier", "store_format", "region")

@@ -27,14 +27,14 @@ from core.domain.errors import (
     StoredButNotFinished,
 )
 from core.domain.params import ParameterError, SeasonParameters
-from core.orchestrator.context import StepMarker, WorkflowContext
-from core.orchestrator.datasets import load_frames
-from core.orchestrator.decisions import decided_value
-from core.orchestrator.labels import clean_filename, clean_person, clean_text
-from core.orchestrator.llm_events import EXTRACTIONS, extraction_fallback_event
-from core.orchestrator.status import aware
-from core.orchestrator.states import STEP_STATE, State, check_transition, why_not
-from core.orchestrator.uploads import lost_upload_race, refuse_oversize, store_upload, week_stored
+from core.orchestrator.steps.context import StepMarker, WorkflowContext
+from core.orchestrator.commands.datasets import load_frames
+from core.orchestrator.steps.decisions import decided_value
+from core.orchestrator.commands.labels import clean_filename, clean_person, clean_text
+from core.orchestrator.commands.llm_events import EXTRACTIONS, extraction_fallback_event
+from core.orchestrator.queries.status import aware
+from core.orchestrator.steps.states import STEP_STATE, State, check_transition, why_not
+from core.orchestrator.commands.uploads import lost_upload_race, refuse_oversize, store_upload, week_stored
 
 
 def new_marker(name: str, args: dict[str, Any], now: datetime) -> StepMarker:
@@ -265,7 +265,7 @@ class Commands:
         try:
             self.submit(workflow_id)
         except Exception as exc:
-            from core.orchestrator.engine import error_text
+            from core.orchestrator.engine.step_engine import error_text
 
             raise StoredButNotFinished([
                 f"{workflow_id}: {stored} was stored, but the step it started did not finish: {error_text(exc)}",

@@ -189,7 +189,7 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
 
 def _categories(frame: Any) -> list[str]:
     """Categories by total units, largest first (as the stored dataset lists them)."""
-    from core.orchestrator.datasets import categories_by_sales
+    from core.orchestrator.commands.datasets import categories_by_sales
 
     return list(categories_by_sales(frame))
 
@@ -198,8 +198,8 @@ def remember_extraction(svc: Any, plan: dict[str, Any]) -> None:
     """What svc.extract_parameters records, so start_workflow logs an LLM fallback as it always did."""
     if plan["extraction"] is None:
         return
-    from core.orchestrator.labels import clean_text
-    from core.orchestrator.llm_events import EXTRACTIONS, extraction_fallback
+    from core.orchestrator.commands.labels import clean_text
+    from core.orchestrator.commands.llm_events import EXTRACTIONS, extraction_fallback
 
     cleaned = clean_text(plan["source_text"])
     if cleaned is not None:

@@ -8,9 +8,9 @@ from typing import Any
 
 from core.db.repository import Repository
 from core.domain.errors import ConcurrencyConflict, IngestError, PlannerError, WeekAlreadyStored
-from core.orchestrator.context import WorkflowContext
-from core.orchestrator.states import State
-from core.orchestrator.status import aware
+from core.orchestrator.steps.context import WorkflowContext
+from core.orchestrator.steps.states import State
+from core.orchestrator.queries.status import aware
 
 
 def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: WorkflowContext, *, week: int,

@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(p)
     json_arg(p)
 
-    from core.compare_command import add_parser as add_compare_parser
+    from core.cli.compare import add_parser as add_compare_parser
 
     add_compare_parser(sub)
 
@@ -158,7 +158,7 @@ def _emit(doc: Any, as_json: bool, text: str) -> None:
 
 
 def _read_file(path: str, what: str) -> bytes:
-    from core.cli_files import read_input
+    from core.cli.files import read_input
 
     return read_input(path, what)  # size and file type checked before a byte is read
 
@@ -166,7 +166,7 @@ def _read_file(path: str, what: str) -> bytes:
 def _service(args: argparse.Namespace) -> Any:
     """The service for this command: steps run inline (the command waits for them), on Celery
     workers when SEASON_PLANNER_BROKER_URL is set, and are only queued with --no-wait."""
-    from core.orchestrator.executors import default_kind
+    from core.orchestrator.engine.executors import default_kind
     from core.orchestrator.service import PlannerService
 
     kind = default_kind("inline")
@@ -257,7 +257,7 @@ def _report_doc(r: Any) -> dict[str, Any]:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from core.demo import write_demo_data
 
-    from core.cli_files import prepare_out_dir
+    from core.cli.files import prepare_out_dir
 
     out = Path(args.out_dir)
     prepare_out_dir(out, args.force)
@@ -274,13 +274,13 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     from core.domain.calendar import weekday_index
-    from core.forecast_command import forecast_document
+    from core.cli.forecast import forecast_document
 
     try:
         start = date.fromisoformat(args.start)
     except ValueError:
         raise UsageError(f"--start = {args.start!r} is not a date: use YYYY-MM-DD") from None
-    from core.cli_files import check_input
+    from core.cli.files import check_input
 
     path = Path(args.history)
     check_input(args.history, "history")  # a FIFO, a folder or an oversize file said as such, nothing read
@@ -298,7 +298,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from core.cli_files import plan_inputs, remember_extraction
+    from core.cli.files import plan_inputs, remember_extraction
 
     plan = plan_inputs(args)  # files, parameters and feasibility: refused before anything is stored
     svc = _service(args)
@@ -316,7 +316,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def _finish(doc: Any, args: argparse.Namespace) -> int:
     _emit(_dump(doc), args.json, _status_text(doc))
     if doc.state == "needs_attention":
-        from core.orchestrator.retries import RETRY_WILL_NOT_HELP
+        from core.orchestrator.engine.retries import RETRY_WILL_NOT_HELP
 
         then = (f"close it: python -m core close {doc.workflow_id}" if RETRY_WILL_NOT_HELP in (doc.last_error or "")
                 else f"fix the cause, then: python -m core retry {doc.workflow_id} (or close it)")
@@ -327,7 +327,7 @@ def _finish(doc: Any, args: argparse.Namespace) -> int:
 
 def _existing_service(args: argparse.Namespace) -> Any:
     """The service on a database that exists: a mistyped --db path is refused, not created empty."""
-    from core.cli_files import refuse_missing_database
+    from core.cli.files import refuse_missing_database
 
     refuse_missing_database(args.db, args.workflow)
     return _service(args)
@@ -340,7 +340,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from core.cli_files import decision_value
+    from core.cli.files import decision_value
 
     value = decision_value(args.modify)
     svc = _existing_service(args)
@@ -369,8 +369,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from core.config import resolve_db_url
-    from core.orchestrator.celery_app import run_worker
-    from core.orchestrator.executors import BROKER_ENV
+    from core.orchestrator.engine.celery_app import run_worker
+    from core.orchestrator.engine.executors import BROKER_ENV
 
     broker = os.environ.get(BROKER_ENV)
     if not broker:
@@ -388,7 +388,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from core.cli_files import check_db_value, missing_sqlite_file
+    from core.cli.files import check_db_value, missing_sqlite_file
 
     check_db_value(args.db)
     # Listing a database that does not exist shows nothing and creates nothing.
@@ -415,7 +415,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from core.compare_command import run_command
+    from core.cli.compare import run_command
 
     return run_command(args, _emit)
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from core.orchestrator.states import State, why_not
+from core.orchestrator.steps.states import State, why_not
 
 PHASES = ("parameters", "pre-season", "season start", "in-season", "markdown", "season end")
 PhaseStatus = Literal["done", "running", "waiting", "skipped", "pending", "failed"]

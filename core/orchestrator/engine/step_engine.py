@@ -29,19 +29,19 @@ from sqlalchemy.exc import IntegrityError
 from core.db.engine import DatabaseUnavailable
 from core.db.repository import UnitOfWork
 from core.domain.errors import ConcurrencyConflict, PlannerError
-from core.orchestrator import steps as st
-from core.orchestrator.context import Attention, WorkflowContext
-from core.orchestrator.leases import HEARTBEAT_S, LEASE_TTL_S, LIVE, expiry, this_process, why_dead
-from core.orchestrator.llm_events import step_fallback_event
-from core.orchestrator.retries import (
+from core.orchestrator.steps import workflow_steps as st
+from core.orchestrator.steps.context import Attention, WorkflowContext
+from core.orchestrator.engine.leases import HEARTBEAT_S, LEASE_TTL_S, LIVE, expiry, this_process, why_dead
+from core.orchestrator.commands.llm_events import step_fallback_event
+from core.orchestrator.engine.retries import (
     DEFAULT_DELAYS,
     RETRY_WILL_NOT_HELP,
     is_permanent,
     is_transient,
     run_with_retries,
 )
-from core.orchestrator.states import State, check_transition
-from core.orchestrator.step_inputs import StepInputs, compute, load_inputs
+from core.orchestrator.steps.states import State, check_transition
+from core.orchestrator.engine.step_inputs import StepInputs, compute, load_inputs
 
 log = logging.getLogger(__name__)
 StepHook = Callable[[str, dict[str, Any]], None]

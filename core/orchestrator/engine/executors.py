@@ -17,7 +17,7 @@ import queue
 import threading
 from typing import Protocol
 
-from core.orchestrator.engine import StepEngine
+from core.orchestrator.engine.step_engine import StepEngine
 
 log = logging.getLogger(__name__)
 BROKER_ENV = "SEASON_PLANNER_BROKER_URL"
@@ -110,14 +110,14 @@ class CeleryExecutor:
     requeue_after_s = 120.0
 
     def __init__(self, engine: StepEngine, broker_url: str):
-        from core.orchestrator.celery_app import celery_app, task_db_ref
+        from core.orchestrator.engine.celery_app import celery_app, task_db_ref
 
         self.engine = engine
         self.app = celery_app(broker_url)
         self.db_ref = task_db_ref(engine.db_url)
 
     def submit(self, workflow_id: str) -> None:
-        from core.orchestrator.celery_app import RUN_STEP, queue_name
+        from core.orchestrator.engine.celery_app import RUN_STEP, queue_name
 
         self.app.send_task(RUN_STEP, args=[self.db_ref, workflow_id], queue=queue_name())
 

@@ -12,11 +12,11 @@ from core.db.models import Workflow
 from core.db.repository import Repository, UnitOfWork
 from core.domain.errors import ActionNotAllowed
 from core.domain.models import SeasonReport
-from core.orchestrator.decision_views import markdown_extra, money_view, pending_options, replenishment_extra
-from core.orchestrator.context import SeasonState, WorkflowContext
-from core.orchestrator.phases import phases_of
-from core.orchestrator.states import why_not
-from core.orchestrator.status import (
+from core.orchestrator.queries.decision_views import markdown_extra, money_view, pending_options, replenishment_extra
+from core.orchestrator.steps.context import SeasonState, WorkflowContext
+from core.orchestrator.queries.phases import phases_of
+from core.orchestrator.steps.states import why_not
+from core.orchestrator.queries.status import (
     ApprovalView,
     EventView,
     ExplanationDoc,
@@ -88,7 +88,7 @@ class ReadModel:
                 raise ActionNotAllowed(f"{workflow_id}: {reason}")
             ctx = WorkflowContext.model_validate(wf.context)
         if ctx.report is None:
-            from core.orchestrator.season_end import CLOSED_BEFORE_THE_SEASON
+            from core.orchestrator.steps.season_end import CLOSED_BEFORE_THE_SEASON
 
             why = next((n for n in reversed(ctx.notes) if n.startswith(CLOSED_BEFORE_THE_SEASON)),
                        "closed before the season started")

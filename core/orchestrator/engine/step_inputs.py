@@ -11,10 +11,10 @@ from datetime import datetime
 
 from core.db.repository import Repository
 from core.domain.errors import NotFound
-from core.orchestrator import steps as st
-from core.orchestrator.context import SeasonState, StepMarker, WorkflowContext
-from core.orchestrator.datasets import DatasetFrames, load_frames
-from core.orchestrator.season_end import close_step
+from core.orchestrator.steps import workflow_steps as st
+from core.orchestrator.steps.context import SeasonState, StepMarker, WorkflowContext
+from core.orchestrator.commands.datasets import DatasetFrames, load_frames
+from core.orchestrator.steps.season_end import close_step
 
 
 @dataclass(frozen=True)

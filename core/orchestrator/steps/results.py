@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.domain.models import ForecastResult
-from core.orchestrator.context import WorkflowContext
-from core.orchestrator.states import State
+from core.orchestrator.steps.context import WorkflowContext
+from core.orchestrator.steps.states import State
 
 
 @dataclass(frozen=True)

@@ -77,13 +77,13 @@ def _check_args(args: argparse.Namespace) -> list[str]:
 
 
 def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]) -> int:
-    """`compare` for core.cli: PlannerError (exit 2) on bad input; the comparison is stored with --db."""
+    """`compare` for core.cli.main: PlannerError (exit 2) on bad input; the comparison is stored with --db."""
     problems = _check_args(args)
     if problems:
         raise PlannerError(problems)
     notes: list[str] = []
     if args.workflow:
-        from core.cli_files import refuse_missing_database
+        from core.cli.files import refuse_missing_database
         from core.db.comparisons import save_comparison
         from core.orchestrator.service import PlannerService
 
@@ -220,7 +220,7 @@ def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], re
     """(document, inputs) of the first form."""
     from core.domain.params import monday_of
     from core.lab.runner import DemandSpec, compare
-    from core.orchestrator.datasets import categories_by_sales
+    from core.orchestrator.commands.datasets import categories_by_sales
 
     if not 2 <= len(params) <= 8:
         raise PlannerError(f"{len(params)} --params files given: a comparison takes 2 to 8")

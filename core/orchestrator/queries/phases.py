@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.orchestrator.context import WorkflowContext
-from core.orchestrator.states import State
-from core.orchestrator.status import PHASES, Phase
+from core.orchestrator.steps.context import WorkflowContext
+from core.orchestrator.steps.states import State
+from core.orchestrator.queries.status import PHASES, Phase
 
 
 def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> list[Phase]:

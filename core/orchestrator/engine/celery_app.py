@@ -69,7 +69,7 @@ def run_step(db_ref: str, workflow_id: str) -> bool:
 def _engine_for(db_url: str) -> Any:
     from core.db.engine import open_engine
     from core.db.repository import UnitOfWork
-    from core.orchestrator.engine import StepEngine
+    from core.orchestrator.engine.step_engine import StepEngine
 
     with _engines_lock:
         engine = _engines.pop(db_url, None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.orchestrator.context import WorkflowContext
-from core.orchestrator.states import State
-from core.orchestrator.step_results import EventSpec, StepResult, _with_explanation
+from core.orchestrator.steps.context import WorkflowContext
+from core.orchestrator.steps.states import State
+from core.orchestrator.steps.results import EventSpec, StepResult, _with_explanation
 
 
 def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime) -> Any:

@@ -1,0 +1,1 @@
+"""`python -m core`: argument parsing and printing over PlannerService."""

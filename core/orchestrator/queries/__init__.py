@@ -1,0 +1,1 @@
+"""Read side: the typed StatusDocument; a query never writes or submits a step."""
