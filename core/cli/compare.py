@@ -15,22 +15,18 @@ start without enough history) raise PlannerError naming them: the CLI exits 2, n
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.domain.errors import PlannerError
 
-if TYPE_CHECKING:  # the heavy imports wait for the command itself, so `python -m core --help` stays instant
-    import numpy as np
-
-    from core.domain.simulation import ParameterSet
-
-Progress = Callable[[int, int], None]
-DEFAULT_PATHS = 200  # core.domain.simulation.DEFAULT_PATHS (a test keeps them equal)
+from core.lab.comparisons import (  # noqa: F401  (DEFAULT_PATHS: the CLI's default, re-exported)
+    DEFAULT_PATHS,
+    files_comparison,
+    read_files,
+    workflow_comparison,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -135,197 +131,3 @@ def comparison_text(doc: dict[str, Any]) -> str:
         lines.append(key.ljust(22) + "".join(cells))
     lines.append("* best on that metric (median over the runs)")
     return "\n".join(lines)
-
-
-def read_json_file(path: str, what: str = "parameters") -> Any:
-    p = Path(path)
-    if not p.is_file():
-        raise PlannerError(f"{path}: {what} file not found")
-    try:
-        return json.loads(p.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlannerError(f"{path}: not valid JSON ({exc})") from None
-    except OSError as exc:
-        raise PlannerError(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def read_files(paths: list[str]) -> list[tuple[str, Any]]:
-    """(path, JSON) of each file; every unreadable one reported at once."""
-    out, problems = [], []
-    for path in paths:
-        try:
-            out.append((path, read_json_file(path)))
-        except PlannerError as exc:
-            problems.extend(exc.messages)
-    if problems:
-        raise PlannerError(problems)
-    return out
-
-
-def load_sets(files: list[str], *, defaults: dict[str, Any], categories: list[str], history_name: str,
-              override: dict[str, Any] | None = None) -> list[ParameterSet]:
-    """Every file validated (`override` replaces what a file says, e.g. the replay start); all problems
-    of all files in one PlannerError."""
-    from core.domain.simulation import parameter_set
-
-    problems: list[str] = []
-    sets: list[ParameterSet] = []
-    for path in files:
-        try:
-            data = read_json_file(path)
-            if isinstance(data, dict):
-                data = {**data, **(override or {})}
-                value = data.get("category", defaults.get("category"))
-                if value not in categories:
-                    problems.append(f"{path}: category = {value!r} is not in {history_name}: allowed "
-                                    f"{', '.join(categories)}")
-            sets.append(parameter_set(data, source=path, default_name=Path(path).stem, defaults=defaults))
-        except PlannerError as exc:
-            problems.extend(exc.messages)
-    if problems:
-        raise PlannerError(problems)
-    return sets
-
-
-def _frames(history_csv: str, stores_csv: str) -> tuple[Any, Any]:
-    from core.domain.ingest import parse_history, parse_stores
-
-    def read(path: str, what: str) -> bytes:
-        p = Path(path)
-        if not p.is_file():
-            raise PlannerError(f"{what} file not found: {path}")
-        return p.read_bytes()
-
-    history = parse_history(read(history_csv, "history"), Path(history_csv).name).frame
-    stores = parse_stores(read(stores_csv, "stores"), Path(stores_csv).name).frame
-    return history, stores
-
-
-def _dates(values: list[str]) -> list[date]:
-    out, bad = [], []
-    for v in values:
-        try:
-            d = date.fromisoformat(v)
-            out.append(d)
-        except ValueError:
-            bad.append(f"--replay {v!r} is not a date: use YYYY-MM-DD")
-    if bad:
-        raise PlannerError(bad)
-    return out
-
-
-def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], replay: list[str] | None,
-                     monte_carlo: int | None, seed: int, notes: list[str], executor: Any = None,
-                     progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(document, inputs) of the first form."""
-    from core.domain.params import monday_of
-    from core.lab.runner import DemandSpec, compare
-    from core.orchestrator.commands.datasets import categories_by_sales
-
-    if not 2 <= len(params) <= 8:
-        raise PlannerError(f"{len(params)} --params files given: a comparison takes 2 to 8")
-    history, stores = _frames(history_csv, stores_csv)
-    categories = categories_by_sales(history)
-    starts = [monday_of(d) for d in _dates(replay or [])]
-    defaults: dict[str, Any] = {"category": categories[0]}
-    if starts:
-        defaults["season_start"] = starts[0].isoformat()
-        for d, raw in zip(starts, replay or []):
-            if d.isoformat() != raw:
-                notes.append(f"--replay {raw} is not a Monday: the season starts on Monday {d.isoformat()}")
-    override = {"season_start": starts[0].isoformat()} if starts else None
-    sets = load_sets(params, defaults=defaults, categories=categories, history_name=Path(history_csv).name,
-                     override=override)
-    if starts:
-        for src in params:
-            data = read_json_file(src)
-            if isinstance(data, dict) and "season_start" in data and str(data["season_start"]) != starts[0].isoformat():
-                notes.append(f"{src}: season_start {data['season_start']} is replaced by the replay start")
-        spec = DemandSpec("replay", starts=starts, seed=seed)
-    else:
-        spec = DemandSpec("monte-carlo", paths=monte_carlo or DEFAULT_PATHS, seed=seed)
-    doc = compare(history, stores, sets, spec, sources=params, executor=executor, progress=progress)
-    inputs = {"history": Path(history_csv).name, "stores": Path(stores_csv).name, "files": params,
-              "sets": [s.label() for s in sets], "source": spec.source,
-              "replay": [d.isoformat() for d in starts], "paths": spec.paths, "seed": seed}
-    return doc, inputs
-
-
-# ------------------------------------------------------------------------------ a workflow's own data
-def workflow_sets(status: dict[str, Any], alternatives: list[tuple[str, Any]]) -> list[ParameterSet]:
-    """The workflow's set ("current": its decided order and markdown) and the alternatives, each given as
-    (source, data) where data holds only the fields it changes (a file's JSON, or a page's row)."""
-    from core.domain.params import SeasonParameters
-    from core.domain.simulation import parameter_set
-
-    fields = set(SeasonParameters.model_fields) - {"season_start_requested"}
-    base = {k: v for k, v in status["parameters"].items() if k in fields}
-    current: dict[str, Any] = {**base, "name": "current"}
-    order = status.get("order") or {}
-    if order.get("approved"):
-        current["order_qty"] = int(order["approved"])
-    md = status.get("markdown") or {}
-    if md.get("approved") is not None and (md.get("proposed") or 0) > 0:
-        current["markdown_depth"] = float(md["approved"])
-    sets = [parameter_set(current, source=f"workflow {status['workflow_id']}")]
-    if not 1 <= len(alternatives) <= 7:
-        raise PlannerError(f"{len(alternatives)} alternatives given: the workflow's set plus 1 to 7 alternatives")
-    problems: list[str] = []
-    for source, data in alternatives:
-        try:
-            if isinstance(data, dict):
-                clash = [k for k in ("category", "season_start", "horizon_weeks") if k in data and str(data[k]) != str(base[k])]
-                if clash:
-                    raise PlannerError([f"{source}: {k} = {data[k]} differs from the workflow's {base[k]}: an "
-                                        "alternative plays the workflow's season" for k in clash])
-            sets.append(parameter_set(data, source=source, default_name=Path(source).stem, defaults=base))
-        except PlannerError as exc:
-            problems.extend(exc.messages)
-    if problems:
-        raise PlannerError(problems)
-    return sets
-
-
-def observed_demand(status: dict[str, Any], store_ids: list[str]) -> np.ndarray | None:
-    """The workflow's store-week actuals at full price (weeks after a markdown divided by its lift),
-    or None until every week of the season is in."""
-    import numpy as np
-
-    from core.domain.forecast import markdown_multiplier
-
-    p = status["parameters"]
-    h = int(p["horizon_weeks"])
-    if int(status.get("weeks_done") or 0) < h:
-        return None
-    index = {sid: k for k, sid in enumerate(store_ids)}
-    units = np.zeros((len(store_ids), h))
-    for row in status.get("store_weeks") or []:
-        if row["store_id"] in index and 1 <= row["week"] <= h:
-            units[index[row["store_id"]], row["week"] - 1] = float(row["actual"])
-    md = status.get("markdown") or {}
-    if md.get("approved") and md["approved"] > 0 and md.get("week") and md["week"] < h:
-        units[:, md["week"]:] /= markdown_multiplier(float(md["approved"]), float(p["price_elasticity"]))
-    return units
-
-
-def workflow_comparison(svc: Any, workflow_id: str, alternatives: list[tuple[str, Any]], *, monte_carlo: int | None,
-                        seed: int, executor: Any = None, progress: Progress | None = None
-                        ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(document, inputs) of a workflow's own comparison; `alternatives` as in workflow_sets."""
-    from core.lab.runner import DemandSpec, compare
-
-    status = svc.status(workflow_id).model_dump(mode="json")
-    sets = workflow_sets(status, alternatives)
-    frames = svc.dataset_frames(status["dataset_id"])
-    ids = frames.stores["store_id"].astype(str).tolist()
-    observed = None if monte_carlo else observed_demand(status, ids)
-    if observed is not None:
-        spec = DemandSpec("observed", observed=observed, seed=seed, label=f"workflow {workflow_id} actuals")
-    else:
-        spec = DemandSpec("monte-carlo", paths=monte_carlo or DEFAULT_PATHS, seed=seed)
-    doc = compare(frames.history, frames.stores, sets, spec, sources=[s.name for s in sets], executor=executor,
-                  progress=progress)
-    inputs = {"workflow_id": workflow_id, "dataset_id": status["dataset_id"],
-              "files": [src for src, _ in alternatives], "sets": [s.label() for s in sets], "source": spec.source,
-              "paths": spec.paths, "seed": seed}
-    return doc, inputs

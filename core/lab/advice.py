@@ -31,7 +31,7 @@ MARKDOWN_FIELDS = {"markdown_week", "markdown_target"}
 
 def replay_function(status: dict[str, Any], frames: Any) -> Replay | None:
     """overrides -> outcome over the workflow's closed season; None until every week is in."""
-    from core.cli.compare import observed_demand
+    from core.lab.comparisons import observed_demand
 
     p = status["parameters"]
     demand = observed_demand(status, frames.stores["store_id"].astype(str).tolist())

@@ -48,7 +48,7 @@ def workflow_alternatives(status: dict[str, Any], points: tuple[float, ...] = WH
 def order_what_if(svc: Any, workflow_id: str, *, paths: int | None = None, seed: int = 0, executor: Any = None,
                   progress: Progress | None = None) -> dict[str, Any]:
     """The pending order's what-if: the proposal and the safety-stock alternatives on Monte Carlo seasons."""
-    from core.cli.compare import workflow_comparison
+    from core.lab.comparisons import workflow_comparison
 
     status = svc.status(workflow_id).model_dump(mode="json")
     doc, _ = workflow_comparison(svc, workflow_id, workflow_alternatives(status), monte_carlo=paths or WHAT_IF_PATHS, seed=seed,
