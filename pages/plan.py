@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from core.domain.calendar import WEEKDAYS, week_span, weekday_index
 from ui.feedback import call_service, md_escape, render_message
 from ui.layout import start_page
 from ui.format import as_dict, fmt_date, fmt_int
+from ui.import_form import demo_week_downloads, own_files_import, week_text
 from ui.params_form import NAMES, apply_values, humanize, render_form, show_value
 from ui.service import demo_dataset
 from ui.session import flash, select_workflow
@@ -21,14 +21,6 @@ EXAMPLE_TEXT = (
     "Check for markdown opportunities at week 6 if we're below 60% sell-through."
 )
 DEMO, OWN = "Built-in demo data", "My own files (history + stores CSV)"
-DETECT = "Detect from the history"
-
-
-def week_text(info: dict[str, Any]) -> str:
-    """'weeks run Saturday..Friday (detected from its weekly dates)'."""
-    day = str(info.get("week_start") or "monday")
-    detected = info.get("detected_week_start") == day and day != "monday"
-    return f"weeks run {week_span(weekday_index(day))}" + (" (detected from its weekly dates)" if detected else "")
 
 
 service, status = start_page("Plan a season")
@@ -43,35 +35,14 @@ own = [d for d in datasets if d["id"] != demo["id"]]
 mode = st.radio("Sales history and stores", [DEMO, OWN], horizontal=True, key="data_mode",
                 label_visibility="collapsed")
 dataset: dict[str, Any] | None = demo
+if mode == DEMO:
+    with st.expander("Play a season on the demo: its weekly sales files", icon=":material/download:"):
+        st.caption("Start a season on the demo data below, approve the order, then drop these files on the "
+                   "In-Season page one week at a time.")
+        demo_week_downloads(service, "plan_demo_weeks")
 if mode == OWN:
     with st.container(border=True):
-        st.markdown("Upload a **history** file (`date, store_id, category, quantity_sold[, revenue]`, daily or "
-                    "weekly rows) and a **stores** file (`store_id, avg_weekly_sales_12mo, store_size_sqft, "
-                    "median_income, location_tier, fashion_tier, store_format, region`). Both are checked "
-                    "before anything is stored.")
-        u1, u2 = st.columns(2)
-        history_file = u1.file_uploader("History CSV", type=["csv"], key="up_history")
-        stores_file = u2.file_uploader("Stores CSV", type=["csv"], key="up_stores")
-        label = st.text_input("Name for this data set (optional)", key="up_label", max_chars=80)
-        week_choice = st.selectbox(
-            "Weeks start on", [DETECT, *WEEKDAYS], key="up_week_start",
-            format_func=lambda d: d if d == DETECT else d.capitalize(),
-            help="The retailer's week: Monday..Sunday by default, Sunday..Saturday on the NRF 4-5-4 calendar, "
-                 "Saturday..Friday for Walmart's weekly data. Detected: weekly rows all dated on one weekday "
-                 "give that day, anything else Monday. The same files on another day become another data set.")
-        if st.button("Check and import", icon=":material/upload:", disabled=not (history_file and stores_file)):
-            ok, info = call_service(
-                service.import_dataset, history=history_file.getvalue(), history_name=history_file.name,
-                stores=stores_file.getvalue(), stores_name=stores_file.name, label=label or None,
-                week_start=None if week_choice == DETECT else week_choice,
-                spinner="Checking and importing the files…")
-            if ok:
-                info = as_dict(info)
-                st.session_state["own_dataset"] = info["id"]
-                flash("success", f"Imported '{info['label']}': {len(info['categories'])} categories, "
-                                 f"{info['stores']} stores, {info['weeks']} weeks of history; "
-                                 f"{week_text(info)}.")
-                st.rerun()
+        own_files_import(service)
     if own:
         ids = [d["id"] for d in own]
         chosen = st.session_state.get("own_dataset")

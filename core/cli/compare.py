@@ -43,6 +43,9 @@ def add_parser(sub: Any) -> None:
                    help="replay the past season starting that week (repeat for several seasons)")
     p.add_argument("--monte-carlo", type=int, metavar="N", help=f"N simulated seasons (default {DEFAULT_PATHS})")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="Monte Carlo seed (default 0)")
+    from core.cli.main import map_arg
+
+    map_arg(p)
     p.add_argument("--db", help="store the comparison there (required with WF)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
@@ -59,6 +62,8 @@ def _check_args(args: argparse.Namespace) -> list[str]:
                 problems.append(f"--{name} is not used with WF: the workflow's own dataset is compared")
         if args.params or args.replay:
             problems.append("compare WF takes --alt files (not --params / --replay)")
+        if getattr(args, "map", None):
+            problems.append("--map is not used with WF: the workflow's data set was read with its own mapping")
     else:
         for name in ("history", "stores"):
             if not getattr(args, name):
@@ -95,7 +100,8 @@ def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]
             svc.close()
     else:
         doc, inputs = files_comparison(history_csv=args.history, stores_csv=args.stores, params=args.params,
-                                       replay=args.replay, monte_carlo=args.monte_carlo, seed=args.seed, notes=notes)
+                                       replay=args.replay, monte_carlo=args.monte_carlo, seed=args.seed, notes=notes,
+                                       mapping=getattr(args, "column_map", None))
         if args.db:
             from core.config import resolve_db_url
             from core.db.comparisons import save_comparison

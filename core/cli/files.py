@@ -158,7 +158,7 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     stores = read_input(args.stores, "stores")
     raw_params = read_input(args.params, "parameters") if args.params else None
     hname, sname = Path(args.history).name, Path(args.stores).name
-    hist, st = parse_dataset(history, hname, stores, sname, week_start=day)
+    hist, st = parse_dataset(history, hname, stores, sname, week_start=day, mapping=getattr(args, "column_map", None))
     notes: list[str] = []
     extraction = None
     if raw_params is not None:

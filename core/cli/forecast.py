@@ -10,7 +10,7 @@ from core.domain.errors import PlannerError
 
 def forecast_document(history_csv: Path, categories: list[str], start: date, weeks: int,
                       notes: list[str] | None = None, week_start: int | None = None,
-                      fiscal: str | None = None) -> dict:
+                      fiscal: str | None = None, mapping: dict[str, str] | None = None) -> dict:
     """{category: {total, members, weights, backtest, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input.
 
     `members` {member: season total} as SPEC 8; `weights` {member: weight in the plan};
@@ -43,7 +43,7 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         data = history_csv.read_bytes()
     except OSError as exc:
         raise PlannerError(f"--history {history_csv}: cannot read the file ({exc.strerror})") from None
-    upload = parse_history(data, history_csv.name, week_start=week_start)
+    upload = parse_history(data, history_csv.name, week_start=week_start, mapping=mapping)
     if week_start is None and upload.week_start != 0:
         told.append(f"weeks run {week_span(upload.week_start)}: every weekly row of {history_csv.name} is dated "
                     f"on a {weekday_name(upload.week_start)} (--week-start chooses another day)")

@@ -26,6 +26,29 @@ class UsageError(Exception):
         super().__init__("; ".join(self.messages))
 
 
+MAP_HELP = ("read files with your own column names, OUR=THEIRS pairs: date=week_start,store_id=shop,"
+            "category=dept,quantity_sold=qty (our columns: date, store_id, category, quantity_sold, revenue and the "
+            "stores attributes)")
+
+
+def map_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--map", metavar="OUR=THEIRS,...", help=MAP_HELP)
+
+
+def column_map(args: argparse.Namespace) -> dict[str, str] | None:
+    """--map read into {our column: theirs}; UsageError naming every bad entry."""
+    text = getattr(args, "map", None)
+    if text is None:
+        return None
+    from core.domain.errors import PlannerError
+    from core.domain.ingest.mapping import parse_map_option
+
+    try:
+        return parse_map_option(text)
+    except PlannerError as exc:
+        raise UsageError(exc.messages) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core",
@@ -52,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("forecast", help="forecast categories from a history CSV (engine only, no database)")
     p.add_argument("--history", required=True, metavar="CSV")
+    map_arg(p)
     p.add_argument("--category", required=True, action="append", metavar="NAME",
                    help="category to forecast; repeat for several, or 'all'")
     p.add_argument("--start", required=True, metavar="YYYY-MM-DD")
@@ -66,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(p)
     p.add_argument("--history", required=True, metavar="CSV")
     p.add_argument("--stores", required=True, metavar="CSV")
+    map_arg(p)
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--params", metavar="FILE.json", help="SeasonParameters as a JSON object")
     src.add_argument("--text", metavar="TEXT", help="the season described in plain language")
@@ -287,7 +312,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     notes: list[str] = []
     week_start = None if args.week_start is None else weekday_index(args.week_start, what="--week-start")
     doc = forecast_document(path, list(args.category), start, args.weeks, notes=notes, week_start=week_start,
-                            fiscal=args.fiscal)
+                            fiscal=args.fiscal, mapping=column_map(args))
     for note in notes:  # stdout stays one JSON document; what the planner must be told goes to stderr
         sys.stderr.write(f"note: {note}\n")
     text = "\n".join(f"{cat}: {d['total']:,.0f} units over {len(d['weekly'])} weeks ("
@@ -300,10 +325,12 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from core.cli.files import plan_inputs, remember_extraction
 
+    args.column_map = column_map(args)
     plan = plan_inputs(args)  # files, parameters and feasibility: refused before anything is stored
     svc = _service(args)
     ds = svc.import_dataset(history=plan["history"], history_name=plan["history_name"], stores=plan["stores"],
-                            stores_name=plan["stores_name"], week_start=plan["week_start"])
+                            stores_name=plan["stores_name"], week_start=plan["week_start"],
+                            column_map=args.column_map)
     remember_extraction(svc, plan)
     notes = plan["notes"]
     doc = _settled(svc, svc.start_workflow(plan["values"], dataset_id=ds.id, source_text=plan["source_text"],
@@ -417,6 +444,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from core.cli.compare import run_command
 
+    args.column_map = column_map(args)
     return run_command(args, _emit)
 
 

@@ -93,6 +93,21 @@ class Dataset(Base):
     history_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
     stores_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # {our column: theirs} the files were read with (None: our own names); week uploads use it too.
+    column_map: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+
+class ColumnMapping(Base):
+    """A column mapping remembered per file layout (kind of file + header): the next file with the
+    same header is read the same way (core/domain/ingest/mapping.py)."""
+
+    __tablename__ = "column_mappings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layout_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    header: Mapped[list[Any]] = mapped_column(JSON)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class HistoryRow(Base):
@@ -114,13 +129,14 @@ class StoreRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
     store_id: Mapped[str] = mapped_column(String(100))
-    avg_weekly_sales_12mo: Mapped[float] = mapped_column(Float)
-    store_size_sqft: Mapped[float] = mapped_column(Float)
-    median_income: Mapped[float] = mapped_column(Float)
-    location_tier: Mapped[str] = mapped_column(String(10))
-    fashion_tier: Mapped[str] = mapped_column(String(20))
-    store_format: Mapped[str] = mapped_column(String(20))
-    region: Mapped[str] = mapped_column(String(20))
+    # Only store_id is required of a stores file: an attribute it lacks is NULL for every store.
+    avg_weekly_sales_12mo: Mapped[float | None] = mapped_column(Float, nullable=True)
+    store_size_sqft: Mapped[float | None] = mapped_column(Float, nullable=True)
+    median_income: Mapped[float | None] = mapped_column(Float, nullable=True)
+    location_tier: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    fashion_tier: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    store_format: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    region: Mapped[str | None] = mapped_column(String(20), nullable=True)
     __table_args__ = (UniqueConstraint("dataset_id", "store_id", name="uq_dataset_stores_dataset_store"),)
 
 

@@ -164,6 +164,23 @@ class Repository:
         if rows:
             self.s.execute(insert(HistoryRow), rows)
 
+    def column_mapping(self, layout_key: str) -> dict[str, str] | None:
+        from core.db.models import ColumnMapping
+
+        row = self.s.scalars(select(ColumnMapping).where(ColumnMapping.layout_key == layout_key)).first()
+        return dict(row.mapping) if row is not None else None
+
+    def remember_column_mapping(self, layout_key: str, kind: str, header: list[str], mapping: dict[str, str]) -> None:
+        from core.db.models import ColumnMapping
+
+        row = self.s.scalars(select(ColumnMapping).where(ColumnMapping.layout_key == layout_key)).first()
+        if row is None:
+            self.s.add(ColumnMapping(layout_key=layout_key, kind=kind, header=list(header), mapping=dict(mapping),
+                                     updated_at=utcnow()))
+        else:
+            row.mapping, row.header, row.updated_at = dict(mapping), list(header), utcnow()
+        self.s.flush()
+
     def add_store_rows(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.s.execute(insert(StoreRow), rows)

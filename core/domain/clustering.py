@@ -15,6 +15,12 @@ Cluster names follow the rank of the cluster's mean weekly sales, highest first:
   K=3: Fashion_Forward, Mainstream, Value_Conscious
   K>3: Fashion_Forward, Mainstream_1 .. Mainstream_{K-2}, Value_Conscious
 so the first and last names always mean "best" and "weakest sellers" whatever K is.
+
+A stores file may lack attributes (only store_id is required, docs/user-guide.md "Your own files"):
+an attribute no store has is left out, and the stores' sales profile from the category history
+stands in: besides the weekly average, `sales_variability` (coefficient of variation of the store's
+weekly units) and `sales_trend` (its last 13 weeks against its whole history). With all seven
+attributes present the features are exactly the seven above.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ FEATURES: list[str] = [
     "store_format",
     "region",
 ]
+PROFILE_FEATURES: list[str] = ["sales_variability", "sales_trend"]
+RECENT_WEEKS = 13
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -56,16 +64,20 @@ def cluster_names(n_clusters: int) -> list[str]:
     return ["Fashion_Forward", *middle, "Value_Conscious"]
 
 
+def _present(stores: pd.DataFrame, column: str) -> bool:
+    """True when the stores file had the column: some store has a value."""
+    return column in stores.columns and bool(stores[column].notna().any())
+
+
 def encode_store_attributes(stores: pd.DataFrame) -> pd.DataFrame:
-    """Numeric codes for the four enum columns; unknown values are rejected with the allowed ones.
+    """Numeric codes for the enum columns the file has; unknown values are rejected with the allowed ones.
 
     Matching ignores case and surrounding spaces ("mall " is Mall). Returns a frame indexed by
-    store_id with the four coded columns plus the numeric ones.
+    store_id with the coded columns plus the numeric ones the stores have (a column no store has is
+    left out; one that some stores lack is refused, naming them).
     """
-    required = ["store_id", *NUMERIC_COLUMNS, *ENCODINGS]
-    missing = [c for c in required if c not in stores.columns]
-    if missing:
-        raise PlannerError(f"stores: missing column(s) {', '.join(missing)}; required: {', '.join(required)}")
+    if "store_id" not in stores.columns:
+        raise PlannerError("stores: missing column store_id; it is the one column a stores file needs")
     if stores.empty:
         raise PlannerError("stores: no stores to cluster")
     ids = stores["store_id"].astype(str)
@@ -75,6 +87,8 @@ def encode_store_attributes(stores: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="store_id"))
     problems: list[str] = []
     for column, mapping in ENCODINGS.items():
+        if not _present(stores, column):
+            continue
         lookup = {k.lower(): v for k, v in mapping.items()}
         raw = stores[column].astype(str).str.strip()
         codes = raw.str.lower().map(lookup)
@@ -86,6 +100,8 @@ def encode_store_attributes(stores: pd.DataFrame) -> pd.DataFrame:
             )
         out[column] = codes.to_numpy(dtype=float)
     for column in NUMERIC_COLUMNS:
+        if not _present(stores, column):
+            continue
         values = pd.to_numeric(stores[column], errors="coerce")
         bad = (values.isna() | (values < 0)).to_numpy()
         for sid, value in zip(ids[bad], stores[column][bad]):
@@ -111,7 +127,10 @@ def store_weekly_sales(
     `avg_weekly_sales_12mo` as it is.
     """
     ids = stores["store_id"].astype(str).to_numpy()
-    fallback = pd.Series(pd.to_numeric(stores["avg_weekly_sales_12mo"], errors="coerce").to_numpy(), index=ids)
+    twelve = stores["avg_weekly_sales_12mo"] if "avg_weekly_sales_12mo" in stores.columns else pd.Series(
+        np.nan, index=stores.index)
+    # A store with neither history nor a 12-month figure sells nothing as far as anyone knows.
+    fallback = pd.Series(pd.to_numeric(twelve, errors="coerce").fillna(0.0).to_numpy(), index=ids)
     if history is None or history.empty:
         return fallback, "avg_weekly_sales_12mo (no history)"
     rows = history[history["category"] == category]
@@ -133,13 +152,41 @@ def store_weekly_sales(
     )
 
 
+def sales_profile(ids: np.ndarray, history: pd.DataFrame | None, category: str) -> pd.DataFrame:
+    """`sales_variability` and `sales_trend` per store from the category's weekly history (0 and 1 for
+    a store without history: no variation, no trend)."""
+    out = pd.DataFrame({"sales_variability": 0.0, "sales_trend": 1.0}, index=pd.Index(ids, name="store_id"))
+    if history is None or history.empty:
+        return out
+    rows = history[history["category"] == category]
+    if rows.empty:
+        return out
+    weekly = rows.pivot_table(index="week_start", columns=rows["store_id"].astype(str), values="quantity",
+                              aggfunc="sum", fill_value=0.0).sort_index()
+    mean = weekly.mean()
+    cv = (weekly.std(ddof=0) / mean.where(mean > 0)).fillna(0.0)
+    recent = weekly.tail(RECENT_WEEKS).mean()
+    trend = (recent / mean.where(mean > 0)).fillna(1.0)
+    out.loc[cv.index.intersection(out.index), "sales_variability"] = cv
+    out.loc[trend.index.intersection(out.index), "sales_trend"] = trend
+    return out
+
+
 def store_features(stores: pd.DataFrame, history: pd.DataFrame | None, category: str) -> tuple[pd.DataFrame, str]:
-    """The seven raw (unscaled) features per store, indexed by store_id, in FEATURES order."""
+    """The raw (unscaled) features per store, indexed by store_id: FEATURES in order when the stores
+    file has every attribute; else the attributes it has plus the sales profile (PROFILE_FEATURES)."""
     coded = encode_store_attributes(stores)
     sales, basis = store_weekly_sales(stores, history, category)
     frame = coded.copy()
     frame["avg_weekly_sales"] = sales.to_numpy(dtype=float)
-    return frame[FEATURES], basis
+    columns = [f for f in FEATURES if f in frame.columns]
+    if len(columns) < len(FEATURES):
+        profile = sales_profile(frame.index.to_numpy(), history, category)
+        for f in PROFILE_FEATURES:
+            frame[f] = profile[f].to_numpy(dtype=float)
+        columns += PROFILE_FEATURES
+        basis += f"; clustered on {', '.join(columns)} (the stores file has no other attributes)"
+    return frame[columns], basis
 
 
 def cluster_stores(
@@ -192,6 +239,6 @@ def cluster_stores(
         clusters=clusters,
         assignments=assignments,
         silhouette=round(silhouette, 6),
-        features=list(FEATURES),
+        features=list(raw.columns),
         sales_basis=basis,
     )

@@ -74,7 +74,7 @@ def load_sets(files: list[str], *, defaults: dict[str, Any], categories: list[st
     return sets
 
 
-def _frames(history_csv: str, stores_csv: str) -> tuple[Any, Any]:
+def _frames(history_csv: str, stores_csv: str, mapping: dict[str, str] | None = None) -> tuple[Any, Any]:
     from core.domain.ingest import parse_history, parse_stores
 
     def read(path: str, what: str) -> bytes:
@@ -83,8 +83,8 @@ def _frames(history_csv: str, stores_csv: str) -> tuple[Any, Any]:
             raise PlannerError(f"{what} file not found: {path}")
         return p.read_bytes()
 
-    history = parse_history(read(history_csv, "history"), Path(history_csv).name).frame
-    stores = parse_stores(read(stores_csv, "stores"), Path(stores_csv).name).frame
+    history = parse_history(read(history_csv, "history"), Path(history_csv).name, mapping=mapping).frame
+    stores = parse_stores(read(stores_csv, "stores"), Path(stores_csv).name, mapping=mapping).frame
     return history, stores
 
 
@@ -103,15 +103,16 @@ def _dates(values: list[str]) -> list[date]:
 
 def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], replay: list[str] | None,
                      monte_carlo: int | None, seed: int, notes: list[str], executor: Any = None,
-                     progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(document, inputs) of the first form."""
+                     progress: Progress | None = None, mapping: dict[str, str] | None = None
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(document, inputs) of the first form; `mapping` {our column: theirs} reads both files."""
     from core.domain.params import monday_of
     from core.lab.runner import DemandSpec, compare
     from core.orchestrator.commands.datasets import categories_by_sales
 
     if not 2 <= len(params) <= 8:
         raise PlannerError(f"{len(params)} --params files given: a comparison takes 2 to 8")
-    history, stores = _frames(history_csv, stores_csv)
+    history, stores = _frames(history_csv, stores_csv, mapping)
     categories = categories_by_sales(history)
     starts = [monday_of(d) for d in _dates(replay or [])]
     defaults: dict[str, Any] = {"category": categories[0]}

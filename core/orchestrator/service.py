@@ -30,6 +30,7 @@ from core.orchestrator.commands.datasets import (
     content_hash,
     content_hashes,
     dataset_info,
+    dataset_mapping,
     import_into,
     load_frames,
 )
@@ -96,6 +97,22 @@ class PlannerService:
         return self._import(history=history, history_name="demo_history.csv", stores=stores,
                             stores_name="demo_stores.csv", label=DEMO_LABEL, source="demo")
 
+    def demo_week_files(self, scenario: str = "normal") -> tuple[str, bytes]:
+        """(file name, zip bytes) of the built-in demo's weekly actuals for one scenario ('normal',
+        'high', 'low'): week_01.csv .. week_NN.csv, to drop on In-Season one week at a time."""
+        import io
+        import zipfile
+
+        from core.demo import SCENARIOS, demo_actuals_bytes, demo_dataset
+
+        if scenario not in SCENARIOS:
+            raise ParameterError(f"scenario = {scenario!r}: allowed {', '.join(SCENARIOS)}")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for week in range(1, demo_dataset().horizon_weeks + 1):
+                zf.writestr(f"demo_{scenario}/week_{week:02d}.csv", demo_actuals_bytes(scenario, week))
+        return f"demo_weeks_{scenario}.zip", buffer.getvalue()
+
     def list_datasets(self) -> list[DatasetInfo]:
         with self.uow.read() as repo:
             return [dataset_info(ds) for ds in repo.datasets()]
@@ -105,14 +122,36 @@ class PlannerService:
             return dataset_info(repo.dataset(dataset_id))
 
     def import_dataset(self, *, history: bytes, history_name: str, stores: bytes, stores_name: str,
-                       label: str | None = None, week_start: str | int | None = None) -> DatasetInfo:
+                       label: str | None = None, week_start: str | int | None = None,
+                       column_map: dict[str, str] | None = None,
+                       stores_column_map: dict[str, str] | None = None) -> DatasetInfo:
         """`week_start`: the weekday the data's weeks start on ('saturday', 5); None detects it from
-        weekly history dates (else Monday). The same files on another day are another dataset."""
+        weekly history dates (else Monday). The same files on another day are another dataset.
+        `column_map` {our column: theirs} reads files with their own column names (both files, or the
+        history only when `stores_column_map` is given); it is remembered for each file's layout."""
         from core.domain.calendar import weekday_index
+        from core.domain.ingest.mapping import check_mapping
 
         day = None if week_start is None else weekday_index(week_start)
+        mapping = check_mapping(column_map) or None
+        stores_mapping = None if stores_column_map is None else check_mapping(stores_column_map)
         return self._import(history=history, history_name=history_name, stores=stores, stores_name=stores_name,
-                            label=label, source="upload", week_start=day)
+                            label=label, source="upload", week_start=day, mapping=mapping,
+                            stores_mapping=stores_mapping)
+
+    def column_mapping(self, kind: str, data: bytes) -> dict[str, Any]:
+        """What the Plan page offers for a file: {"header": its columns, "remembered": the mapping
+        remembered for its layout or None, "suggested": a first guess from usual names}."""
+        from core.domain.ingest.mapping import OUR_COLUMNS, header_names, layout_key, suggest
+
+        if kind not in OUR_COLUMNS:
+            raise ParameterError(f"kind = {kind!r}: allowed {', '.join(OUR_COLUMNS)}")
+        names = header_names(data)
+        remembered = None
+        if names:
+            with self.uow.read() as repo:
+                remembered = repo.column_mapping(layout_key(kind, names))
+        return {"header": names, "remembered": remembered, "suggested": suggest(kind, names)}
 
     def _import(self, **kw: Any) -> DatasetInfo:
         # Names are labels: cleaned and clipped to their columns here, so that every backend
@@ -126,8 +165,9 @@ class PlannerService:
         except DBAPIError:
             # Another process imported the same files a moment ago (unique content hash): reuse it.
             day = kw.get("week_start", 0)
-            hashes = content_hashes(kw["history"], kw["stores"]) if day is None else [
-                content_hash(kw["history"], kw["stores"], day)]
+            both = dataset_mapping(kw.get("mapping"), kw.get("stores_mapping"))
+            hashes = content_hashes(kw["history"], kw["stores"], both) if day is None else [
+                content_hash(kw["history"], kw["stores"], day, both)]
             with self.uow.read() as repo:
                 ds = next((d for d in map(repo.dataset_by_hash, hashes) if d is not None), None)
                 if ds is None:
@@ -177,14 +217,19 @@ class PlannerService:
 
     def upload_actuals(self, workflow_id: str, data: bytes, filename: str, *, replace: bool = False,
                        confirm_missing_as_zero: bool = False, confirm_partial_week: bool = False,
-                       by: str = "planner") -> StatusDocument:
+                       by: str = "planner", column_map: dict[str, str] | None = None) -> StatusDocument:
         """`confirm_partial_week` stores a file lacking whole days of its week (else PartialWeek
-        names them); its variance is then against the plan for its days only."""
+        names them); its variance is then against the plan for its days only. `column_map` reads a
+        file with its own column names; without one, the mapping remembered for the file's layout,
+        else the one the data set was read with, applies."""
+        from core.domain.ingest.mapping import check_mapping
+
         refuse_oversize([("actuals", data, clean_filename(filename))])  # before any database work
+        mapping = check_mapping(column_map) if column_map is not None else None
         self.resume(workflow_id)
         self.commands.upload(workflow_id, data, filename, replace=replace,
                              confirm_missing_as_zero=confirm_missing_as_zero,
-                             confirm_partial_week=confirm_partial_week, by=by)
+                             confirm_partial_week=confirm_partial_week, by=by, column_map=mapping)
         return self.queries.status(workflow_id)
 
     def close_season(self, workflow_id: str, by: str = "planner") -> StatusDocument:

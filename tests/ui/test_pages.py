@@ -434,14 +434,14 @@ def test_own_files_rejected_with_every_problem_and_nothing_stored(app: AppTest, 
     app.run()
     app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
     history = b"date,store_id,category,quantity_sold\n2025-13-01,S1,Dresses,4\n2025-01-02,S1,Dresses,-2\n"
-    stores = b"store_id,avg_weekly_sales_12mo\nS1,10\n"
+    stores = b"store_id,avg_weekly_sales_12mo,region\nS1,10,Mars\n"
     app.file_uploader(key="up_history").set_value(("history.csv", history, "text/csv"))
     app.file_uploader(key="up_stores").set_value(("stores.csv", stores, "text/csv")).run()
     button(app, "Check and import").click().run()
     [error] = [e for e in texts(app.error) if "nothing was changed" in e]
     assert "history.csv, row 2, column 'date'" in error
     assert "history.csv, row 3, column 'quantity_sold'" in error
-    assert "stores.csv" in error and "store_size_sqft" in error
+    assert "stores.csv, row 2, column 'region'" in error and "allowed Northeast, Southeast" in error
     assert len(service.list_datasets()) == before
     assert "No data set imported yet" in texts(app.info)[-1]
 
@@ -466,6 +466,56 @@ def test_own_files_imported_and_used_for_the_form(app: AppTest, service, tmp_pat
     assert "Spring test data" in labels
     assert app.selectbox[-1].value is not None  # the imported data set is the one selected
     assert app.selectbox(key="p_category").options == ["Women's Dresses", "Men's Shirts", "Accessories"]  # best-selling first
+
+
+def _their_files(tmp_path) -> tuple[bytes, bytes]:
+    """The demo's files with the planner's own column names, and a stores file of store ids only."""
+    from core.demo import write_demo_data
+
+    write_demo_data(tmp_path / "demo")
+    lines = (tmp_path / "demo" / "history.csv").read_bytes().split(b"\n")
+    history = b"\n".join([b"Day,Shop,Dept,Units,Revenue", *lines[1:]])
+    shops = [line.split(b",")[0] for line in (tmp_path / "demo" / "stores.csv").read_bytes().split(b"\n")[1:] if line]
+    return history, b"\n".join([b"Shop", *shops]) + b"\n"
+
+
+def test_own_files_with_their_column_names_are_matched_and_remembered(app: AppTest, service, tmp_path):
+    history, stores = _their_files(tmp_path)
+    app.run()
+    app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
+    app.file_uploader(key="up_history").set_value(("their_history.csv", history, "text/csv"))
+    app.file_uploader(key="up_stores").set_value(("their_stores.csv", stores, "text/csv")).run()
+    picked = {sb.label: sb.value for sb in app.selectbox if sb.key and sb.key.startswith("map_history_")}
+    assert picked["date (day or week)"] == "Day" and picked["store"] == "Shop" and picked["units sold"] == "Units"
+    assert picked["category"] == "Dept"
+    # "Units" was a guess; the planner corrects nothing here and imports
+    button(app, "Check and import").click().run()
+    assert not app.exception
+    assert any("Imported" in s for s in texts(app.success)), texts(app.error)
+    info = next(d for d in service.list_datasets() if d.source == "upload")
+    assert info.column_map == {"date": "Day", "store_id": "Shop", "category": "Dept", "quantity_sold": "Units"}
+    assert service.column_mapping("history", history)["remembered"] == info.column_map
+
+
+def test_a_required_column_left_unmatched_blocks_the_import(app: AppTest, service, tmp_path):
+    app.run()
+    app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
+    app.file_uploader(key="up_history").set_value(("h.csv", b"when,where,what,how_many\n", "text/csv"))
+    app.file_uploader(key="up_stores").set_value(("s.csv", b"store_id\nS1\n", "text/csv")).run()
+    assert button(app, "Check and import").disabled
+    assert any("Pick the column that holds: date (h.csv), store_id (h.csv)" in w for w in texts(app.warning))
+
+
+def test_the_demo_week_files_are_offered_for_download(app: AppTest, service):
+    import io
+    import zipfile
+
+    app.run()
+    assert any("demo" in e.label.lower() for e in app.expander)
+    name, data = service.demo_week_files("normal")
+    assert name == "demo_weeks_normal.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.namelist()[0] == "demo_normal/week_01.csv" and len(zf.namelist()) == 12
 
 
 # ------------------------------------------------------------------ found by a first-time planner in the browser

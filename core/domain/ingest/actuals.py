@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -26,6 +26,7 @@ from core.domain.ingest.csv_reading import (
     show,
     take,
 )
+from core.domain.ingest.mapping import for_kind
 
 ACTUALS_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("date"),
@@ -72,6 +73,8 @@ def parse_actuals(
     category: str | None,
     week_start: int = MONDAY,
     confirm_partial: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    weekly_totals: bool = False,
 ) -> ActualsUpload:
     """Validate one week of actuals for the workflow's category; IngestError lists every problem.
 
@@ -79,10 +82,13 @@ def parse_actuals(
     start on weekday `week_start`, Monday = 0), never from the upload order. Rows of other
     categories are checked for well-formed values too, then left out. A file lacking whole days of
     its week raises PartialWeek naming them unless `confirm_partial`. With an empty `known_stores`
-    no store list is checked and none is reported missing.
+    no store list is checked and none is reported missing. `weekly_totals` (a weekly data set): a file
+    with one row per store is that week's totals, a full week whatever day its rows are dated on.
+    `mapping` {our column: theirs} reads a file with its own column names.
     """
-    csv_file = open_csv(data, filename, ACTUALS_COLUMNS, max_bytes=limits.MAX_ACTUALS_BYTES, what="actuals")
-    log = ProblemLog(filename)
+    csv_file = open_csv(data, filename, ACTUALS_COLUMNS, max_bytes=limits.MAX_ACTUALS_BYTES, what="actuals",
+                        mapping=for_kind(mapping, "actuals"))
+    log = csv_file.problem_log()
     chunks = list(csv_file.chunks(log))
     log.raise_if_any()
     frame = pd.concat([c.frame for c in chunks], ignore_index=True) if chunks else pd.DataFrame()
@@ -120,7 +126,14 @@ def parse_actuals(
         raise _spanning_error(filename, days, week_of_row, lines, first, week_start)
     week = int(weeks[0])
     start = first + timedelta(weeks=week - 1)
-    missing_dates = _absent_days(days, start)
+    # A weekly data set's week file holds one total per store, dated on any day of the week: the
+    # whole week, never "1 of 7 days" of it (docs/planning-rules.md §3).
+    totals = weekly_totals and not pd.Series(s_codes[s_codes >= 0]).duplicated().any()
+    missing_dates = [] if totals else _absent_days(days, start)
+    if totals:
+        dated = sorted({_day(int(d)) for d in np.unique(days)})
+        notes.append(f"weekly totals (one row per store, dated {', '.join(map(str, dated[:3]))}"
+                     f"{' ...' if len(dated) > 3 else ''}) taken as the whole week {start}..{start + timedelta(days=6)}")
     if missing_dates and not confirm_partial:
         raise _partial_error(filename, week, start, week_start, missing_dates)
 

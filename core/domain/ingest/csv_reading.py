@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,10 +37,15 @@ class ProblemLog:
     cap: int = limits.MAX_PROBLEMS
     problems: list[Problem] = field(default_factory=list)
     total: int = 0
+    # Our column -> the file's own column when a column mapping renamed it: problems name theirs.
+    labels: dict[str, str] = field(default_factory=dict)
 
     def add(self, message: str, row: int | None = None, column: str | None = None) -> None:
         self.total += 1
-        self.problems.append(Problem(file=self.filename, row=row, column=column, message=message))
+        self.problems.append(Problem(file=self.filename, row=row, column=self.label(column), message=message))
+
+    def label(self, column: str | None) -> str | None:
+        return self.labels.get(column, column) if column is not None else None
 
     def add_rows(
         self,
@@ -54,6 +59,7 @@ class ProblemLog:
         if positions.size == 0:
             return
         self.total += int(positions.size)
+        column = self.label(column)
         for i in positions[: self.cap]:
             self.problems.append(
                 Problem(file=self.filename, row=int(lines[i]), column=column, message=describe(int(i)))
@@ -114,6 +120,10 @@ class CsvFile:
     filename: str
     names: list[str]  # header as written (trimmed)
     columns: dict[str, int]  # canonical name -> position in the header
+    labels: dict[str, str] = field(default_factory=dict)  # canonical name -> the file's name, when mapped
+
+    def problem_log(self) -> ProblemLog:
+        return ProblemLog(self.filename, labels=dict(self.labels))
 
     def chunks(
         self,
@@ -260,8 +270,11 @@ def open_csv(
     *,
     max_bytes: int,
     what: str,
+    mapping: Mapping[str, str] | None = None,
 ) -> CsvFile:
-    """Check size, emptiness, encoding, delimiter and columns; raise IngestError on the first failure."""
+    """Check size, emptiness, encoding, delimiter and columns; raise IngestError on the first failure.
+
+    `mapping` {our column: their column} finds a column under the file's own name first (then ours)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise reject(filename, f"expected the file's bytes, got {type(data).__name__}")
     data = bytes(data)
@@ -321,22 +334,38 @@ def open_csv(
     folded = [n.casefold() for n in names]
     problems: list[Problem] = []
     columns: dict[str, int] = {}
+    mapping = dict(mapping or {})
+    labels: dict[str, str] = {}
     for spec in specs:
-        candidates = [spec.name, *spec.aliases]
+        theirs = mapping.get(spec.name)
+        candidates = ([theirs] if theirs else []) + [spec.name, *spec.aliases]
         pos = next((folded.index(c.casefold()) for c in candidates if c.casefold() in folded), None)
         if pos is None:
             if spec.required:
+                wanted = f"'{theirs}' (mapped to {spec.name})" if theirs else f"'{spec.name}'"
                 problems.append(
                     Problem(
                         file=filename,
                         row=1,
-                        column=spec.name,
-                        message=f"missing column '{spec.name}'; the header has {', '.join(map(show, names))}; "
-                        f"expected {expected}",
+                        column=theirs or spec.name,
+                        message=f"missing column {wanted}; the header has {', '.join(map(show, names))}; "
+                        f"expected {expected}" + ("" if theirs else "; map your own column names to ours "
+                                                  "(Plan page: column mapping; command line: --map "
+                                                  f"{spec.name}=YOUR_COLUMN)"),
                     )
                 )
             continue
         columns[spec.name] = pos
+        if theirs and names[pos].casefold() == theirs.casefold() and theirs.casefold() != spec.name.casefold():
+            labels[spec.name] = names[pos]
+    by_position: dict[int, list[str]] = {}
+    for canon, pos in columns.items():
+        by_position.setdefault(pos, []).append(canon)
+    for pos, canons in by_position.items():
+        if len(canons) > 1:
+            problems.append(Problem(file=filename, row=1, column=names[pos],
+                                    message=f"column '{names[pos]}' is mapped to {' and '.join(canons)}; "
+                                    "each column can stand for one of ours"))
     used = {folded[p] for p in columns.values()}
     for name in used:
         if folded.count(name) > 1:
@@ -345,7 +374,7 @@ def open_csv(
             )
     if problems:
         raise IngestError(problems)
-    return CsvFile(data=data, filename=filename, names=names, columns=columns)
+    return CsvFile(data=data, filename=filename, names=names, columns=columns, labels=labels)
 
 
 # ---------------------------------------------------------------- vectorised value checks

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from core.domain.errors import IngestError, Problem
 from core.domain.ingest.history import HistoryUpload, parse_history
 from core.domain.ingest.stores import StoresUpload, parse_stores
 
 
 def parse_dataset(history: bytes, history_name: str, stores: bytes, stores_name: str, *,
-                  week_start: int | None = None) -> tuple[HistoryUpload, StoresUpload]:
-    """Both files parsed; IngestError listing the problems of both when either is rejected."""
+                  week_start: int | None = None, mapping: Mapping[str, str] | None = None,
+                  stores_mapping: Mapping[str, str] | None = None) -> tuple[HistoryUpload, StoresUpload]:
+    """Both files parsed; IngestError listing the problems of both when either is rejected.
+
+    `mapping` {our column: theirs} applies to both files; `stores_mapping`, when given, to the stores file."""
     problems: list[Problem] = []
     hist = st = None
     try:
-        hist = parse_history(history, history_name, week_start=week_start)
+        hist = parse_history(history, history_name, week_start=week_start, mapping=mapping)
     except IngestError as exc:
         problems.extend(exc.problems)
     try:
-        st = parse_stores(stores, stores_name)
+        st = parse_stores(stores, stores_name, mapping=mapping if stores_mapping is None else stores_mapping)
     except IngestError as exc:
         problems.extend(exc.problems)
     if problems or hist is None or st is None:

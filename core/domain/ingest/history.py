@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -27,6 +28,7 @@ from core.domain.ingest.csv_reading import (
     week_first_day,
     weekday_of,
 )
+from core.domain.ingest.mapping import for_kind
 
 HISTORY_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("date"),
@@ -61,13 +63,16 @@ class HistoryUpload:
     weekday_shares: dict[str, list[float]] | None = None
 
 
-def parse_history(data: bytes, filename: str, *, week_start: int | None = None) -> HistoryUpload:
+def parse_history(data: bytes, filename: str, *, week_start: int | None = None,
+                  mapping: Mapping[str, str] | None = None) -> HistoryUpload:
     """Validate a history CSV and sum it into weeks; IngestError lists every problem.
 
     Weeks start on `week_start` (Monday = 0). None detects it: weekly rows all dated on one weekday
     give that weekday (Walmart's Saturday weeks stay Saturday weeks), anything else gives Monday.
+    `mapping` {our column: theirs} reads a file with its own column names (core/domain/ingest/mapping.py).
     """
-    csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limits.MAX_HISTORY_BYTES, what="history")
+    csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limits.MAX_HISTORY_BYTES, what="history",
+                        mapping=for_kind(mapping, "history"))
     has_revenue = "revenue" in csv_file.columns
     scan = _scan(csv_file, MONDAY if week_start is None else week_start)
     log, stores, categories = scan.log, scan.stores, scan.categories
@@ -173,7 +178,7 @@ class _Scan:
 def _scan(csv_file: CsvFile, first_day: int) -> _Scan:
     """Validate every chunk and sum the valid rows into weeks (only while no problem was found)."""
     has_revenue = "revenue" in csv_file.columns
-    scan = _Scan(log=ProblemLog(csv_file.filename))
+    scan = _Scan(log=csv_file.problem_log())
     log = scan.log
     chunks = csv_file.chunks(
         log,

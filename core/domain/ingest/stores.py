@@ -1,7 +1,14 @@
-"""Store attributes upload -> StoresFrame (the 8 columns of SPEC section 3, typed)."""
+"""Store attributes upload -> StoresFrame (the 8 columns of docs/planning-rules.md §3, typed).
+
+Only `store_id` is required: a planner's stores file may have any of the other seven attributes, or
+none. An attribute the file lacks is empty (NaN / None) for every store, and clustering uses the
+attributes that exist plus the stores' own sales (core/domain/clustering.py). A column the file has
+is checked as always: every cell a number, or one of the allowed values.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,7 +17,6 @@ import pandas as pd
 from core.domain.ingest import limits
 from core.domain.ingest.csv_reading import (
     ColumnSpec,
-    ProblemLog,
     bad_identifier,
     open_csv,
     parse_choice,
@@ -19,6 +25,7 @@ from core.domain.ingest.csv_reading import (
     reject,
     take,
 )
+from core.domain.ingest.mapping import for_kind
 
 LOCATION_TIERS: tuple[str, ...] = ("A", "B", "C")
 FASHION_TIERS: tuple[str, ...] = ("Premium", "Mainstream", "Value")
@@ -38,8 +45,8 @@ STORE_NUMBERS: tuple[tuple[str, bool], ...] = (
 )
 STORE_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("store_id"),
-    *(ColumnSpec(name) for name, _ in STORE_NUMBERS),
-    *(ColumnSpec(name) for name in STORE_ENUMS),
+    *(ColumnSpec(name, required=False) for name, _ in STORE_NUMBERS),
+    *(ColumnSpec(name, required=False) for name in STORE_ENUMS),
 )
 STORES_FRAME_COLUMNS = [spec.name for spec in STORE_COLUMNS]
 
@@ -54,10 +61,11 @@ class StoresUpload:
         return list(self.frame["store_id"])
 
 
-def parse_stores(data: bytes, filename: str) -> StoresUpload:
+def parse_stores(data: bytes, filename: str, *, mapping: Mapping[str, str] | None = None) -> StoresUpload:
     """Validate a store attributes CSV; IngestError lists every problem."""
-    csv_file = open_csv(data, filename, STORE_COLUMNS, max_bytes=limits.MAX_STORES_BYTES, what="stores")
-    log = ProblemLog(filename)
+    csv_file = open_csv(data, filename, STORE_COLUMNS, max_bytes=limits.MAX_STORES_BYTES, what="stores",
+                        mapping=for_kind(mapping, "stores"))
+    log = csv_file.problem_log()
     chunks = list(csv_file.chunks(log, chunk_rows=10**9))  # small file: one chunk
     log.raise_if_any()
     if not chunks or len(chunks[0].frame) == 0:
@@ -79,13 +87,24 @@ def parse_stores(data: bytes, filename: str) -> StoresUpload:
     columns: dict[str, np.ndarray] = {
         "store_id": take(values, codes, None)
     }
+    n = len(raw)
+    absent = [spec.name for spec in STORE_COLUMNS if spec.name not in csv_file.columns]
     for name, positive in STORE_NUMBERS:
+        if name in absent:
+            columns[name] = np.full(n, np.nan)
+            continue
         columns[name], _ = parse_numbers(raw[name].to_numpy(), lines, name, log, strictly_positive=positive)
     for name, allowed in STORE_ENUMS.items():
+        if name in absent:
+            columns[name] = np.full(n, None, dtype=object)
+            continue
         columns[name], _ = parse_choice(raw[name].to_numpy(), lines, name, log, allowed)
     log.raise_if_any()
 
     warnings: list[str] = []
+    if absent:
+        warnings.append(f"the stores file has no {', '.join(absent)} column(s): clusters use the attributes it has "
+                        "and each store's sales in the history")
     ignored = [n for i, n in enumerate(csv_file.names) if i not in set(csv_file.columns.values())]
     if ignored:
         warnings.append(f"extra columns ignored: {', '.join(ignored)}")

@@ -5,6 +5,7 @@ A dataset is immutable once imported, so its frames are cached per process by id
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from core.orchestrator.queries.status import DatasetInfo, aware
 
 STORE_COLUMNS = ("store_id", "avg_weekly_sales_12mo", "store_size_sqft", "median_income", "location_tier",
                  "fashion_tier", "store_format", "region")
+_TEXT_COLUMNS = ("store_id", "location_tier", "fashion_tier", "store_format", "region")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class DatasetFrames:
     store_ids: tuple[str, ...]
     week_start: int = 0  # weekday the dataset's weeks start on (Monday = 0)
     weekday_shares: dict[str, list[float]] | None = None  # {category: shares Monday..Sunday}, daily data only
+    frequency: str | None = None  # "weekly": its week uploads are weekly totals, one row per store
+    column_map: dict[str, str] | None = None  # {our column: theirs} its files were read with
 
 
 _cache: dict[tuple[str, int], DatasetFrames] = {}
@@ -48,36 +52,55 @@ def dataset_info(ds: Dataset) -> DatasetInfo:
                        weeks=ds.n_weeks, source=ds.source, history_start=ds.history_start,
                        history_end=ds.history_end, frequency=ds.frequency, warnings=list(ds.warnings or []),
                        created_at=aware(ds.created_at), week_start=WEEKDAYS[int(ds.week_start or 0)],
-                       detected_week_start=WEEKDAYS[int(detected)] if detected is not None else None)
+                       detected_week_start=WEEKDAYS[int(detected)] if detected is not None else None,
+                       column_map=dict(ds.column_map) if ds.column_map else None)
 
 
-def content_hashes(history: bytes, stores: bytes) -> list[str]:
+def content_hashes(history: bytes, stores: bytes, mapping: dict[str, Any] | None = None) -> list[str]:
     """The hashes the files can have, one per week-start day (a lost import race does not know the day)."""
-    return [content_hash(history, stores, day) for day in range(7)]
+    return [content_hash(history, stores, day, mapping) for day in range(7)]
 
 
-def content_hash(history: bytes, stores: bytes, week_start: int = 0) -> str:
-    """Same files on another calendar are another dataset (other weekly rows); Monday keeps the old hash."""
-    if week_start == 0:
-        return sha256_of(history, stores)
-    return sha256_of(history, stores, f"week_start={week_start}".encode())
+def dataset_mapping(mapping: dict[str, str] | None, stores_mapping: dict[str, str] | None) -> dict[str, Any] | None:
+    """What a dataset's hash and record keep of the mappings its files were read with (None: none)."""
+    if not mapping and not stores_mapping:
+        return None
+    return {"history": dict(mapping or {}), "stores": dict(stores_mapping if stores_mapping is not None
+                                                           else mapping or {})}
+
+
+def content_hash(history: bytes, stores: bytes, week_start: int = 0, mapping: dict[str, Any] | None = None) -> str:
+    """Same files on another calendar, or read with another column mapping, are another dataset (other
+    weekly rows); Monday without a mapping keeps the old hash."""
+    parts = [history, stores]
+    if week_start != 0:
+        parts.append(f"week_start={week_start}".encode())
+    if mapping:
+        parts.append(("map=" + json.dumps(mapping, sort_keys=True)).encode())
+    return sha256_of(*parts)
 
 
 def import_into(repo: Repository, *, history: bytes, history_name: str, stores: bytes, stores_name: str,
-                label: str | None, source: str, cache_key: str = "", week_start: int | None = 0) -> DatasetInfo:
+                label: str | None, source: str, cache_key: str = "", week_start: int | None = 0,
+                mapping: dict[str, str] | None = None, stores_mapping: dict[str, str] | None = None) -> DatasetInfo:
     """Validate both files (IngestError before anything is written), then store rows in bulk.
 
-    Weeks start on `week_start` (Monday = 0); None detects the day from weekly history dates."""
+    Weeks start on `week_start` (Monday = 0); None detects the day from weekly history dates.
+    `mapping` {our column: theirs} reads files with their own column names (`stores_mapping`, when
+    given, for the stores file); both are remembered for the files' layouts."""
     from core.domain.errors import IngestError, Problem
     from core.domain.ingest import parse_dataset
 
+    both = dataset_mapping(mapping, stores_mapping)
     if week_start is not None:
-        existing = repo.dataset_by_hash(content_hash(history, stores, week_start))
+        existing = repo.dataset_by_hash(content_hash(history, stores, week_start, both))
         if existing is not None:
+            remember_layouts(repo, history, stores, mapping, stores_mapping)
             return dataset_info(existing)
 
-    hist, stores_up = parse_dataset(history, history_name, stores, stores_name, week_start=week_start)
-    digest = content_hash(history, stores, hist.week_start)
+    hist, stores_up = parse_dataset(history, history_name, stores, stores_name, week_start=week_start,
+                                    mapping=mapping, stores_mapping=stores_mapping)
+    digest = content_hash(history, stores, hist.week_start, both)
     if week_start is None:  # the day was only known after reading the dates
         existing = repo.dataset_by_hash(digest)
         if existing is not None:
@@ -99,9 +122,11 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
                  history_end=(weeks.max().date() if len(frame) else None), frequency=hist.frequency,
                  warnings=list(hist.warnings) + list(stores_up.warnings), history_file_id=hist_file,
                  stores_file_id=stores_file, week_start=hist.week_start,
-                 detected_week_start=hist.detected_week_start, weekday_shares=hist.weekday_shares)
+                 detected_week_start=hist.detected_week_start, weekday_shares=hist.weekday_shares,
+                 column_map=dict(mapping) if mapping else None)
     repo.s.add(ds)
     repo.s.flush()
+    remember_layouts(repo, history, stores, mapping, stores_mapping)
     history_frame = normalise_history(frame)
     del hist, frame
     # Bulk insert straight through the driver's executemany: the ORM bulk path costs ~10x more
@@ -109,17 +134,37 @@ def import_into(repo: Repository, *, history: bytes, history_name: str, stores: 
     _executemany(repo, "dataset_history", ("dataset_id", "week_start", "store_id", "category", "quantity", "revenue",
                                            "days"), _history_tuples(ds.id, history_frame))
     sf = stores_up.frame
-    repo.add_store_rows([
-        {"dataset_id": ds.id, **{c: (str(row[c]) if c in ("store_id", "location_tier", "fashion_tier",
-                                                          "store_format", "region") else float(row[c]))
-                                 for c in STORE_COLUMNS}}
-        for row in sf.to_dict("records")
-    ])
+    repo.add_store_rows([{"dataset_id": ds.id, **{c: _store_value(c, row[c]) for c in STORE_COLUMNS}}
+                         for row in sf.to_dict("records")])
     stores_frame = normalise_stores(sf)
     cache_put(cache_key, ds.id, DatasetFrames(history=history_frame, stores=stores_frame,
                                               store_ids=tuple(stores_frame["store_id"]), week_start=ds.week_start,
-                                              weekday_shares=ds.weekday_shares))
+                                              weekday_shares=ds.weekday_shares, frequency=ds.frequency,
+                                              column_map=ds.column_map))
     return dataset_info(ds)
+
+
+def remember_layouts(repo: Repository, history: bytes, stores: bytes, mapping: dict[str, str] | None,
+                     stores_mapping: dict[str, str] | None) -> None:
+    """Each file's mapping remembered for its header, so the next file laid out the same way needs none."""
+    from core.domain.ingest.mapping import for_kind, header_names, layout_key
+
+    for kind, data, given in (("history", history, mapping),
+                              ("stores", stores, mapping if stores_mapping is None else stores_mapping)):
+        used = for_kind(given, kind)
+        names = header_names(data)
+        if used and names:
+            repo.remember_column_mapping(layout_key(kind, names), kind, names, used)
+            if kind == "history":  # week files exported like the history share its layout
+                repo.remember_column_mapping(layout_key("actuals", names), "actuals", names,
+                                             for_kind(given, "actuals"))
+
+
+def _store_value(column: str, value: Any) -> Any:
+    """A stores cell as stored: None where the stores file has no such column (only store_id is required)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value) if column in _TEXT_COLUMNS else float(value)
 
 
 def _history_tuples(dataset_id: int, frame: Any) -> list[tuple]:
@@ -163,10 +208,10 @@ def normalise_stores(frame: Any) -> Any:
 
     data = {}
     for c in STORE_COLUMNS:
-        if c in ("store_id", "location_tier", "fashion_tier", "store_format", "region"):
-            data[c] = frame[c].astype(str).to_numpy(dtype=object)
+        if c in _TEXT_COLUMNS:
+            data[c] = frame[c].map(lambda v: None if v is None or v != v else str(v)).to_numpy(dtype=object)
         else:
-            data[c] = pd.to_numeric(frame[c]).astype(float).to_numpy()
+            data[c] = pd.to_numeric(frame[c], errors="coerce").astype(float).to_numpy()
     return pd.DataFrame(data)
 
 
@@ -201,6 +246,7 @@ def load_frames(repo: Repository, dataset_id: int, cache_key: str) -> DatasetFra
     ).tuples().all()
     stores = normalise_stores(pd.DataFrame.from_records(store_rows, columns=list(STORE_COLUMNS)))
     frames = DatasetFrames(history=history, stores=stores, store_ids=tuple(stores["store_id"]),
-                           week_start=int(ds.week_start or 0), weekday_shares=ds.weekday_shares)
+                           week_start=int(ds.week_start or 0), weekday_shares=ds.weekday_shares,
+                           frequency=ds.frequency, column_map=ds.column_map)
     cache_put(cache_key, dataset_id, frames)
     return frames

@@ -177,7 +177,7 @@ class Commands:
 
     # ------------------------------------------------------------------ upload
     def upload(self, workflow_id: str, data: bytes, filename: str, *, replace: bool, confirm_missing_as_zero: bool,
-               by: str, confirm_partial_week: bool = False) -> None:
+               by: str, confirm_partial_week: bool = False, column_map: dict[str, str] | None = None) -> None:
         from core.domain.calendar import week_start as season_week_start
         from core.domain.ingest import parse_actuals
         from core.domain.partial_week import days_share
@@ -191,12 +191,14 @@ class Commands:
             check_idle(workflow_id, ctx)
             read_version = wf.version
             frames = load_frames(repo, wf.dataset_id, self.db_url)
+            mapping = week_file_mapping(repo, data, column_map, frames.column_map)
             active = {u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
                                "at": aware(u.created_at)} for u in repo.uploads(workflow_id) if u.status == "active"}
         p = ctx.parameters
         up = parse_actuals(data, filename, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
                            known_stores=frames.store_ids, category=p.category, week_start=p.first_day,
-                           confirm_partial=confirm_partial_week)
+                           confirm_partial=confirm_partial_week, mapping=mapping,
+                           weekly_totals=frames.frequency == "weekly")
         week = up.week
         start = season_week_start(p.season_start, week, p.first_day)
         span = f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
@@ -224,6 +226,8 @@ class Commands:
                              confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero),
                              plan_share=days_share(up.dates, (frames.weekday_shares or {}).get(p.category))
                              if up.partial else None)
+                if column_map:
+                    remember_week_layout(repo, data, column_map)
         except (ConcurrencyConflict, IntegrityError) as exc:
             with self.uow.read() as repo:
                 raise lost_upload_race(repo, workflow_id, week, span, filename, replace, exc) from None
@@ -271,3 +275,24 @@ class Commands:
                 f"{workflow_id}: {stored} was stored, but the step it started did not finish: {error_text(exc)}",
                 "nothing stored is lost: the step runs again on the next status or action once the cause is "
                 "fixed (free disk space, database reachable)"]) from exc
+
+
+def week_file_mapping(repo: Any, data: bytes, given: dict[str, str] | None,
+                      dataset_map: dict[str, str] | None) -> dict[str, str] | None:
+    """The column mapping a week file is read with: the one given, else the one remembered for its
+    layout, else the one its data set was read with."""
+    from core.domain.ingest.mapping import header_names, layout_key
+
+    if given is not None:
+        return given
+    names = header_names(data)
+    remembered = repo.column_mapping(layout_key("actuals", names)) if names else None
+    return remembered if remembered is not None else dataset_map
+
+
+def remember_week_layout(repo: Any, data: bytes, mapping: dict[str, str]) -> None:
+    from core.domain.ingest.mapping import for_kind, header_names, layout_key
+
+    names = header_names(data)
+    if names:
+        repo.remember_column_mapping(layout_key("actuals", names), "actuals", names, for_kind(mapping, "actuals"))

@@ -27,6 +27,7 @@ class DatasetInfo(BaseModel):
     created_at: datetime | None = None
     week_start: str = "monday"  # the weekday its weeks start on (lower case)
     detected_week_start: str | None = None  # the weekday every weekly history row is dated on, if any
+    column_map: dict[str, str] | None = None  # {our column: theirs} its history was read with
 
 
 class WorkflowSummary(BaseModel):

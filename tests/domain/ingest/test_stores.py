@@ -66,9 +66,25 @@ def test_bad_numbers_and_ids_all_reported():
     assert by_column["avg_weekly_sales_12mo"] == "'-5' is negative; must be at least 0"
 
 
-def test_missing_enum_column():
-    err = rejection(lambda: parse_stores(csv(HEADER.rsplit(",", 1)[0], "S1,1,1,1,A,Value,Mall"), "s.csv"))
-    assert err.problems[0].column == "region" and "missing column 'region'" in err.problems[0].message
+def test_a_stores_file_without_an_attribute_is_read_with_it_empty():
+    up = parse_stores(csv(HEADER.rsplit(",", 1)[0], "S1,1,1,1,A,Value,Mall"), "s.csv")
+    assert up.frame["region"].tolist() == [None]
+    assert "no region column" in up.warnings[0]
+
+
+def test_store_id_is_the_only_required_column():
+    up = parse_stores(csv("store_id", "S1", "S2"), "s.csv")
+    assert up.store_ids == ["S1", "S2"]
+    assert up.frame["store_size_sqft"].isna().all() and up.frame["location_tier"].isna().all()
+    err = rejection(lambda: parse_stores(csv("shop,region", "S1,West"), "s.csv"))
+    assert err.problems[0].column == "store_id" and "missing column 'store_id'" in err.problems[0].message
+    assert "--map store_id=YOUR_COLUMN" in err.problems[0].message
+
+
+def test_an_attribute_the_file_has_is_still_checked():
+    err = rejection(lambda: parse_stores(csv("store_id,region", "S1,West", "S2,Mars"), "s.csv"))
+    assert [(p.row, p.column) for p in err.problems] == [(3, "region")]
+    assert "allowed Northeast, Southeast, Midwest, West" in err.problems[0].message
 
 
 def test_header_only_stores_file():
