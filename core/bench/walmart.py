@@ -23,7 +23,18 @@ ORIGINS = 7
 ORIGIN_STEP = 4
 TOP_DEPARTMENTS = 20
 SHORT_HISTORY_WEEKS = 90  # history before the 2011 holiday season
-DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "walmart"
+
+
+def _default_dir() -> Path:
+    """../shared/data/walmart beside the checkout, or beside a parent folder (a worktree one level deeper)."""
+    repo = Path(__file__).resolve().parents[2]
+    for parent in repo.parents:
+        if (parent / "shared" / "data" / "walmart").is_dir():
+            return parent / "shared" / "data" / "walmart"
+    return repo.parent / "shared" / "data" / "walmart"
+
+
+DEFAULT_DIR = _default_dir()
 
 
 def load_series(data_dir: Path) -> dict[str, pd.Series]:
