@@ -44,6 +44,13 @@ class ForecastResult(BaseModel):
     weights: dict[str, float] = Field(default_factory=dict)
     # Log level correction the seasonal-average member took from the last 4 weeks (0 = none).
     level_shift: float = 0.0
+    # Calibrated season-demand distribution (docs/forecasting.md, "Intervals"): the series' error scale,
+    # the share of a week's error the whole season shares, and the plausibility guard's cap on a season
+    # total with its notes. None / empty on forecasts stored before these existed.
+    interval_scale: float | None = None
+    week_correlation: float | None = None
+    demand_cap: float | None = None
+    guard_notes: list[str] = Field(default_factory=list)
 
     @property
     def total(self) -> float:

@@ -73,18 +73,26 @@ class SeasonDemand:
 
 
 def weekly_sigma(forecast: ForecastResult) -> np.ndarray:
-    """Log sd of each week's demand from its 80% interval: (ln hi - ln lo) / (2 z80)."""
+    """Log sd of each week's demand from its 80% interval: (ln hi - ln lo) / (2 z80), or ln(hi / plan) / z80
+    when the band reaches 0."""
     out = []
     for w in forecast.weeks:
         if w.plan > 0 and w.lo > 0 and w.hi > w.lo:
             out.append(max(MIN_SIGMA, (math.log(w.hi) - math.log(w.lo)) / (2 * Z80)))
+        elif w.plan > 0 and w.hi > w.plan:
+            # A band down to 0 (a week that may sell nothing): its upper half sets the spread.
+            out.append(max(MIN_SIGMA, math.log(w.hi / w.plan) / Z80))
         else:
             out.append(MIN_SIGMA)
     return np.array(out)
 
 
 def level_correlation(forecast: ForecastResult) -> float:
-    """Share of a week's forecast error that is the season's common level (the re-forecast's own split)."""
+    """Share of a week's forecast error that is the season's common level: the calibrated value the
+    forecast carries (docs/forecasting.md, "Intervals"); for a forecast stored before it existed, the
+    re-forecast's own split of the band."""
+    if forecast.week_correlation is not None:
+        return float(forecast.week_correlation)
     from core.domain.forecast.reforecast import level_model
 
     m = level_model(forecast)
@@ -95,5 +103,9 @@ def season_demand(forecast: ForecastResult, cap: float | None = None,
                   notes: Sequence[str] = ()) -> SeasonDemand:
     """The forecast's season-demand distribution (module docstring)."""
     plan = np.array([max(0.0, float(w.plan)) for w in forecast.weeks])
+    if cap is None and forecast.demand_cap is not None:
+        # The forecast's own plausibility guard (the sum of the weeks' ceilings).
+        cap = float(forecast.demand_cap)
+        notes = [*forecast.guard_notes, *notes]
     return SeasonDemand(plan=plan, sigma=weekly_sigma(forecast), correlation=level_correlation(forecast),
                         cap=cap, notes=tuple(notes))

@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from core.domain.forecast.backtest import holdout_weeks, score
-from core.domain.forecast.intervals import interval_sigma, weekly_bounds, weekly_noise
+from core.domain.forecast.intervals import (
+    _offset,
+    calibrated_bounds,
+    guard_bounds,
+    series_scale,
+    week_correlation,
+    weekly_noise,
+)
 from core.domain.forecast.members import LEVEL_WEEKS, log_mstl_forecast, mstl_forecast, seasonal_average
 from core.domain.forecast.realign import (
     WEEKS_PER_YEAR,
@@ -152,8 +159,10 @@ def forecast_season(
     season = slice(steps - horizon_weeks, steps)
     plan = path[season]
     horizons = np.arange(steps - horizon_weeks + 1, steps + 1)
-    sigma = interval_sigma(z, horizons)
-    lo, hi = weekly_bounds(plan, sigma)
+    scale = series_scale(y, z)
+    lo, hi = calibrated_bounds(plan, horizons, scale, _offset(y))
+    hi, ceiling, guard_notes = guard_bounds(plan, hi, z, len(y) + horizons - 1)
+    notes += guard_notes
     starts = grid[len(y) + steps - horizon_weeks:]
     weeks = [
         WeekForecast(week=i + 1, start=starts[i].date(), plan=float(plan[i]), lo=float(lo[i]), hi=float(hi[i]))
@@ -171,4 +180,8 @@ def forecast_season(
         noise_sigma=weekly_noise(y),
         weights=weights,
         level_shift=shift,
+        interval_scale=scale,
+        week_correlation=week_correlation(z),
+        demand_cap=float(ceiling.sum()),
+        guard_notes=guard_notes,
     )
