@@ -285,11 +285,10 @@ _NO_MARKDOWN_RE = re.compile(
     re.I,
 )
 _WEEK_N_RE = re.compile(rf"\b(?:week|wk)\.?\s*(?:#|no\.?|number)?\s*(?P<n>\d+|{_NUM_WORD_RE})\b", re.I)
-_ST_PCT_RE = re.compile(
-    rf"(?P<a>{DIGITS})\s*(?P<ap>%|percent)?\s+(?:\w+\s+){{0,1}}?{_SELL_THROUGH}"
-    rf"|{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{DIGITS})\s*(?P<bp>%|percent)?",
-    re.I,
-)
+
+_ST_BEFORE_RE = re.compile(rf"(?P<a>{DIGITS})\s*(?P<ap>%|percent)?\s+(?:\w+\s+){{0,1}}?{_SELL_THROUGH}", re.I)
+_ST_AFTER_RE = re.compile(
+    rf"{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{DIGITS})\s*(?P<bp>%|percent)?", re.I)
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -308,14 +307,21 @@ def read_markdown(text: str, r: Reading) -> None:
         if re.search(_MARKDOWN_WORDS, text[s:e], re.I) or re.search(_SELL_THROUGH, text[s:e], re.I):
             r.put("markdown_week", int(number(wm.group("n"))), wm)
             break
-    for tm in _ST_PCT_RE.finditer(text):
-        token = tm.group("a") or tm.group("b")
-        pct = bool(tm.group("ap") or tm.group("bp"))
-        value, note = ratio(token, pct)
+    candidates = []
+    # Each form searched on its own: "6 if sell-through" must not hide "sell-through is below 45%".
+    for tm in [*_ST_BEFORE_RE.finditer(text), *_ST_AFTER_RE.finditer(text)]:
+        group = "a" if "a" in tm.re.groupindex else "b"
+        if r.used(*tm.span(group)):  # "week 6 if sell-through is below 45%": the 6 is the week
+            continue
+        candidates.append((tm, group))
+    # A number written as a percentage beats a bare one ("at week 6 if sell-through ... below 45%").
+    candidates.sort(key=lambda c: not c[0].group(c[1] + "p"))
+    if candidates:
+        tm, group = candidates[0]
+        value, note = ratio(tm.group(group), bool(tm.group(group + "p")))
         if note:
             r.notes.append(f"markdown_target: {note}")
-        r.put("markdown_target", round(value, 4), tm)
-        break
+        r.put("markdown_target", round(value, 4), tm.span(group))
 
 
 # ------------------------------------------------------------------------------------ other numbers

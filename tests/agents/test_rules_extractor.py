@@ -328,3 +328,14 @@ def test_weeks_as_a_point_in_time_are_not_the_horizon():
     e = read("6 weeks in, check markdowns at week 6 below 60% sell-through")
     assert "horizon_weeks" not in e.found and e.values["horizon_weeks"] == 12
     assert e.values["markdown_week"] == 6
+
+
+def test_the_week_number_is_not_read_as_the_sell_through_target() -> None:
+    """Walk-through: "at week 6 if sell-through is below 45%" gave a 6% target."""
+    from core.agents.rules_extractor import read_text
+
+    for text in ("Check markdowns at week 6 if sell-through is below 45%",
+                 "Check markdowns at week 6 if sell-through is under 0.45"):
+        reading = read_text(text)
+        assert reading.values["markdown_week"] == 6
+        assert reading.values["markdown_target"] == 0.45, text
