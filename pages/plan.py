@@ -123,10 +123,12 @@ if dataset is None:
     st.stop()
 history_end = dataset.get("history_end") if dataset else None
 params, values = render_form(categories, _category_note(extraction, categories),
-                             history_end=date.fromisoformat(str(history_end)[:10]) if history_end else None)
+                             history_end=date.fromisoformat(str(history_end)[:10]) if history_end else None,
+                             week_start=str(dataset.get("week_start") or "monday"))
 if params is not None:
     st.caption(f"Plans **{md_escape(params.category)}** · season {fmt_date(params.season_start)} .. "
-               f"{fmt_date(params.season_end)} ({params.horizon_weeks} weeks) · order = forecast x "
+               f"{fmt_date(params.season_end)} ({params.horizon_weeks} weeks, "
+               f"{params.season_start.strftime('%A')}..{params.season_end.strftime('%A')}) · order = forecast x "
                f"{1 + (params.safety_stock or 0):.2f}")
 else:
     st.caption(":red[Fix the fields marked in red to start the season.]")

@@ -162,6 +162,22 @@ def key(field: str) -> str:
     return PREFIX + field
 
 
+# Streamlit drops a widget's value when a run does not draw it (another page, the Plan page stopped
+# before the form while no data set is chosen): the form's values are kept here too and put back.
+SAVED = "_plan_form_values"
+
+
+def restore_values() -> None:
+    """Put back the values of fields whose widgets Streamlit dropped since the form was last drawn."""
+    for k, v in (st.session_state.get(SAVED) or {}).items():
+        if k not in st.session_state:
+            st.session_state[k] = v
+
+
+def save_values() -> None:
+    st.session_state[SAVED] = {key(f): st.session_state[key(f)] for f in FIELDS if key(f) in st.session_state}
+
+
 def apply_values(values: dict[str, Any], categories: list[str]) -> None:
     """Load parameter values into the form's widgets (before they are drawn in this run)."""
     for field in FIELDS:
@@ -214,14 +230,17 @@ def _field_messages(messages: list[str]) -> dict[str, list[str]]:
 
 
 def render_form(categories: list[str], category_note: str | None = None, *, history_end: date | None = None,
-                history_price: float | None = None) -> tuple[SeasonParameters | None, dict[str, Any]]:
+                history_price: float | None = None,
+                week_start: str | None = None) -> tuple[SeasonParameters | None, dict[str, Any]]:
     """Draw the form; return the validated parameters (None when invalid) and the raw values.
 
     The category comes first on its own row: it decides what is planned, and free text often leaves it out
     (category_note then says which one was taken). `history_end` lets the form warn about a season start
-    inside or far after the history; `history_price` is shown next to an empty unit price.
+    inside or far after the history; `history_price` is shown next to an empty unit price. `week_start`
+    is the data set's week (the season's weeks and the preview follow it; the service checks it again).
     """
     slots: dict[str, Any] = {}
+    restore_values()
     if st.session_state.get(key("category")) not in categories:  # e.g. the data set changed
         if categories:
             st.session_state[key("category")] = categories[0]
@@ -291,11 +310,14 @@ def render_form(categories: list[str], category_note: str | None = None, *, hist
             st.text_input(LABELS["currency"][0], key=key("currency"), max_chars=3, help=LABELS["currency"][1])
             field_slot("currency")
     form_slot = st.empty()
+    save_values()
 
     values = {f: from_widget(f, st.session_state.get(key(f))) for f in FIELDS}
     values["markdown_week"] = values["markdown_week"] or None  # 0 in the form = no checkpoint
     # An explicit None keeps "no checkpoint" (leaving the key out would mean the default week 6).
     values = {k: v for k, v in values.items() if v is not None or k == "markdown_week"}
+    if week_start:
+        values["week_start"] = week_start
     try:
         params = make_parameters(values)
     except ParameterError as exc:

@@ -1,0 +1,51 @@
+"""Faults a planner hit walking through three seasons in the browser, each pinned by an AppTest."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.conftest import texts
+from tests.ui.test_pages import DEMO_PARAMS, button, open_page, started
+
+
+def test_the_plan_form_keeps_its_values_after_visiting_another_page(app: AppTest) -> None:
+    app.run()
+    app.number_input(key="p_dc_holdback").set_value(30.0).run()
+    app.number_input(key="p_horizon_weeks").set_value(10).run()
+    open_page(app, "scenarios")
+    open_page(app, "plan")
+    assert app.number_input(key="p_dc_holdback").value == 30.0
+    assert app.number_input(key="p_horizon_weeks").value == 10
+    assert app.date_input(key="p_season_start").value == date(2026, 3, 1)
+
+
+def test_the_plan_form_keeps_its_values_through_check_and_import(app: AppTest, tmp_path) -> None:
+    from tests.ui.test_pages import _their_files
+
+    app.run()
+    app.number_input(key="p_safety_stock").set_value(15.0).run()
+    app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
+    history, stores = _their_files(tmp_path)
+    app.file_uploader(key="up_history").set_value(("h.csv", history, "text/csv"))
+    app.file_uploader(key="up_stores").set_value(("s.csv", stores, "text/csv")).run()
+    button(app, "Check and import").click().run()
+    assert not app.exception
+    assert app.number_input(key="p_safety_stock").value == 15.0
+    assert app.date_input(key="p_season_start").value == date(2026, 3, 1)
+    assert app.number_input(key="p_horizon_weeks").value == 12
+
+
+def test_the_plan_preview_follows_a_saturday_week_data_set(app: AppTest, service) -> None:
+    from tests.orchestrator.conftest import history_csv, stores_csv
+
+    info = service.import_dataset(history=history_csv(), history_name="h.csv", stores=stores_csv(),
+                                  stores_name="s.csv", week_start="saturday", label="Saturday weeks")
+    app.run()
+    app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
+    assert info.week_start == "saturday"
+    app.date_input(key="p_season_start").set_value(date(2025, 3, 3)).run()
+    preview = [c for c in texts(app.caption) if c.startswith("Plans ")]
+    assert preview and "2025-03-01" in preview[0] and "Saturday..Friday" in preview[0], preview
+    assert any("weeks run Saturday..Friday, so the season starts on Saturday 2025-03-01" in t for t in texts(app.info))
