@@ -32,6 +32,11 @@ st.subheader("1 · Data", divider="gray")
 demo = as_dict(demo_dataset())
 datasets = [as_dict(d) for d in service.list_datasets()]
 own = [d for d in datasets if d["id"] != demo["id"]]
+carried = st.session_state.pop("plan_dataset", None)  # "start next season" plans on the season's own data
+if carried is not None and carried != demo["id"] and any(d["id"] == carried for d in own):
+    st.session_state["data_mode"], st.session_state["own_dataset"] = OWN, carried
+elif carried is not None:
+    st.session_state["data_mode"] = DEMO
 mode = st.radio("Sales history and stores", [DEMO, OWN], horizontal=True, key="data_mode",
                 label_visibility="collapsed")
 dataset: dict[str, Any] | None = demo

@@ -111,6 +111,7 @@ if b2.button("Start next season with these parameters", type="primary", icon=":m
         # Same season next year is the usual next plan; the planner can change it in the form.
         nxt["season_start"] = date.fromisoformat(str(start)[:10]) + timedelta(weeks=52)
     st.session_state["plan_prefill"] = nxt
+    st.session_state["plan_dataset"] = status.dataset_id  # the season's own data, not the demo
     # The old season's words would undo the tuning if read again; describe the carried-over values instead.
     st.session_state["plan_text"] = describe_parameters(nxt)
     st.session_state.pop("extraction", None)

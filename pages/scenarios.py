@@ -19,6 +19,7 @@ from ui.feedback import call_service, render_message
 from ui.format import as_dict, fmt_when
 from ui.lab import comparison_frame, money_figure, tradeoff_figure
 from ui.layout import start_page
+from ui.params_form import upcoming_start
 from ui.session import flash, select_workflow
 
 service, typed_status = start_page("Scenarios", "Compare parameter sets side by side on simulated and past seasons.")
@@ -132,12 +133,18 @@ def _actions(doc: dict[str, Any], inputs: dict[str, Any]) -> None:
 
         fields = set(SeasonParameters.model_fields) - {"season_start_requested"}
         params = {k: v for k, v in chosen["parameters"].items() if k in fields}
-        ok, new = call_service(service.start_workflow, params, dataset_id=int(inputs.get("dataset_id") or
-                                                                                 _base_parameters()[1]))
+        dataset_id = int(inputs.get("dataset_id") or _base_parameters()[1])
+        # A replay plays a past season of the history: the season to start is the next one after it.
+        replayed = date.fromisoformat(str(params["season_start"])[:10])
+        params["season_start"] = upcoming_start(replayed, service.dataset(dataset_id).history_end).isoformat()
+        ok, new = call_service(service.start_workflow, params, dataset_id=dataset_id)
         if ok:
             wid = new.workflow_id if hasattr(new, "workflow_id") else new["workflow_id"]
             select_workflow(wid)
-            flash("success", f"Season {wid} started with the parameters of '{pick}'.")
+            moved = "" if params["season_start"] == replayed.isoformat() else (
+                f" The replay played the past season of {replayed.isoformat()}; the new season starts "
+                f"{params['season_start']}, after the history.")
+            flash("success", f"Season {wid} started with the parameters of '{pick}'.{moved}")
             st.switch_page("pages/approvals.py")
     pending = (status or {}).get("pending") or {}
     if pending.get("kind") == "order" and status and status["workflow_id"] == inputs.get("workflow_id"):

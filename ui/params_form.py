@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import streamlit as st
@@ -156,6 +156,16 @@ def season_start_warnings(start: date | None, history_end: date | None) -> list[
         return [f"The season starts {weeks} weeks after the history ends ({history_end.isoformat()}): the "
                 "forecast runs that far ahead before the season begins. Check the year."]
     return []
+
+
+def upcoming_start(start: date, history_end: date | None) -> date:
+    """The same season in the first year after the history: a replayed past season (inside the history)
+    becomes the next one to plan. 52 weeks keep the weekday (the data set's week)."""
+    if history_end is None:
+        return start
+    while start <= history_end:
+        start += timedelta(weeks=52)
+    return start
 
 
 def key(field: str) -> str:

@@ -49,3 +49,40 @@ def test_the_plan_preview_follows_a_saturday_week_data_set(app: AppTest, service
     preview = [c for c in texts(app.caption) if c.startswith("Plans ")]
     assert preview and "2025-03-01" in preview[0] and "Saturday..Friday" in preview[0], preview
     assert any("weeks run Saturday..Friday, so the season starts on Saturday 2025-03-01" in t for t in texts(app.info))
+
+
+def test_start_a_season_with_a_replayed_set_starts_the_next_season_not_the_past_one(app: AppTest, service) -> None:
+    from core.lab.runner import DemandSpec, InlineExecutor
+    from core.lab.service import dataset_comparison, save
+
+    wf = started(service)
+    status = service.status(wf).model_dump(mode="json")
+    history_end = service.dataset(status["dataset_id"]).history_end
+    past = {**DEMO_PARAMS, "season_start": "2025-02-24"}
+    rows = [{**past, "name": "as planned"}, {**past, "name": "lean", "safety_stock": 0.05}]
+    doc, inputs = dataset_comparison(service, status["dataset_id"], rows,
+                                     DemandSpec("replay", starts=[date(2025, 2, 24)], seed=0), executor=InlineExecutor())
+    save(service, doc, inputs, label="replay", workflow_id=wf)
+    open_page(app, "scenarios", wf)
+    app.selectbox(key="lab_action_set").set_value("lean").run()
+    before = {w.workflow_id for w in service.list_workflows()}
+    button(app, "Start a season with this set").click().run()
+    [new] = [w.workflow_id for w in service.list_workflows() if w.workflow_id not in before]
+    start = date.fromisoformat(str(service.status(new).parameters["season_start"])[:10])
+    assert start > history_end and start.weekday() == 0 and (start - date(2025, 2, 24)).days % 364 == 0
+
+
+def test_start_next_season_opens_the_seasons_own_data_set(app: AppTest, service) -> None:
+    from tests.orchestrator.conftest import history_csv, params, stores_csv
+
+    own = service.import_dataset(history=history_csv(), history_name="h.csv", stores=stores_csv(),
+                                 stores_name="s.csv", label="My spring data")
+    wf = service.start_workflow(params(), dataset_id=own.id).workflow_id
+    service.decide(wf, accept=True)
+    service.close_season(wf)
+    open_page(app, "review", wf)
+    button(app, "Start next season with these parameters").click().run()
+    assert not app.exception
+    assert app.radio(key="data_mode").value == "My own files (history + stores CSV)"
+    assert app.selectbox(key="p_category").options == own.categories
+    assert [c for c in texts(app.caption) if "My spring data" in c]
