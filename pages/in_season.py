@@ -35,7 +35,8 @@ horizon = int(params.get("horizon_weeks") or 0)
 weeks = [w.model_dump(mode="json") for w in status.weeks]  # the figure builders and tables take the JSON shape
 observed = [w for w in weeks if w.get("actual") is not None]
 order = status.order
-results: dict[str, UploadResult] = st.session_state.setdefault(RESULTS_KEY, {})
+# Per season: a file and its messages belong to the season it was dropped on, never to the next one.
+results: dict[str, UploadResult] = st.session_state.setdefault(RESULTS_KEY, {}).setdefault(wf, {})
 
 if not status.allocation:
     st.info("Weekly actuals can be uploaded once the manufacturing order is approved and stock is allocated.")
@@ -87,7 +88,7 @@ if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL, State.NEEDS_ATTE
                        f"({len(observed)} of {horizon} weeks received).")
         gen = st.session_state.setdefault(UPLOADER_GEN, 0)
         files = st.file_uploader("Weekly actuals CSV files", type=["csv"], accept_multiple_files=True,
-                                 key=f"actuals_{gen}", label_visibility="collapsed")
+                                 key=f"actuals_{wf}_{gen}", label_visibility="collapsed")
         fresh = [f for f in files or [] if f.file_id not in results]
         if fresh:
             # Calendar order, so week k is processed before week k+1 whatever order they were dropped in.

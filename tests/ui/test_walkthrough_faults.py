@@ -86,3 +86,18 @@ def test_start_next_season_opens_the_seasons_own_data_set(app: AppTest, service)
     assert app.radio(key="data_mode").value == "My own files (history + stores CSV)"
     assert app.selectbox(key="p_category").options == own.categories
     assert [c for c in texts(app.caption) if "My spring data" in c]
+
+
+def test_upload_messages_of_one_season_do_not_appear_in_the_next(app: AppTest, service) -> None:
+    from tests.ui.test_pages import actuals_file, in_season
+
+    first = in_season(service)
+    open_page(app, "in_season", first)
+    app.file_uploader[0].set_value([actuals_file(1)]).run()
+    assert any("week_01.csv → week 1 stored" in s for s in texts(app.success))
+    second = in_season(service)
+    open_page(app, "in_season", second)
+    assert not any("week_01.csv" in s for s in texts(app.success) + texts(app.warning) + texts(app.error))
+    assert service.status(second).weeks_done == 0  # the first season's file was not dropped on the second
+    open_page(app, "in_season", first)
+    assert any("week_01.csv → week 1 stored" in s for s in texts(app.success))
