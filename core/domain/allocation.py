@@ -169,11 +169,16 @@ def reallocate_remaining(
     shipped = np.array([by_id[i].shipped if i in by_id else s.initial for i, s in zip(ids, plan.stores)], dtype=np.int64)
     d = np.array([max(0.0, float(demand.get(i, 0.0))) for i in ids])
     new_totals = reallocated_totals(plan.order_qty, shipped, d, np.array([s.season_total for s in plan.stores]))
+    return with_season_totals(plan, dict(zip(ids, (int(t) for t in new_totals))))
+
+
+def with_season_totals(plan: AllocationPlan, totals: Mapping[str, int]) -> AllocationPlan:
+    """`plan` with new store season totals (a re-allocation): initial shipments stay, the DC reserve and the
+    cluster units and shares follow."""
     store_rows = [
-        StoreAllocation(
-            store_id=s.store_id, cluster=s.cluster, season_total=int(t), initial=s.initial, dc_reserve=int(t) - s.initial
-        )
-        for s, t in zip(plan.stores, new_totals)
+        StoreAllocation(store_id=s.store_id, cluster=s.cluster, season_total=int(totals[s.store_id]), initial=s.initial,
+                        dc_reserve=int(totals[s.store_id]) - s.initial)
+        for s in plan.stores
     ]
     units_by_cluster: dict[str, int] = {}
     for r in store_rows:

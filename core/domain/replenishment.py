@@ -65,12 +65,14 @@ def skip_reason(week: int, *, strategy: str, horizon_weeks: int) -> str | None:
 
 def plan_replenishment(
     week: int, *, strategy: str, horizon_weeks: int, states: list[StoreState], dc_on_hand: int,
-    plan: Sequence[float] | None = None, safety_stock: float = 0.0,
+    plan: Sequence[float] | None = None, safety_stock: float = 0.0, quantities: Sequence[int] | None = None,
 ) -> list[ReplenishmentLine]:
     """Shipments for week `week` + 1, planned after week `week`'s actuals (see module docstring).
 
     plan          the current category plan for weeks week+1..H: given, the demand rule applies
     safety_stock  share of the cycle's demand kept on top of it (SeasonParameters.safety_stock)
+    quantities    units per store (in `states` order) already decided by the week rule
+                  (`replenishment_quantities`): the lines describe them instead of deciding again
     """
     if skip_reason(week, strategy=strategy, horizon_weeks=horizon_weeks) is not None:
         return []
@@ -81,7 +83,7 @@ def plan_replenishment(
     if not states:
         return []
     if plan is not None:
-        return _demand_lines(week, cycle, states, int(dc_on_hand), plan, safety_stock)
+        return _demand_lines(week, cycle, states, int(dc_on_hand), plan, safety_stock, quantities)
     season_total = np.array([s.season_total for s in states], dtype=np.int64)
     shipped = np.array([s.shipped for s in states], dtype=np.int64)
     sold = np.array([s.sold for s in states], dtype=np.int64)
@@ -114,7 +116,7 @@ def plan_replenishment(
 
 
 def _demand_lines(week: int, cycle: int, states: list[StoreState], dc_on_hand: int, plan: Sequence[float],
-                  safety_stock: float) -> list[ReplenishmentLine]:
+                  safety_stock: float, quantities: Sequence[int] | None = None) -> list[ReplenishmentLine]:
     if len(plan) < cycle:
         raise PlannerError(f"plan has {len(plan)} weeks; the next cycle needs {cycle} (weeks {week + 1}..)")
     if not 0.0 <= safety_stock <= 1.0 or any(not np.isfinite(x) or x < 0 for x in plan[:cycle]):
@@ -130,7 +132,7 @@ def _demand_lines(week: int, cycle: int, states: list[StoreState], dc_on_hand: i
     dc = dc_on_hand
     lines: list[ReplenishmentLine] = []
     for i in sorted(range(len(states)), key=lambda i: (-wanted[i], -need[i], ids[i])):
-        qty = int(min(wanted[i], dc))
+        qty = int(min(wanted[i], dc)) if quantities is None else int(quantities[i])
         dc -= qty
         cover = round(float(on_hand[i] / weekly[i]), 2) if weekly[i] > 1e-9 else None
         lines.append(ReplenishmentLine(week=week, store_id=ids[i], need=round(float(need[i]), 6),

@@ -1,13 +1,12 @@
 """Season simulator of the scenario lab: the product's own rules (SPEC 4.3 .. 4.9) on given demand.
 
-The season is run the way the workflow runs it (core/orchestrator/steps/workflow_steps.py), by calling the same
-domain functions, so a change to a rule changes the simulation with it:
+The season is run the way the workflow runs it, by calling the same domain functions, so a change to
+a rule changes the simulation with it:
 
   order       manufacturing_order(forecast total, safety stock)         (4.3) or the set's fixed quantity
   stores      cluster_stores + allocate (initial shipment vs DC holdback)  (4.4, 4.5)
-  each week   sales, assess_variance, reforecast + reallocate_remaining  (4.7)
-              plan_replenishment from the DC                              (4.6)
-              propose_markdown at the checkpoint, apply_markdown_response (4.8)
+  each week   the week rule, decide_week (core/domain/season_week.py): variance, re-forecast and
+              re-allocation, replenishment, the markdown checkpoint; the workflow's week step calls it too
 
 What the simulator adds is only what the real world supplies to the workflow: the sales. They are
 censored by stock: sold = min(demand x markdown lift, the store's stock on hand), the rest is lost.
@@ -25,17 +24,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from core.domain.allocation import allocate, reallocated_totals
-from core.domain.forecast import apply_markdown_response, markdown_multiplier, reforecast
-from core.domain.markdown import markdown_due
+from core.domain.allocation import allocate
+from core.domain.forecast import markdown_multiplier
 from core.domain.models import AllocationPlan, ClusterResult, ForecastResult
 from core.domain.order import manufacturing_order
-from core.domain.markdown_options import decide_markdown
 from core.domain.money import Money
-from core.domain.replenishment import replenishment_quantities, skip_reason
 from core.domain.report import SeasonInputs
+from core.domain.season_week import WeekState, after_markdown, decide_week
 from core.domain.simulation.parameters import ParameterSet
-from core.domain.variance import assess_variance
 
 
 @dataclass(frozen=True)
@@ -106,21 +102,6 @@ class _Path:
         self.gated = False  # the markdown checkpoint opened an approval (its proposal may be 0)
 
 
-def _reallocate(path: _Path, order_qty: int, week: int, totals: np.ndarray, shipped: np.ndarray,
-                sold: np.ndarray) -> np.ndarray:
-    """steps._reallocate: each store's expected demand = sold so far + its share of the rest of the plan.
-
-    On the arrays (reallocate_remaining's rule without its plan model): the same numbers, element by element."""
-    rest = float(sum(w.plan for w in path.forecast.weeks[week:]))
-    sold_total = int(sold.sum())
-    if sold_total > 0:
-        weights = sold / sold_total
-    else:
-        weights = totals / (int(totals.sum()) or 1)
-    demand = sold + rest * weights
-    return reallocated_totals(order_qty, shipped, np.where(demand > 0.0, demand, 0.0), totals)
-
-
 def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
     """Run the season of `setup` on each demand path. `demand`: full-price units (P, S, W) or (S, W),
     stores in the order of setup.store_ids, weeks 1..horizon."""
@@ -156,10 +137,9 @@ def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
         sold[:, :, week - 1] = got
         sold_cum += got
         week_total = got.sum(axis=1)
-        reason = skip_reason(week, strategy=p.replenishment, horizon_weeks=h)
         for i, path in enumerate(paths):
             _decide_week(setup, path, i, week, float(week_total[i]), original, approved, ids, totals, shipped,
-                         sold_cum, dc, received, reason, fixed, lift)
+                         sold_cum, dc, received, fixed, lift)
     return SimulationRun(
         setup=setup, demand=effective, sold=sold, received=received, dc_end=dc,
         markdown_depth=np.array([pt.depth for pt in paths]), proposed_depth=np.array([pt.proposed for pt in paths]),
@@ -172,48 +152,41 @@ def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
 
 def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: float, original: list[float],
                  approved: int, ids: list[str], totals: np.ndarray, shipped: np.ndarray, sold_cum: np.ndarray,
-                 dc: np.ndarray, received: np.ndarray, reason: str | None, fixed: float | None,
-                 lift: np.ndarray) -> None:
-    """steps.apply_week after the sales are in, for path i (arrays updated in place)."""
+                 dc: np.ndarray, received: np.ndarray, fixed: float | None, lift: np.ndarray) -> None:
+    """The week rule (core/domain/season_week.py) for path i; its decisions applied to the arrays in place."""
     p = setup.pset.parameters
     h = p.horizon_weeks
     fc = path.forecast
-    week_plan = float(fc.weeks[week - 1].plan)
     path.week_totals.append(total)
-    path.plans.append(week_plan)
-    record = assess_variance(
-        week, start=fc.weeks[week - 1].start, actuals=path.week_totals, plans=path.plans, original=original,
-        remaining_plan=[w.plan for w in fc.weeks[week:]], available_stock=approved,
-        variance_threshold=p.variance_threshold, emergency_threshold=p.emergency_threshold)
-    if record.reforecast and week < h:
-        path.forecast = reforecast(fc, path.week_totals, original=setup.forecast)
+    path.plans.append(float(fc.weeks[week - 1].plan))
+    decision = decide_week(WeekState(
+        week=week, params=p, original=setup.forecast, forecast=fc, approved=approved,
+        order_qty=setup.allocation.order_qty, store_ids=ids, totals=totals[i], shipped=shipped[i],
+        sold=sold_cum[i], dc_on_hand=int(dc[i]), actuals=path.week_totals, plans=path.plans,
+        money=Money(unit_price=float(setup.unit_price or 0.0))))
+    if decision.forecast is not None:
+        path.forecast = decision.forecast
         path.reforecasts.append(week)
-        totals[i] = _reallocate(path, setup.allocation.order_qty, week, totals[i], shipped[i], sold_cum[i])
-    # With the DC empty every line is capped to 0 units (SPEC 4.6): nothing can move, skip the call.
-    if reason is None and dc[i] > 0:
-        # plan_replenishment's quantities without its lines (the same rule on the arrays).
-        qty = replenishment_quantities(week, strategy=p.replenishment, horizon_weeks=h, store_ids=ids,
-                                       season_total=totals[i], shipped=shipped[i], sold=sold_cum[i],
-                                       dc_on_hand=int(dc[i]), plan=[w.plan for w in path.forecast.weeks[week:]],
-                                       safety_stock=float(p.safety_stock or 0.0))
+    if decision.totals is not None:
+        totals[i] = decision.totals
+    if decision.ship is not None:
+        qty = decision.ship
         shipped[i] += qty
         received[i, :, week] += qty  # planned after week k, on the shelf in week k+1
         dc[i] -= int(qty.sum())
-    if markdown_due(week, p):
-        proposal, options = decide_markdown(
-            week, int(sold_cum[i].sum()), approved, p, money=Money(unit_price=float(setup.unit_price or 0.0)),
-            remaining_plan=[w.plan for w in path.forecast.weeks[week:]], actuals=path.week_totals, plans=path.plans)
-        if options.rule_depth <= 0:
-            return
-        path.gated = True
-        path.proposed = proposal.depth
-        depth = proposal.depth if fixed is None else float(fixed)
-        path.depth = depth
-        if depth > 0 and week < h:
-            lift[i] = markdown_multiplier(depth, p.price_elasticity)
-            path.forecast = apply_markdown_response(path.forecast, from_week=week + 1, depth=depth,
-                                                    price_elasticity=p.price_elasticity)
-            totals[i] = _reallocate(path, setup.allocation.order_qty, week, totals[i], shipped[i], sold_cum[i])
+    if decision.markdown is None:
+        return
+    proposal, options = decision.markdown
+    if options.rule_depth <= 0:
+        return
+    path.gated = True
+    path.proposed = proposal.depth
+    depth = proposal.depth if fixed is None else float(fixed)
+    path.depth = depth
+    if depth > 0 and week < h:
+        lift[i] = markdown_multiplier(depth, p.price_elasticity)
+        path.forecast, totals[i] = after_markdown(path.forecast, week, depth, p, order_qty=setup.allocation.order_qty,
+                                                  totals=totals[i], shipped=shipped[i], sold=sold_cum[i])
 
 
 def report_inputs(run: SimulationRun, path: int = 0, *, runtime_s: float = 0.0) -> SeasonInputs:

@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from core.orchestrator.steps.workflow_steps import EventSpec
+from core.orchestrator.steps.preseason import EventSpec
 
 SKIPPED_MARK = "endpoint skipped"  # core.agents.runtime: the breaker is open after recent failures
 _MEMO_SIZE = 64

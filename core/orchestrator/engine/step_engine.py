@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db.engine import DatabaseUnavailable
 from core.db.repository import UnitOfWork
 from core.domain.errors import ConcurrencyConflict, PlannerError
-from core.orchestrator.steps import workflow_steps as st
+from core.orchestrator.steps import preseason as st
 from core.orchestrator.steps.context import Attention, WorkflowContext
 from core.orchestrator.engine.leases import HEARTBEAT_S, LEASE_TTL_S, LIVE, expiry, this_process, why_dead
 from core.orchestrator.commands.llm_events import step_fallback_event

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from core.db.repository import Repository
 from core.domain.errors import NotFound
-from core.orchestrator.steps import workflow_steps as st
+from core.orchestrator.steps import week as week_steps
+from core.orchestrator.steps import preseason as st
 from core.orchestrator.steps.context import SeasonState, StepMarker, WorkflowContext
 from core.orchestrator.commands.datasets import DatasetFrames, load_frames
 from core.orchestrator.steps.season_end import close_step
@@ -27,7 +28,7 @@ class StepInputs:
     frames: DatasetFrames
     now: datetime
     actuals: dict[int, dict[str, int]] = field(default_factory=dict)
-    decisions: dict[int, st.MarkdownDecision] = field(default_factory=dict)
+    decisions: dict[int, week_steps.MarkdownDecision] = field(default_factory=dict)
     start_state: SeasonState | None = None
     partial_shares: dict[int, float] = field(default_factory=dict)  # week -> plan share of a partial week
 
@@ -41,13 +42,13 @@ def load_inputs(repo: Repository, workflow_id: str, db_url: str, now: datetime) 
         return None
     frames = load_frames(repo, wf.dataset_id, db_url)
     actuals: dict[int, dict[str, int]] = {}
-    decisions: dict[int, st.MarkdownDecision] = {}
+    decisions: dict[int, week_steps.MarkdownDecision] = {}
     start_state: SeasonState | None = None
     partial_shares: dict[int, float] = {}
     if marker.name in ("week", "markdown"):
         actuals = repo.active_actuals(workflow_id)
         partial_shares = repo.partial_week_shares(workflow_id)
-        decisions = {a.week: st.MarkdownDecision(depth=float(a.decided), decision=a.status, approval_id=a.id,
+        decisions = {a.week: week_steps.MarkdownDecision(depth=float(a.decided), decision=a.status, approval_id=a.id,
                                                  by=a.decided_by, reason=a.reason)
                      for a in repo.approvals(workflow_id)
                      if a.kind == "markdown" and a.status != "pending" and a.week is not None}
@@ -79,13 +80,13 @@ def compute(inputs: StepInputs) -> st.StepResult:
         return st.allocate_step(ctx, frames.history, frames.stores)
     if marker.name == "week":
         assert inputs.start_state is not None
-        return st.week_step(ctx, inputs.start_state, int(marker.args["from_week"]), inputs.actuals,
+        return week_steps.week_step(ctx, inputs.start_state, int(marker.args["from_week"]), inputs.actuals,
                             inputs.decisions, frames.history, inputs.now, inputs.partial_shares)
     if marker.name == "markdown":
         a = marker.args
-        decision = st.MarkdownDecision(depth=float(a["depth"]), decision=a["decision"],
+        decision = week_steps.MarkdownDecision(depth=float(a["depth"]), decision=a["decision"],
                                        approval_id=int(a["approval_id"]), by=a.get("by"), reason=a.get("reason"))
-        return st.markdown_step(ctx, decision, frames.history, inputs.actuals, inputs.decisions, inputs.now,
+        return week_steps.markdown_step(ctx, decision, frames.history, inputs.actuals, inputs.decisions, inputs.now,
                                 inputs.partial_shares)
     if marker.name == "close":
         return close_step(ctx, frames.history, inputs.now)

@@ -136,10 +136,10 @@ def test_invariants_hold_for_any_parameter_set_and_demand_shape(small, s, shape)
 
 @pytest.mark.parametrize("seed", range(12))
 def test_reallocation_on_arrays_gives_reallocate_remainings_totals(small, seed: int) -> None:
-    """The simulator's array re-allocation equals reallocate_remaining on the steps-style demand."""
-    from core.domain.allocation import reallocate_remaining
+    """The week rule's array re-allocation equals reallocate_remaining on the per-store demand."""
+    from core.domain.allocation import reallocate_remaining, reallocated_totals
     from core.domain.models import StoreState
-    from core.domain.simulation.simulator import _Path, _reallocate
+    from core.domain.season_week import store_demand
 
     setup = small.setup()
     plan = setup.allocation
@@ -149,8 +149,8 @@ def test_reallocation_on_arrays_gives_reallocate_remainings_totals(small, seed: 
     shipped = np.minimum(shipped, totals)
     sold = rng.integers(0, 40, len(totals)) * (seed % 3 != 0)  # every third case: nothing sold yet
     week = int(rng.integers(1, len(setup.forecast.weeks)))
-    path = _Path(setup)
-    fast = _reallocate(path, plan.order_qty, week, totals, shipped, sold)
+    rest_plan = float(sum(w.plan for w in setup.forecast.weeks[week:]))
+    fast = reallocated_totals(plan.order_qty, shipped, store_demand(totals, sold, rest_plan), totals)
 
     states = [StoreState(store_id=s.store_id, season_total=int(t), shipped=int(h), sold=int(d))
               for s, t, h, d in zip(plan.stores, totals, shipped, sold)]
