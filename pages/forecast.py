@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.agents.templates import describe_method
 from core.domain.fiscal import fiscal_label
+from core.orchestrator.service import PlannerService
 from ui.charts import show
 from ui.feedback import md_escape
 from ui.figures import cluster_profile_figure, clusters_figure, forecast_figure, members_figure
@@ -61,7 +61,7 @@ with tab_fc:
         show(members_figure(forecast))
     with right:
         st.markdown("**Method**")
-        st.caption(md_escape(describe_method(str(forecast.get("method") or "ensemble"))))
+        st.caption(md_escape(PlannerService.method_in_words(str(forecast.get("method") or "ensemble"))))
         backtest = forecast.get("backtest") or {}
         rows = members_rows(forecast)
         st.markdown("**Members**")

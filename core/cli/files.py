@@ -189,7 +189,7 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
 
 def _categories(frame: Any) -> list[str]:
     """Categories by total units, largest first (as the stored dataset lists them)."""
-    from core.orchestrator.commands.datasets import categories_by_sales
+    from core.domain.categories import categories_by_sales
 
     return list(categories_by_sales(frame))
 

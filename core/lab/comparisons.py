@@ -108,7 +108,7 @@ def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], re
     """(document, inputs) of the first form; `mapping` {our column: theirs} reads both files."""
     from core.domain.params import monday_of
     from core.lab.runner import DemandSpec, compare
-    from core.orchestrator.commands.datasets import categories_by_sales
+    from core.domain.categories import categories_by_sales
 
     if not 2 <= len(params) <= 8:
         raise PlannerError(f"{len(params)} --params files given: a comparison takes 2 to 8")

@@ -26,14 +26,13 @@ from core.domain.models import SeasonReport
 from core.domain.params import ParameterError, SeasonParameters, make_parameters
 from core.orchestrator.commands.handlers import Commands
 from core.orchestrator.commands.datasets import (
-    DatasetFrames,
     content_hash,
     content_hashes,
     dataset_info,
     dataset_mapping,
     import_into,
-    load_frames,
 )
+from core.orchestrator.queries.frames import DatasetFrames, load_frames
 from core.orchestrator.engine.step_engine import StepEngine, StepHook, utcnow
 from core.orchestrator.engine.executors import Executor, make_executor
 from core.orchestrator.commands.labels import clean_filename, clean_text
@@ -173,6 +172,13 @@ class PlannerService:
                 if ds is None:
                     raise
                 return dataset_info(ds)
+
+    @staticmethod
+    def method_in_words(method: str) -> str:
+        """A forecast method's name (e.g. "ensemble(mstl+theta)") in plain words for the planner."""
+        from core.agents.templates import describe_method
+
+        return describe_method(method)
 
     def dataset_frames(self, dataset_id: int) -> DatasetFrames:
         with self.uow.read() as repo:

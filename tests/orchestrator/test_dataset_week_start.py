@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from core.orchestrator.commands.datasets import import_into, load_frames
+from core.orchestrator.commands.datasets import import_into
+from core.orchestrator.queries.frames import load_frames
 from tests.orchestrator.conftest import history_csv, stores_csv
 from tests.orchestrator.helpers import new_service
 

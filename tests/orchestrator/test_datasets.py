@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from core.domain.errors import IngestError
-from core.orchestrator.commands import datasets
+from core.orchestrator.queries import frames as datasets
 from tests.orchestrator.conftest import history_csv, stores_csv
 from tests.orchestrator.helpers import dump_tables, new_service
 

@@ -28,7 +28,7 @@ from core.domain.errors import (
 )
 from core.domain.params import ParameterError, SeasonParameters
 from core.orchestrator.steps.context import StepMarker, WorkflowContext
-from core.orchestrator.commands.datasets import load_frames
+from core.orchestrator.queries.frames import load_frames
 from core.orchestrator.steps.decisions import decided_value
 from core.orchestrator.commands.labels import clean_filename, clean_person, clean_text
 from core.orchestrator.commands.llm_events import EXTRACTIONS, extraction_fallback_event
@@ -269,7 +269,7 @@ class Commands:
         try:
             self.submit(workflow_id)
         except Exception as exc:
-            from core.orchestrator.engine.step_engine import error_text
+            from core.orchestrator.steps.results import error_text
 
             raise StoredButNotFinished([
                 f"{workflow_id}: {stored} was stored, but the step it started did not finish: {error_text(exc)}",

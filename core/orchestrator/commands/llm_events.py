@@ -11,32 +11,9 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from core.orchestrator.steps.preseason import EventSpec
+from core.orchestrator.steps.results import SKIPPED_MARK, EventSpec  # noqa: F401  (SKIPPED_MARK re-exported)
 
-SKIPPED_MARK = "endpoint skipped"  # core.agents.runtime: the breaker is open after recent failures
 _MEMO_SIZE = 64
-
-
-def step_fallback_event(events: list[EventSpec], step: str) -> EventSpec | None:
-    """One event for all explanations of a step whose LLM text was not used (None when all worked
-    or no LLM is configured)."""
-    failed = [ev.data["llm_fallback"] for ev in events if isinstance(ev.data.get("llm_fallback"), dict)]
-    if not failed:
-        return None
-    kinds = list(dict.fromkeys(str(f["kind"]) for f in failed))
-    attempts = max(int(f.get("attempts") or 0) for f in failed)
-    # The most informative error: one from a call that really tried, else the skip notice.
-    tried = [f for f in failed if int(f.get("attempts") or 0) > 0]
-    error = str((tried or failed)[-1]["error"])
-    skipped = not tried and any(SKIPPED_MARK in str(f["error"]) for f in failed)
-    how = ("skipped after recent failures" if skipped else
-           f"failed after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else "unavailable")
-    n = len(failed)
-    message = (f"LLM {how} for {n} explanation{'s' if n != 1 else ''} ({', '.join(kinds)}): {error}; "
-               "the template explanations were used")
-    return EventSpec("llm_fallback", message, step, {"use": "explanation", "kinds": kinds, "calls": n,
-                                                     "attempts": attempts, "error": error, "skipped": skipped,
-                                                     "fallback": "template"})
 
 
 def extraction_fallback(extraction: Any) -> dict[str, Any] | None:

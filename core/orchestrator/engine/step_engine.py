@@ -28,11 +28,10 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db.engine import DatabaseUnavailable
 from core.db.repository import UnitOfWork
-from core.domain.errors import ConcurrencyConflict, PlannerError
+from core.domain.errors import ConcurrencyConflict
 from core.orchestrator.steps import preseason as st
 from core.orchestrator.steps.context import Attention, WorkflowContext
 from core.orchestrator.engine.leases import HEARTBEAT_S, LEASE_TTL_S, LIVE, expiry, this_process, why_dead
-from core.orchestrator.commands.llm_events import step_fallback_event
 from core.orchestrator.engine.retries import (
     DEFAULT_DELAYS,
     RETRY_WILL_NOT_HELP,
@@ -40,6 +39,7 @@ from core.orchestrator.engine.retries import (
     is_transient,
     run_with_retries,
 )
+from core.orchestrator.steps.results import error_text, step_fallback_event
 from core.orchestrator.steps.states import State, check_transition
 from core.orchestrator.engine.step_inputs import StepInputs, compute, load_inputs
 
@@ -49,16 +49,6 @@ StepHook = Callable[[str, dict[str, Any]], None]
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def error_text(exc: BaseException) -> str:
-    """The error as the planner reads it, with API keys and passwords removed (core/scrub.py)."""
-    from core.scrub import scrub
-
-    if isinstance(exc, PlannerError):
-        return scrub("; ".join(exc.messages))
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return scrub(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
 class LostClaim(Exception):

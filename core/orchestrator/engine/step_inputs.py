@@ -14,7 +14,7 @@ from core.domain.errors import NotFound
 from core.orchestrator.steps import week as week_steps
 from core.orchestrator.steps import preseason as st
 from core.orchestrator.steps.context import SeasonState, StepMarker, WorkflowContext
-from core.orchestrator.commands.datasets import DatasetFrames, load_frames
+from core.orchestrator.queries.frames import DatasetFrames, load_frames
 from core.orchestrator.steps.season_end import close_step
 
 
