@@ -19,14 +19,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from core.domain.errors import PlannerError
-
-from core.lab.comparisons import (  # noqa: F401  (DEFAULT_PATHS: the CLI's default, re-exported)
-    DEFAULT_PATHS,
-    files_comparison,
-    read_files,
-    workflow_comparison,
-)
+# The lab and the domain load with the command itself, so `python -m core --help` stays instant.
+DEFAULT_PATHS = 200  # core.domain.simulation.DEFAULT_PATHS (a test keeps them equal)
 
 
 def add_parser(sub: Any) -> None:
@@ -79,6 +73,9 @@ def _check_args(args: argparse.Namespace) -> list[str]:
 
 def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]) -> int:
     """`compare` for core.cli.main: PlannerError (exit 2) on bad input; the comparison is stored with --db."""
+    from core.domain.errors import PlannerError
+    from core.lab.comparisons import files_comparison, read_files, workflow_comparison
+
     problems = _check_args(args)
     if problems:
         raise PlannerError(problems)
