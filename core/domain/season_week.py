@@ -87,11 +87,15 @@ def decide_week(s: WeekState) -> WeekDecision:
     shares_by_store = None
     if s.store_actuals is not None:
         shares_by_store = {sid: float(t) for sid, t in zip(s.store_ids, s.totals)}
-    common = dict(start=s.forecast.weeks[week - 1].start, actuals=list(s.actuals), plans=list(s.plans),
-                  original=original, available_stock=s.approved, variance_threshold=p.variance_threshold,
-                  emergency_threshold=p.emergency_threshold, store_actuals=s.store_actuals,
-                  store_shares=shares_by_store)
-    first = assess_variance(week, remaining_plan=remaining, **common)
+
+    def assess(projected: list[float] | None = None) -> VarianceRecord:
+        return assess_variance(week, start=s.forecast.weeks[week - 1].start, actuals=list(s.actuals),
+                               plans=list(s.plans), original=original, remaining_plan=remaining,
+                               available_stock=s.approved, variance_threshold=p.variance_threshold,
+                               emergency_threshold=p.emergency_threshold, store_actuals=s.store_actuals,
+                               store_shares=shares_by_store, projected_remaining=projected)
+
+    first = assess()
     out = WeekDecision(record=first, first_record=first)
     forecast, totals = s.forecast, np.asarray(s.totals, dtype=np.int64)
     if first.reforecast and week < h:
@@ -99,8 +103,7 @@ def decide_week(s: WeekState) -> WeekDecision:
         observed = [a / s.shares[k] if s.shares.get(k, 0) > 0 else a for k, a in enumerate(s.actuals, start=1)]
         forecast = reforecast(s.forecast, observed, original=s.original)
         out.forecast = forecast
-        out.record = assess_variance(week, remaining_plan=remaining,
-                                     projected_remaining=[w.plan for w in forecast.weeks[week:]], **common)
+        out.record = assess([w.plan for w in forecast.weeks[week:]])
         rest = float(sum(w.plan for w in forecast.weeks[week:]))
         totals = reallocated_totals(s.order_qty, np.asarray(s.shipped, dtype=np.int64),
                                     store_demand(totals, np.asarray(s.sold), rest), totals)
