@@ -110,9 +110,9 @@ def read_horizon(text: str, r: Reading) -> None:
                 weeks = round(n)
         r.put("horizon_weeks", int(weeks), m)
         return
-    m = _HORIZON_KEYED_RE.search(text)
-    if m:
-        r.put("horizon_weeks", int(m.group("n")), m)
+    keyed = _HORIZON_KEYED_RE.search(text)
+    if keyed:
+        r.put("horizon_weeks", int(keyed.group("n")), keyed)
 
 
 # ------------------------------------------------------------------------------------ season start
@@ -368,12 +368,12 @@ def read_other(text: str, r: Reading) -> None:
             r.put(name, round(value, 4), m)
             break
     for name, rx in _PLAIN_FIELDS:
-        m = rx.search(text)
-        if m and not m.group("bp"):
-            r.put(name, number(m.group("a") or m.group("b")), m)
-    m = _CLUSTERS_RE.search(text)
-    if m:
-        r.put("n_clusters", int(number(m.group("a") or m.group("b") or m.group("c"))), m)
+        plain = rx.search(text)
+        if plain and not plain.group("bp"):
+            r.put(name, number(plain.group("a") or plain.group("b")), plain)
+    clusters = _CLUSTERS_RE.search(text)
+    if clusters:
+        r.put("n_clusters", int(number(clusters.group("a") or clusters.group("b") or clusters.group("c"))), clusters)
 
 
 # ------------------------------------------------------------------------------------ category
@@ -455,7 +455,7 @@ def read_text(text: str, categories: list[str] | None = None) -> Reading:
 
 
 def _sentences(text: str) -> list[tuple[str, tuple[int, int]]]:
-    out = []
+    out: list[tuple[str, tuple[int, int]]] = []
     for m in re.finditer(r"[^.!?\n;]+(?:[.!?;]|$)", text):
         # A decimal point ("0.3") is not a sentence end: glue pieces split there back together.
         if out and re.search(r"\d\.$", out[-1][0]) and re.match(r"\d", m.group(0)):

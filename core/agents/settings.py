@@ -111,7 +111,7 @@ def _read_secrets(path: Path) -> dict[str, Any]:
             aliases = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL", "model": "SEASON_PLANNER_MODEL",
                        "timeout": "SEASON_PLANNER_LLM_TIMEOUT", "tracing": "SEASON_PLANNER_TRACING"}
             for key, value in section.items():
-                flat.setdefault(aliases.get(key, key), value)
+                flat.setdefault(aliases.get(key) or key, value)
     return flat
 
 

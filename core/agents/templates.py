@@ -123,7 +123,7 @@ def _order(f: Facts) -> str:
         if f.has("forecast_total", "safety_stock"):
             parts.append(
                 f"With {f.pct('safety_stock')} safety stock the manufacturing order is "
-                f"ceil({f.units('forecast_total')} x {1 + f.num('safety_stock'):.2f}) = {f.units('order_qty')} units."  # type: ignore[operator]
+                f"ceil({f.units('forecast_total')} x {1 + (f.num('safety_stock') or 0.0):.2f}) = {f.units('order_qty')} units."
             )
         else:
             parts.append(f"Proposed manufacturing order: {f.units('order_qty')} units.")

@@ -37,6 +37,11 @@ def sha256_of(*parts: bytes) -> str:
     return h.hexdigest()
 
 
+def rows_changed(result: Any) -> int:
+    """Rows an UPDATE or DELETE matched (a CursorResult's rowcount; typed loosely by SQLAlchemy)."""
+    return int(result.rowcount)
+
+
 class Repository:
     """Reads and writes on one session; the caller's unit of work decides commit or rollback."""
 
@@ -68,7 +73,7 @@ class Repository:
                     last_error=last_error)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if rows_changed(result) != 1:
             raise ConcurrencyConflict(
                 f"workflow {workflow_id} changed while this action ran (version {read_version} is no longer "
                 "current); reload and try again"
@@ -87,7 +92,7 @@ class Repository:
         ).all()
 
     def event_count(self, workflow_id: str) -> int:
-        return int(self.s.scalar(select(func.count()).select_from(Event).where(Event.workflow_id == workflow_id)))
+        return int(self.s.scalar(select(func.count()).select_from(Event).where(Event.workflow_id == workflow_id)) or 0)
 
     # ------------------------------------------------------------------ approvals
     def add_approval(self, workflow_id: str, kind: str, proposed: float, *, week: int | None = None,
@@ -116,7 +121,7 @@ class Repository:
             .values(status=status, decided=decided, reason=reason, decided_by=by, decided_at=at)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if rows_changed(result) != 1:
             raise AlreadyDecided(self.already_decided_message(approval_id))
 
     def already_decided_message(self, approval_id: int) -> str:
@@ -231,7 +236,7 @@ class Repository:
         """week -> share of the week's plan its days carry, for active uploads confirmed as partial weeks."""
         stmt = select(Upload.week, Upload.plan_share).where(
             Upload.workflow_id == workflow_id, Upload.status == "active", Upload.plan_share.is_not(None))
-        return {int(week): float(share) for week, share in self.s.execute(stmt)}
+        return {int(week): float(share) for week, share in self.s.execute(stmt) if share is not None}
 
     # ------------------------------------------------------------------ revisions
     def add_forecast_revision(self, workflow_id: str, revision: int, reason: str, after_week: int,
@@ -269,21 +274,21 @@ class Repository:
         result = self.s.execute(update(StepLease)
                                 .where(StepLease.workflow_id == workflow_id, StepLease.token == replacing)
                                 .values(**values).execution_options(synchronize_session=False))
-        return result.rowcount == 1
+        return rows_changed(result) == 1
 
     def renew_lease(self, workflow_id: str, token: str, *, heartbeat_at: datetime, expires_at: datetime) -> bool:
         result = self.s.execute(update(StepLease)
                                 .where(StepLease.workflow_id == workflow_id, StepLease.token == token)
                                 .values(heartbeat_at=heartbeat_at, expires_at=expires_at)
                                 .execution_options(synchronize_session=False))
-        return result.rowcount == 1
+        return rows_changed(result) == 1
 
     def release_lease(self, workflow_id: str, token: str) -> bool:
         """Delete the claim if it is still ours; False means another process took it over."""
         result = self.s.execute(delete(StepLease).where(StepLease.workflow_id == workflow_id,
                                                         StepLease.token == token)
                                 .execution_options(synchronize_session=False))
-        return result.rowcount == 1
+        return rows_changed(result) == 1
 
     def explanation_events(self, workflow_id: str) -> Sequence[Event]:
         return self.s.scalars(select(Event).where(Event.workflow_id == workflow_id, Event.kind == "explanation")

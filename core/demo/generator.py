@@ -221,7 +221,7 @@ def _holidays(days: pd.DatetimeIndex, model: CategoryModel) -> np.ndarray:
     factor = np.ones(len(days))
     day_numbers = days.to_numpy().astype("datetime64[D]")
     for year in range(days.year.min(), days.year.max() + 1):
-        def near(center: date, before: int, after: int) -> np.ndarray:
+        def near(center: date, before: int, after: int) -> tuple[np.ndarray, np.ndarray]:
             offset = (day_numbers - np.datetime64(center, "D")).astype(int)
             return (offset >= -before) & (offset <= after), offset
 
