@@ -13,7 +13,7 @@ from core.db.repository import Repository, sha256_of
 from core.domain.categories import categories_by_sales
 from core.orchestrator.commands.labels import dataset_label
 from core.orchestrator.queries.frames import (
-    _TEXT_COLUMNS,
+    TEXT_STORE_COLUMNS,
     STORE_COLUMNS,
     DatasetFrames,
     cache_put,
@@ -142,7 +142,7 @@ def _store_value(column: str, value: Any) -> Any:
     """A stores cell as stored: None where the stores file has no such column (only store_id is required)."""
     if value is None or (isinstance(value, float) and value != value):
         return None
-    return str(value) if column in _TEXT_COLUMNS else float(value)
+    return str(value) if column in TEXT_STORE_COLUMNS else float(value)
 
 
 def _history_tuples(dataset_id: int, frame: Any) -> list[tuple]:

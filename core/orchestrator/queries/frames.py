@@ -13,7 +13,7 @@ from core.db.repository import Repository
 
 STORE_COLUMNS = ("store_id", "avg_weekly_sales_12mo", "store_size_sqft", "median_income", "location_tier",
                  "fashion_tier", "store_format", "region")
-_TEXT_COLUMNS = ("store_id", "location_tier", "fashion_tier", "store_format", "region")
+TEXT_STORE_COLUMNS = ("store_id", "location_tier", "fashion_tier", "store_format", "region")
 
 
 
@@ -53,7 +53,7 @@ def normalise_stores(frame: Any) -> Any:
 
     data = {}
     for c in STORE_COLUMNS:
-        if c in _TEXT_COLUMNS:
+        if c in TEXT_STORE_COLUMNS:
             data[c] = frame[c].map(lambda v: None if v is None or v != v else str(v)).to_numpy(dtype=object)
         else:
             data[c] = pd.to_numeric(frame[c], errors="coerce").astype(float).to_numpy()
