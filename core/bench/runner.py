@@ -43,7 +43,8 @@ WALMART_DIR = REPO_ROOT.parent / "shared" / "data" / "walmart"
 
 TARGETS: dict[str, tuple[str, float]] = {
     "preseason_warm_s": ("<", 1.0),
-    "cli_plan_cold_s": ("<", 5.0),
+    "cli_plan_cold_s": ("<", 2.0),
+    "cli_help_s": ("<", 0.3),
     "actuals_week_s": ("<", 0.3),
     "scale_preseason_s": ("<", 10.0),
     "scale_peak_mb": ("<", 1024.0),
@@ -155,12 +156,14 @@ def bench_cli_plan(runs: int) -> dict[str, Any]:
             state = json.loads(proc.stdout)["state"]
             if state != "awaiting_order_approval":
                 raise RuntimeError(f"`python -m core plan` ended in state {state}")
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "core", "--help"], capture_output=True, cwd=REPO_ROOT,
-                       env=_child_env(), timeout=60, check=True)
-        help_s = time.perf_counter() - t
-    return {"cli_plan_cold_s": _median(times), "cli_plan_cold_cpu_s": _median(cpu),
-            "runs": {"cli_plan_cold_s": times, "cli_plan_cold_cpu_s": cpu, "cli_help_s": help_s}}
+        helps: list[float] = []
+        for _ in range(max(3, runs)):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "core", "--help"], capture_output=True, cwd=REPO_ROOT,
+                           env=_child_env(), timeout=60, check=True)
+            helps.append(time.perf_counter() - t)
+    return {"cli_plan_cold_s": _median(times), "cli_plan_cold_cpu_s": _median(cpu), "cli_help_s": _median(helps),
+            "runs": {"cli_plan_cold_s": times, "cli_plan_cold_cpu_s": cpu, "cli_help_s": helps}}
 
 
 # ------------------------------------------------------------------------------ scale and Walmart
@@ -311,7 +314,7 @@ def _table(doc: dict[str, Any]) -> str:
         lines.append(f"| {key} | {shown} | {t['target']} | {'yes' if t['met'] else 'NO'} |")
     extra = [("queue_latency_thread_ms", "{:.1f}"), ("queue_latency_celery_ms", "{:.1f}"),
              ("celery_steps_per_s_1", "{:.2f}"), ("celery_steps_per_s_2", "{:.2f}"),
-             ("cli_plan_cold_cpu_s", "{:.2f}"), ("scale_stores", "{:.0f}"), ("scale_ingest_s", "{:.2f}"), ("scale_total_s", "{:.2f}"),
+             ("cli_plan_cold_cpu_s", "{:.2f}"), ("cli_help_s", "{:.2f}"), ("scale_stores", "{:.0f}"), ("scale_ingest_s", "{:.2f}"), ("scale_total_s", "{:.2f}"),
              ("scale_ingest_peak_mb", "{:.0f}"), ("scale_preseason_peak_mb", "{:.0f}"),
              ("dev_weekly_wape", "{:.2%}"), ("dev_total_wape", "{:.2%}"), ("dev_total_bias", "{:+.2%}")]
     for key, fmt in extra:
