@@ -16,15 +16,21 @@ def test_replay_keeps_an_accepted_markdown_when_the_new_proposal_is_none(db_url)
     assert doc.state == "awaiting_markdown_approval" and doc.pending["proposal"] == 0.4
     doc = svc.decide(wf, accept=True)
     assert doc.markdown["approved"] == 0.4 and doc.markdown["decision"] == "accepted"
+    seen = dict(doc.markdown)
 
     # Week 2 corrected with far higher sales: sell-through at week 3 is now above the 60% target.
     doc = svc.upload_actuals(wf, actuals_csv(2, base_daily(6.0)), "w2_fix.csv", replace=True)
     assert doc.state == "in_season" and doc.weeks_done == 3 and doc.pending is None
     sold = sum(w["actual"] for w in doc.weeks)
-    assert doc.markdown["sold_to_date"] == sold
-    assert abs(doc.markdown["sell_through"] - sold / doc.order["approved"]) < 1e-6
-    assert doc.markdown["sell_through"] > 0.6 and doc.markdown["proposed"] == 0.0  # the new reading
+    # The decision keeps what the planner saw (walk-through: 30.6% / rule 30% became 32.6% / rule 25%);
+    # the reading with the replaced week is told in an event.
+    for field in ("sell_through", "proposed", "rule_depth", "sold_to_date", "gap", "reason"):
+        assert doc.markdown[field] == seen[field], field
+    assert doc.markdown["sold_to_date"] < sold
     assert doc.markdown["approved"] == 0.4 and doc.markdown["decision"] == "accepted"  # the decision stands
+    [told] = [e for e in svc.events(wf) if e.kind == "markdown" and (e.data or {}).get("replayed")]
+    assert told.data["sell_through_now"] > 0.6 and told.data["rule_depth_now"] == 0.0
+    assert f"keeps what was seen then (sell-through {seen['sell_through']:.1%}" in told.message
     assert not [s for s in doc.skipped if s["phase"] == "markdown"]
 
     # The replay re-applied the demand response: weeks 4-6 = the plan before it x (1 - 0.4)^-1.

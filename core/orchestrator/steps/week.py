@@ -7,7 +7,7 @@ revisions, replenishment lines, alerts and the markdown approval request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -112,8 +112,20 @@ def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: d
     _record_replenishment(ctx, season, week, decision, result)
     season.weeks_done = week
     if decision.markdown is not None:
-        return _markdown_gate(ctx, season, week, decision, result, decisions)
+        return _markdown_gate(ctx, season, week, _said_partial(decision, week, shares.get(week)), result,
+                              decisions)
     return False
+
+
+def _said_partial(decision: WeekDecision, week: int, days_share: float | None) -> WeekDecision:
+    """A checkpoint on a confirmed partial week counts only its days: its proposal says so."""
+    if decision.markdown is None or days_share is None or days_share >= 1:
+        return decision
+    proposal, options = decision.markdown
+    said = (f"Week {week} is a partial week ({days_share:.0%} of its plan's days): the sell-through counts only "
+            "the days uploaded; replacing it with the full week replays the checkpoint.")
+    proposal = proposal.model_copy(update={"reason": f"{proposal.reason or ''} {said}".strip()})
+    return replace(decision, markdown=(proposal, options))
 
 
 def _record_variance(ctx: WorkflowContext, season: SeasonState, week: int, total: int, week_plan: float,
@@ -241,6 +253,20 @@ def _markdown_gate(ctx: WorkflowContext, season: SeasonState, week: int, decisio
         season.skipped.append(Skip(phase="markdown", reason=proposal.reason or "no markdown needed", week=week))
         result.events.append(EventSpec("skipped", proposal.reason or "No markdown needed", "week",
                                        {"week": week, "phase": "markdown"}))
+        return False
+    recorded = ctx.season.markdown if ctx.season is not None else None
+    if decided is not None and recorded is not None and recorded.week == week and recorded.approved is not None:
+        # A decision keeps what the planner saw (docs/planning-rules.md §4.8): a week replaced after it
+        # changes the reading, said in an event, never the recorded proposal.
+        season.markdown = recorded.model_copy(deep=True)
+        result.events.append(EventSpec(
+            "markdown", f"Week {week} checkpoint with the replaced week(s): sell-through {proposal.sell_through:.1%}, "
+            f"rule {options.rule_depth:.0%}; the markdown decided at week {week} keeps what was seen then "
+            f"(sell-through {recorded.proposal.sell_through:.1%}, proposed {recorded.proposal.depth:.0%}, decided "
+            f"{float(recorded.approved):.0%})", "week",
+            {"week": week, "replayed": True, "sell_through_now": proposal.sell_through,
+             "rule_depth_now": options.rule_depth, "sell_through_seen": recorded.proposal.sell_through}))
+        apply_markdown(ctx, season, decided, result, replayed=True)
         return False
     season.markdown = MarkdownState(week=week, proposal=proposal, options=options)
     if decided is None:
