@@ -187,7 +187,8 @@ forecast = status.forecast.model_dump(mode="json") if status.forecast else {}
 fiscal = st.toggle("NRF 4-5-4 fiscal weeks", key="fiscal_labels",
                    help="Show each week's retail fiscal week (NRF 4-5-4 calendar: year, quarter, month, week; "
                         "53-week years give January a fifth week) beside its date, here and in the exports.")
-tab_fc, tab_var, tab_store, tab_rep = st.tabs([":material/show_chart: Forecast vs actual", ":material/percent: Variance",
+tab_fc, tab_var, tab_store, tab_rep = st.tabs([":material/show_chart: Forecast vs actual",
+                                               ":material/percent: Variance",
                                                ":material/store: Stores", ":material/local_shipping: Replenishment"])
 with tab_fc:
     show(forecast_vs_actual_figure(forecast, weeks))
@@ -203,8 +204,9 @@ with tab_fc:
                                      for s in table["days_share"]]
         if fiscal and "start" in table:  # the NRF 4-5-4 fiscal week beside each date
             table["fiscal week"] = [fiscal_label(date.fromisoformat(str(d)[:10])) for d in table["start"]]
-        keep = [c for c in ("week", "start", "fiscal week", "actual", "plan", "original", "variance", "variance_vs_original",
-                            "cumulative_variance", "partial week", "reforecast", "trigger", "emergency", "emergency_qty") if c in table]
+        keep = [c for c in ("week", "start", "fiscal week", "actual", "plan", "original", "variance",
+                            "variance_vs_original", "cumulative_variance", "partial week", "reforecast", "trigger",
+                            "emergency", "emergency_qty") if c in table]
         st.dataframe(table[keep], hide_index=True, width="stretch",
                      column_config={
                          **{c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")

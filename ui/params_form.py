@@ -126,7 +126,8 @@ def from_widget(field: str, value: Any) -> Any:
     return value
 
 
-_SHARE_VALUE = re.compile(r"\b(" + "|".join(sorted(SHARE_FIELDS, key=len, reverse=True)) + r") = (-?[0-9.]+(?:e-?[0-9]+)?)")
+_SHARE_VALUE = re.compile(r"\b(" + "|".join(sorted(SHARE_FIELDS, key=len, reverse=True))
+                          + r") = (-?[0-9.]+(?:e-?[0-9]+)?)")
 
 
 def percent_message(message: str) -> str:

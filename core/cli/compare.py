@@ -121,7 +121,8 @@ def comparison_text(doc: dict[str, Any]) -> str:
 
     names = [s["name"] for s in doc["sets"]]
     width = max(12, *(len(n) for n in names))
-    lines = [f"demand: {doc['demand']['source']} ({doc['demand'].get('paths', len(doc['demand'].get('seasons', [])) or 1)}"
+    runs = doc['demand'].get('paths', len(doc['demand'].get('seasons', [])) or 1)
+    lines = [f"demand: {doc['demand']['source']} ({runs}"
              f" run(s) per set), seed {doc['seed']}", "metric".ljust(22) + "".join(n.rjust(width + 2) for n in names)]
     lines.append("order".ljust(22) + "".join(f"{s['order']:,}".rjust(width + 2) for s in doc["sets"]))
     for key in METRICS:

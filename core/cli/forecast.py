@@ -11,7 +11,8 @@ from core.domain.errors import PlannerError
 def forecast_document(history_csv: Path, categories: list[str], start: date, weeks: int,
                       notes: list[str] | None = None, week_start: int | None = None,
                       fiscal: str | None = None, mapping: dict[str, str] | None = None) -> dict:
-    """{category: {total, members, weights, backtest, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on bad input.
+    """{category: {total, members, weights, backtest, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on
+    bad input.
 
     `members` {member: season total} as SPEC 8; `weights` {member: weight in the plan};
     `backtest` {"ensemble" | member: {wape, mape, bias, weeks, origin}}, the held-out last weeks of

@@ -133,7 +133,8 @@ def parse_actuals(
     if totals:
         dated = sorted({_day(int(d)) for d in np.unique(days)})
         notes.append(f"weekly totals (one row per store, dated {', '.join(map(str, dated[:3]))}"
-                     f"{' ...' if len(dated) > 3 else ''}) taken as the whole week {start}..{start + timedelta(days=6)}")
+                     f"{' ...' if len(dated) > 3 else ''}) taken as the whole week "
+                     f"{start}..{start + timedelta(days=6)}")
     if missing_dates and not confirm_partial:
         raise _partial_error(filename, week, start, week_start, missing_dates)
 
@@ -268,7 +269,8 @@ def _rows_of_category(
     other = int(((codes >= 0) & ~keep).sum())
     if other:
         others = ", ".join(repr(u) for u, m in zip(uniques, match) if not m)
-        return keep, f"{other} rows of other categories ({others}) were ignored; this workflow plans {category!r}", other
+        note = f"{other} rows of other categories ({others}) were ignored; this workflow plans {category!r}"
+        return keep, note, other
     return keep, None, 0
 
 

@@ -244,7 +244,8 @@ def _weekly_sums(
     first_day: int,
 ) -> pd.DataFrame:
     rows = pd.DataFrame(
-        {"week": week_first_day(days, first_day), "store": store, "category": category, "quantity": quantity, "revenue": revenue}
+        {"week": week_first_day(days, first_day), "store": store, "category": category, "quantity": quantity,
+         "revenue": revenue}
     )
     grouped = rows.groupby(["week", "store", "category"], sort=False)
     out = grouped.agg(quantity=("quantity", "sum"), days=("quantity", "size"))
