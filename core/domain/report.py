@@ -49,6 +49,7 @@ class SeasonInputs(BaseModel):
     approved_qty: int
     markdown_depth: float = 0.0  # approved depth; 0 = no markdown
     markdown_week: int | None = None  # checkpoint week the markdown was decided at
+    markdown_proposed: float | None = None  # depth the checkpoint proposed (0: it said no markdown was needed)
     unit_price: float = 0.0  # the history's average price; 0 = unknown. An entered params.unit_price wins.
     unit_cost: float | None = None  # None: params.unit_cost (itself optional)
     approvals_accepted: int = 0
@@ -150,6 +151,7 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
         reforecast_count=len(inputs.reforecast_weeks),
         bias_original=bias_o,
         closed_early=inputs.closed_early,
+        checkpoint_proposed=inputs.markdown_proposed,
     )
     return SeasonReport(
         mape={"original": mape_o, "final": mape_f},

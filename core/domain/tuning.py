@@ -57,6 +57,7 @@ def tuning_advice(
     reforecast_count: int,
     bias_original: float | None,
     closed_early: bool,
+    checkpoint_proposed: float | None = None,
 ) -> list[TuningAdvice]:
     advice: list[TuningAdvice] = []
 
@@ -121,7 +122,21 @@ def tuning_advice(
                                    reason=f"keep: the season ended before the week {m} checkpoint"))
     else:
         gap = round(target - checkpoint_sell_through, 10)
-        if gap >= CHECKPOINT_GAP:
+        if gap >= CHECKPOINT_GAP and checkpoint_proposed == 0 and sell_through >= target:
+            # The checkpoint said no markdown was needed and the season bore it out: not "late".
+            advice.append(TuningAdvice(
+                parameter="markdown_week", current=m, recommended=m,
+                reason=(f"keep: at week {m} sell-through was {checkpoint_sell_through:.1%}, under the {target:.0%} "
+                        f"target, but no markdown was needed: the season reached {sell_through:.1%}"),
+            ))
+        elif gap >= CHECKPOINT_GAP and checkpoint_proposed == 0:
+            advice.append(TuningAdvice(
+                parameter="markdown_week", current=m, recommended=max(1, m - 1),
+                reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%} and the plan then said no "
+                        f"markdown was needed, yet the season ended at {sell_through:.1%}, under the {target:.0%} "
+                        "target: check one week earlier"),
+            ))
+        elif gap >= CHECKPOINT_GAP:
             advice.append(TuningAdvice(
                 parameter="markdown_week", current=m, recommended=max(1, m - 1),
                 reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%}, {gap:.1%} under the "

@@ -91,3 +91,20 @@ def test_variance_threshold_rules_keep_emergency_above() -> None:
     assert advise(P(), reforecast_count=0, bias_original=-0.25)["variance_threshold"].recommended == 0.15
     # only 3 weeks observed: too few to judge
     assert advise(P(), reforecast_count=3, weeks_observed=3)["variance_threshold"].recommended == 0.2
+
+
+def test_no_markdown_needed_at_the_checkpoint_is_not_called_late_afterwards():
+    """Walk-through: "no markdown is needed" at week 6, then the review said "the markdown came late"."""
+    from core.domain.params import make_parameters
+    from core.domain.tuning import tuning_advice
+
+    p = make_parameters({"category": "x", "season_start": "2025-03-03", "markdown_week": 6, "markdown_target": 0.6})
+    common = dict(weeks_observed=12, store_weeks=600, stockout_store_weeks=0, lost_sales=0, dc_unused=0,
+                  approved_qty=1000, checkpoint_sell_through=0.45, reforecast_count=0, bias_original=0.0,
+                  closed_early=False)
+    [kept] = [a for a in tuning_advice(p, sell_through=0.8, checkpoint_proposed=0.0, **common)
+              if a.parameter == "markdown_week"]
+    assert kept.recommended == 6 and "no markdown was needed" in kept.reason and "late" not in kept.reason
+    [late] = [a for a in tuning_advice(p, sell_through=0.8, checkpoint_proposed=0.2, **common)
+              if a.parameter == "markdown_week"]
+    assert late.recommended == 5 and "came late" in late.reason

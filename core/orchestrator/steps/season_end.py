@@ -40,6 +40,7 @@ def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime
         actual_weekly=[float(x) for x in season.week_totals], store_sold=sold, store_shipped=shipped,
         approved_qty=int(ctx.order.approved or ctx.order.proposed),
         markdown_depth=float(md.approved or 0.0) if md else 0.0, markdown_week=md.week if md else None,
+        markdown_proposed=float(md.proposal.depth) if md else None,
         unit_price=unit_price(history, p.category), dc_on_hand=season.dc_on_hand,
         approvals_accepted=sum(1 for d in decisions if d == "accepted"),
         approvals_modified=sum(1 for d in decisions if d == "modified"),
