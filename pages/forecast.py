@@ -48,7 +48,9 @@ c[0].metric("Forecast, season total", f"{fmt_int(status.forecast.total)} units")
 c[1].metric("Proposed order", f"{fmt_int(order.proposed)} units",
             help=f"Forecast x (1 + safety stock {fmt_pct(params.get('safety_stock'), 0)}), rounded up.")
 c[2].metric("Approved order", f"{fmt_int(order.approved)} units" if order.approved else "pending")
-c[3].metric("Held at the DC now", f"{fmt_int(status.dc_on_hand)} units" if status.dc_on_hand is not None else "—")
+c[3].metric("At the DC now", f"{fmt_int(status.dc_on_hand)} units" if status.dc_on_hand is not None else "—",
+            help="Units of the order not shipped to any store yet: the stores' season totals minus what they "
+                 "received (the Allocation tab's 'still to ship' for all stores).")
 
 tab_fc, tab_cl, tab_al = st.tabs([":material/show_chart: Forecast", ":material/hub: Clusters",
                                   ":material/store: Allocation"])
@@ -114,6 +116,12 @@ with tab_al:
         st.info("The store allocation appears once the manufacturing order is approved (Approvals page).")
     else:
         frame = pd.DataFrame(allocation)
+        # One DC figure: initial + replenished + still to ship = season total for every store, and still
+        # to ship over all stores = what is at the DC now (dc_reserve clipped at 0 broke both sums).
+        frame["replenished"] = frame["shipped"] - frame["initial"]
+        frame["still_to_ship"] = frame["season_total"] - frame["shipped"]
+        frame = frame[["store_id", "cluster", "season_total", "initial", "replenished", "still_to_ship", "shipped",
+                       "sold"]]
         f1, f2 = st.columns([2, 1])
         names = sorted(frame["cluster"].unique())
         picked = f1.multiselect("Clusters", names, default=names, key="al_clusters")
@@ -121,15 +129,24 @@ with tab_al:
         view = frame[frame["cluster"].isin(picked)]
         if search:
             view = view[view["store_id"].astype(str).str.contains(search, case=False, regex=False)]
-        totals = view[["season_total", "initial", "dc_reserve"]].sum()
-        t = st.columns(3)
-        t[0].metric("Season total (shown stores)", f"{fmt_int(totals['season_total'])} units")
-        t[1].metric("Initial shipment", f"{fmt_int(totals['initial'])} units")
-        t[2].metric("Held back at the DC", f"{fmt_int(totals['dc_reserve'])} units",
-                    help=f"DC holdback {fmt_pct(params.get('dc_holdback'), 0)} of each store's season total.")
+        totals = view[["season_total", "initial", "replenished", "still_to_ship"]].sum()
+        shown = "" if len(view) == len(frame) else " (shown stores)"
+        t = st.columns(4)
+        t[0].metric(f"Season total{shown}", f"{fmt_int(totals['season_total'])} units")
+        t[1].metric("Initial shipment", f"{fmt_int(totals['initial'])} units",
+                    help=f"Season total x (1 - DC holdback {fmt_pct(params.get('dc_holdback'), 0)}).")
+        t[2].metric("Replenished so far", f"{fmt_int(totals['replenished'])} units")
+        t[3].metric(f"Still to ship from the DC{shown}", f"{fmt_int(totals['still_to_ship'])} units",
+                    help="Season total - initial - replenished. Over all stores it is what is at the DC now; a "
+                         "negative store figure: a re-plan lowered its total below what it already received.")
         st.dataframe(view, hide_index=True, width="stretch",
-                     column_config={"store_id": "store", "season_total": "season total", "initial": "initial",
-                                    "dc_reserve": "DC reserve"})
+                     column_config={"store_id": "store", "season_total": st.column_config.NumberColumn(
+                         "season total", format="localized"),
+                         "initial": st.column_config.NumberColumn("initial", format="localized"),
+                         "replenished": st.column_config.NumberColumn("replenished", format="localized"),
+                         "still_to_ship": st.column_config.NumberColumn("still to ship", format="localized"),
+                         "shipped": st.column_config.NumberColumn("shipped", format="localized"),
+                         "sold": st.column_config.NumberColumn("sold", format="localized")})
         st.caption("Click a column header to sort.")
         d1, d2 = st.columns(2)
         d1.download_button("Download allocation (CSV)", csv_bytes(frame), file_name="allocation.csv",

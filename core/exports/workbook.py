@@ -9,8 +9,10 @@ of values (not formulas), so the figures read the same in any spreadsheet progra
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
@@ -22,6 +24,7 @@ BOLD = Font(bold=True)
 _NUM = "#,##0"
 _PCT = "0.0%"
 _MONEY = "#,##0.00"
+_DATE = "yyyy-mm-dd"
 
 
 def get(obj: Any, name: str, default: Any = None) -> Any:
@@ -59,7 +62,7 @@ def _table(ws: Any, header: Sequence[str], rows: list[list[Any]], formats: dict[
     for r, row in enumerate(rows, start=start_row + 1):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c, value=value)
-            if formats and c in formats and isinstance(value, (int, float)):
+            if formats and c in formats and isinstance(value, (int, float, date)):
                 cell.number_format = formats[c]
     if totals is not None:
         r += 1
@@ -74,6 +77,22 @@ def _table(ws: Any, header: Sequence[str], rows: list[list[Any]], formats: dict[
     return r + 2
 
 
+def _day(value: Any) -> date | None:
+    """A date cell (a spreadsheet date, not text)."""
+    text = str(value or "")[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _units(value: Any) -> int | None:
+    """Whole units: a plan of 1,234.6 units is shown and summed as 1,235 (round half up)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return int(math.floor(float(value) + 0.5))
+
+
 def _weekly(ws: Any, status: Any) -> None:
     forecast = get(status, "forecast") or {}
     plan = {int(get(w, "week")): w for w in rows_of(get(forecast, "weekly"))}
@@ -81,27 +100,42 @@ def _weekly(ws: Any, status: Any) -> None:
     rows = []
     for week in sorted(set(plan) | set(seen)):
         p, a = plan.get(week, {}), seen.get(week, {})
-        rows.append([week, str(get(p, "start") or get(a, "start") or "")[:10], get(p, "original"),
-                     get(a, "plan", get(p, "plan")), get(p, "lo"), get(p, "hi"), get(a, "actual"),
-                     get(a, "variance"), "yes" if get(a, "reforecast") else "", get(a, "emergency_qty") or None])
+        rows.append([week, _day(get(p, "start") or get(a, "start")), _units(get(p, "original")),
+                     _units(get(a, "plan", get(p, "plan"))), _units(get(p, "lo")), _units(get(p, "hi")),
+                     _units(get(a, "actual")), get(a, "variance"), "yes" if get(a, "reforecast") else "",
+                     _units(get(a, "emergency_qty")) or None])
     totals = {3: _sum(r[2] for r in rows), 4: _sum(r[3] for r in rows), 7: _sum(r[6] for r in rows)}
     _table(ws, ["Week", "Start", "Original forecast", "Plan", "80% low", "80% high", "Actual", "Variance",
                 "Re-forecast", "Emergency reorder"], rows,
-           {3: _NUM, 4: _NUM, 5: _NUM, 6: _NUM, 7: _NUM, 8: _PCT, 10: _NUM}, totals)
+           {2: _DATE, 3: _NUM, 4: _NUM, 5: _NUM, 6: _NUM, 7: _NUM, 8: _PCT, 10: _NUM}, totals)
 
 
 def _sum(values: Iterable[Any]) -> float:
-    return round(float(sum(v for v in values if isinstance(v, (int, float)))), 3)
+    total = round(float(sum(v for v in values if isinstance(v, (int, float)))), 3)
+    return int(total) if total == int(total) else total
+
+
+def allocation_rows(allocation: Iterable[Any]) -> list[list[Any]]:
+    """Store, cluster, season total, initial, replenished, still to ship, shipped, sold: initial +
+    replenished + still to ship = season total for every store (still to ship is negative when a
+    re-plan lowered a store's total below what it already received)."""
+    rows = []
+    for s in rows_of(allocation):
+        total, initial = int(get(s, "season_total") or 0), int(get(s, "initial") or 0)
+        shipped = int(get(s, "shipped") if get(s, "shipped") is not None else initial)
+        rows.append([get(s, "store_id"), get(s, "cluster"), total, initial, shipped - initial, total - shipped,
+                     shipped, int(get(s, "sold") or 0)])
+    return rows
 
 
 def _allocation(ws: Any, status: Any) -> None:
-    cols = ("store_id", "cluster", "season_total", "initial", "dc_reserve", "shipped", "sold")
-    rows = [[get(s, c) for c in cols] for s in rows_of(get(status, "allocation"))]
-    totals = {i + 1: _sum(r[i] for r in rows) for i in range(2, len(cols))}
-    nxt = _table(ws, ["Store", "Cluster", "Season total", "Initial shipment", "DC reserve", "Shipped", "Sold"],
-                 rows, {i: _NUM for i in range(3, 8)}, totals)
-    ws.cell(row=nxt, column=1, value="At the DC now").font = BOLD
-    ws.cell(row=nxt, column=3, value=get(status, "dc_on_hand"))
+    rows = allocation_rows(get(status, "allocation"))
+    totals = {i + 1: _sum(r[i] for r in rows) for i in range(2, 8)}
+    nxt = _table(ws, ["Store", "Cluster", "Season total", "Initial shipment", "Replenished", "Still to ship",
+                      "Shipped", "Sold"], rows, {i: _NUM for i in range(3, 9)}, totals)
+    ws.cell(row=nxt, column=1, value="At the DC now (= still to ship in total)").font = BOLD
+    cell = ws.cell(row=nxt, column=3, value=get(status, "dc_on_hand"))
+    cell.number_format = _NUM
 
 
 def _replenishment(ws: Any, status: Any) -> None:

@@ -49,13 +49,13 @@ def test_workbook_sheets_and_totals_match_the_season(closed_season) -> None:  # 
     alloc = wb["Store allocation"]
     total = totals_row(alloc)
     assert total[2] == doc.order["approved"]  # season totals add up to the approved order
-    assert total[5] == sum(a["shipped"] for a in doc.allocation)
-    assert total[6] == sum(a["sold"] for a in doc.allocation)
+    assert total[6] == sum(a["shipped"] for a in doc.allocation)
+    assert total[7] == sum(a["sold"] for a in doc.allocation)
 
     repl = wb["Replenishment"]
     assert totals_row(repl)[3] == sum(line["qty"] for line in doc.replenishment)
     # units are conserved: everything shipped came from the initial split or the DC
-    assert total[5] + doc.dc_on_hand == doc.order["approved"]
+    assert total[6] + doc.dc_on_hand == doc.order["approved"]
 
     md = wb["Markdown"]
     values = {row[0].value: row[1].value for row in md.iter_rows(min_row=2, max_row=8)}
@@ -84,3 +84,28 @@ def test_a_running_season_exports_without_a_report(tmp_path) -> None:  # type: i
     assert wb["Report"]["A1"].value == "The season is not closed yet: no report"
     assert wb["Markdown"]["A1"].value == "No markdown decision in this season"
     assert len(column(wb["Weekly plan"], "Week")) == 6 + 1  # six planned weeks and the totals row
+
+
+def test_initial_plus_replenished_plus_still_to_ship_is_the_season_total(closed_season) -> None:  # type: ignore[no-untyped-def]
+    """Walk-through: initial + held != season total, and two DC figures (also in the workbook)."""
+    doc, report = closed_season
+    alloc = load_workbook(io.BytesIO(season_workbook(doc, report)))["Store allocation"]
+    for total, initial, replenished, still in zip(column(alloc, "Season total"), column(alloc, "Initial shipment"),
+                                                  column(alloc, "Replenished"), column(alloc, "Still to ship")):
+        if isinstance(initial, int):
+            assert initial + replenished + still == total
+    row = totals_row(alloc)
+    dc_row = next([c.value for c in r] for r in alloc.iter_rows() if str(r[0].value).startswith("At the DC now"))
+    assert row[5] == dc_row[2] == doc.dc_on_hand  # one DC figure
+
+
+def test_dates_are_dates_and_units_are_whole(closed_season) -> None:  # type: ignore[no-untyped-def]
+    """Walk-through: Excel showed the week starts as text and plans with fractional units."""
+    import datetime as dt
+
+    doc, report = closed_season
+    weekly = load_workbook(io.BytesIO(season_workbook(doc, report)))["Weekly plan"]
+    starts = [v for v in column(weekly, "Start") if v is not None]
+    assert starts and all(isinstance(v, dt.datetime) for v in starts)
+    for name in ("Original forecast", "Plan", "80% low", "80% high", "Actual"):
+        assert all(isinstance(v, int) for v in column(weekly, name) if v is not None), name

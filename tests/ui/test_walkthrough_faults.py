@@ -101,3 +101,20 @@ def test_upload_messages_of_one_season_do_not_appear_in_the_next(app: AppTest, s
     assert service.status(second).weeks_done == 0  # the first season's file was not dropped on the second
     open_page(app, "in_season", first)
     assert any("week_01.csv → week 1 stored" in s for s in texts(app.success))
+
+
+def test_the_allocation_tab_has_one_dc_figure_and_its_parts_add_up(app: AppTest, service) -> None:
+    from core.demo import demo_actuals_bytes
+    from tests.ui.test_pages import in_season
+
+    wf = in_season(service)
+    for week in (1, 2):
+        service.upload_actuals(wf, demo_actuals_bytes("high", week), f"w{week}.csv")
+    status = service.status(wf)
+    open_page(app, "forecast", wf)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["At the DC now"] == f"{status.dc_on_hand:,} units"
+    assert metrics["Still to ship from the DC"] == metrics["At the DC now"]
+    [table] = [d.value for d in app.dataframe if "still_to_ship" in d.value.columns]
+    parts = table["initial"] + table["replenished"] + table["still_to_ship"]
+    assert (parts == table["season_total"]).all()
