@@ -193,7 +193,7 @@ def test_forecast_page_shows_forecast_clusters_and_allocation(app: AppTest, serv
     assert metrics["Approved order"] == f"{status.order['approved']:,} units"
     assert metrics["Clusters"] == "3" and metrics["Stores"] == "50"
     assert metrics["Silhouette score"] == f"{status.silhouette:.2f}"
-    assert metrics["Season total (shown stores)"] == f"{status.order['approved']:,} units"
+    assert metrics["Season total"] == f"{status.order['approved']:,} units"  # all stores shown
     allocation = app.dataframe(key=None) if False else [d for d in app.dataframe if "store_id" in d.value][0]
     assert len(allocation.value) == 50
     assert int(allocation.value["season_total"].sum()) == status.order["approved"]
