@@ -104,6 +104,16 @@ def describe_method(method: str) -> str:
     return re.sub(r"ensemble\(([^)]*)\)", ensemble, method).replace("_", " ")
 
 
+def exact_total(total: float, factor: float, order: float) -> str:
+    """The forecast total with as many decimals as the formula needs to give the order back: a total
+    of 175,973.6 shown as 175,974 made ceil(175,974 x 1.25) = 219,968 against an order of 219,967."""
+    for decimals in (0, 1, 2, 3):
+        shown = round(total, decimals)
+        if math.ceil(round(shown * factor, 6)) == round(order):
+            return f"{shown:,.{decimals}f}"
+    return f"{total:,.3f}"
+
+
 def _order(f: Facts) -> str:
     parts: list[str] = []
     what = f.text("category", "the category")
@@ -121,9 +131,11 @@ def _order(f: Facts) -> str:
         parts.append(f"80% range of the season total: {f.units('lo_total')} to {f.units('hi_total')} units.")
     if f.has("order_qty"):
         if f.has("forecast_total", "safety_stock"):
+            factor = 1 + (f.num("safety_stock") or 0.0)
             parts.append(
                 f"With {f.pct('safety_stock')} safety stock the manufacturing order is "
-                f"ceil({f.units('forecast_total')} x {1 + (f.num('safety_stock') or 0.0):.2f}) = {f.units('order_qty')} units."
+                f"ceil({exact_total(f.num('forecast_total') or 0.0, factor, f.num('order_qty') or 0.0)} x "
+                f"{factor:.2f}) = {f.units('order_qty')} units."
             )
         else:
             parts.append(f"Proposed manufacturing order: {f.units('order_qty')} units.")

@@ -17,7 +17,7 @@ def test_order_template_shows_forecast_safety_stock_and_the_order():
                             "members": {"mstl": 10100.0, "theta": 10368.8}, "safety_stock": 0.2, "order_qty": 12282})
     assert "Women's Dresses over 12 weeks from 2025-02-24: 10,234 units (average of 2 models (MSTL and theta))" in text
     assert "mstl 10,100, theta 10,369" in text
-    assert "With 20% safety stock the manufacturing order is ceil(10,234 x 1.20) = 12,282 units." in text
+    assert "With 20% safety stock the manufacturing order is ceil(10,234.4 x 1.20) = 12,282 units." in text
     assert "approval" in text
 
 
@@ -115,3 +115,16 @@ def test_forecast_method_tags_are_written_in_planner_words() -> None:
                              "order_qty": 210478, "safety_stock": 0.2}).text
     assert "average of 2 models (MSTL and seasonal average)" in text and "ensemble(" not in text
     assert "175,398" in text
+
+
+def test_the_order_why_gives_the_order_back() -> None:
+    """Walk-through: the Why read ceil(175,974 x 1.25) = 219,967 while that formula gives 219,968."""
+    import math
+    import re
+
+    from core.agents.templates import render as explain
+
+    text = explain("order", {"forecast_total": 175973.6, "safety_stock": 0.25, "order_qty": 219967})
+    shown = re.search(r"ceil\(([\d,.]+) x 1\.25\) = 219,967", text)
+    assert shown, text
+    assert math.ceil(round(float(shown.group(1).replace(",", "")) * 1.25, 6)) == 219967

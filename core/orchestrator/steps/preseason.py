@@ -66,7 +66,7 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
                     f"(forecast {fc.total:,.0f} x (1 + safety stock {safety:.0%}))",
                     "forecast", {"kind": "order", "proposed": proposed})
     _with_explanation(ask, "order", {
-        "category": p.category, "forecast_total": round(fc.total, 1), "safety_stock": safety, "order_qty": proposed,
+        "category": p.category, "forecast_total": round(fc.total, 3), "safety_stock": safety, "order_qty": proposed,
         "members": fc.members, "method": fc.method, "horizon_weeks": p.horizon_weeks,
         "season_start": p.season_start.isoformat(), "lo_total": round(sum(w.lo for w in fc.weeks), 1),
         "hi_total": round(sum(w.hi for w in fc.weeks), 1), "warnings": warnings})
