@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from core.domain.errors import AlreadyDecided
+from core.domain.rounding import ceiling_operand
 from ui.approvals import DECIDED_HERE_KEY, SEEN_KEY, decided_elsewhere, explanation_for
 from ui.decision_tables import markdown_options_frame, trend_text
 from ui.feedback import error_messages, md_escape, render_message
@@ -81,6 +83,20 @@ def accept_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
         st.rerun()
 
 
+def md_preview(depth: float) -> None:
+    """What the chosen depth would do by season end: the option of that depth (same projection as the table)."""
+    pending_options = pending.options if pending is not None else []
+    md = status.markdown if status is not None else None
+    options = pending_options or (md.options if md is not None else [])
+    option = next((o for o in options if abs(float(o.depth) - depth) < 1e-9), None)
+    if option is None:
+        return
+    money = (f"; revenue {fmt_int(option.revenue)}" if option.revenue is not None else "") + (
+        f", margin {fmt_int(option.margin)}" if option.margin is not None else "")
+    st.caption(f"At {fmt_pct(depth, 0)} off: projected sell-through {fmt_pct(option.sell_through, 1)} at season end, "
+               f"{fmt_int(option.leftover)} units left over{money}.")
+
+
 @st.dialog("Modify the proposal", on_dismiss=_close_dialog)
 def modify_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
     if kind == "order":
@@ -88,9 +104,11 @@ def modify_dialog(kind: str, proposal: float, approval_id: int | None) -> None:
                                 key="modify_value", help="Any positive whole number of units.")
     else:
         cap = float(params.get("markdown_cap") or 0.4)
+        step = max(1, int(round(float(params.get("markdown_step") or 0.05) * 100)))
         value = st.slider("Markdown depth (% off)", min_value=0, max_value=int(round(cap * 100)),
-                          value=int(round(proposal * 100)), step=1, key="modify_value_pct",
-                          help=f"Between 0% and the cap of {cap:.0%}.") / 100.0
+                          value=int(round(proposal * 100)), step=step, key="modify_value_pct",
+                          help=f"Between 0% and the cap of {cap:.0%}, in the rule's steps of {step}%.") / 100.0
+        md_preview(value)
     reason = st.text_area("Reason (required)", key="modify_reason", max_chars=1000,
                           placeholder="e.g. supplier minimum order, budget limit, competitor pricing")
     by = st.text_input("Your name", value=st.session_state.get("planner_name", "planner"), max_chars=80,
@@ -121,8 +139,11 @@ if pending is not None:
             c[0].metric("Forecast, season total", f"{fmt_int(forecast_total)} units")
             c[1].metric("Safety stock", fmt_pct(params.get("safety_stock"), 0))
             c[2].metric("Proposed order", f"{fmt_int(proposal)} units")
-            st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({fmt_int(forecast_total)} x "
-                       f"{1 + float(params.get('safety_stock') or 0):.2f}).")
+            factor = 1 + float(params.get("safety_stock") or 0)
+            operand = ceiling_operand(forecast_total or 0.0, factor, round(proposal))
+            if math.ceil(round(float(operand.replace(",", "")) * factor, 6)) == round(proposal):
+                st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({operand} x {factor:.2f}) = "
+                           f"{fmt_int(proposal)}.")
             from ui.lab import order_what_if_panel
 
             order_what_if_panel(service, status)  # proposed and safety stock -10/-5/+5/+10 points, simulated

@@ -29,6 +29,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from core.domain.rounding import ceiling_operand
+
 TEMPLATE_KINDS = (
     "order", "skip", "allocation", "variance", "reforecast", "emergency", "replenishment",
     "markdown", "markdown_decision", "season_end",
@@ -104,16 +106,6 @@ def describe_method(method: str) -> str:
     return re.sub(r"ensemble\(([^)]*)\)", ensemble, method).replace("_", " ")
 
 
-def exact_total(total: float, factor: float, order: float) -> str:
-    """The forecast total with as many decimals as the formula needs to give the order back: a total
-    of 175,973.6 shown as 175,974 made ceil(175,974 x 1.25) = 219,968 against an order of 219,967."""
-    for decimals in (0, 1, 2, 3):
-        shown = round(total, decimals)
-        if math.ceil(round(shown * factor, 6)) == round(order):
-            return f"{shown:,.{decimals}f}"
-    return f"{total:,.3f}"
-
-
 def _order(f: Facts) -> str:
     parts: list[str] = []
     what = f.text("category", "the category")
@@ -134,7 +126,7 @@ def _order(f: Facts) -> str:
             factor = 1 + (f.num("safety_stock") or 0.0)
             parts.append(
                 f"With {f.pct('safety_stock')} safety stock the manufacturing order is "
-                f"ceil({exact_total(f.num('forecast_total') or 0.0, factor, f.num('order_qty') or 0.0)} x "
+                f"ceil({ceiling_operand(f.num('forecast_total') or 0.0, factor, round(f.num('order_qty') or 0))} x "
                 f"{factor:.2f}) = {f.units('order_qty')} units."
             )
         else:

@@ -85,3 +85,14 @@ def ceil_clean_array(x: np.ndarray) -> np.ndarray:
     out = np.ceil(x)
     np.copyto(out, nearest, where=close)
     return out.astype(np.int64)
+
+
+def ceiling_operand(total: float, factor: float, result: int) -> str:
+    """`total` written with as few decimals (0..3) as make ceil(shown x factor) == result, so a
+    formula shown to the planner gives its own result back (175,973.6 shown as 175,974 made
+    ceil(175,974 x 1.25) = 219,968 against an order of 219,967)."""
+    for decimals in (0, 1, 2, 3):
+        shown = round(float(total), decimals)
+        if math.ceil(round(shown * factor, 6)) == result:
+            return f"{shown:,.{decimals}f}"
+    return f"{float(total):,.3f}"

@@ -118,3 +118,34 @@ def test_the_allocation_tab_has_one_dc_figure_and_its_parts_add_up(app: AppTest,
     [table] = [d.value for d in app.dataframe if "still_to_ship" in d.value.columns]
     parts = table["initial"] + table["replenished"] + table["still_to_ship"]
     assert (parts == table["season_total"]).all()
+
+
+def test_the_markdown_slider_moves_in_the_rules_steps_and_previews_the_depth(app: AppTest, service) -> None:
+    from core.demo import demo_actuals_bytes
+    from tests.ui.test_pages import in_season
+
+    wf = in_season(service)
+    for week in range(1, 7):
+        service.upload_actuals(wf, demo_actuals_bytes("low", week), f"w{week}.csv")
+    status = service.status(wf)
+    assert status.state == "awaiting_markdown_approval"
+    open_page(app, "approvals", wf)
+    button(app, "Modify…").click().run()
+    slider = app.slider(key="modify_value_pct")
+    assert slider.step == 5
+    slider.set_value(20).run()
+    option = next(o for o in status.pending.options if abs(o.depth - 0.2) < 1e-9)
+    assert any(c.startswith("At 20% off: projected sell-through") and f"{option.leftover:,} units left over" in c
+               for c in texts(app.caption)), texts(app.caption)
+
+
+def test_the_order_caption_gives_the_proposed_order_back(app: AppTest, service) -> None:
+    import math
+    import re
+
+    wf = started(service)
+    status = service.status(wf)
+    open_page(app, "approvals", wf)
+    [caption] = [c for c in texts(app.caption) if c.startswith("Order = ceil")]
+    operand, factor = re.search(r"ceil\(([\d,.]+) x ([\d.]+)\) =", caption).groups()
+    assert math.ceil(round(float(operand.replace(",", "")) * float(factor), 6)) == status.order["proposed"]
