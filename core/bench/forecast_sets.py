@@ -27,7 +27,6 @@ Run: python -m core.bench.forecast_sets [--full] [--max-series N] [--sets a,b]
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path

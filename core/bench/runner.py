@@ -14,13 +14,17 @@ Figures (seconds unless named otherwise; medians of several runs):
   page_rerun_*       core.bench.pages: server-side time of a Streamlit page rerun (AppTest), per page
   compare_*_s        core.bench.lab: 8 parameter sets x 200 Monte Carlo seasons / x 3 past seasons
   walmart_*          core.bench.walmart.run_walmart_benchmark when ../shared/data/walmart exists
+  forecast_sets      core.bench.forecast_sets: the many-series benchmark per data set (weekly and season WAPE,
+                     bias, weekly 80% and season P10..P90 coverage, ms/series) and pooled (`bench_*`);
+                     FORECAST_SETS_SERIES series per data set by default (quick: fewer), --forecast-full for all
   dev_*              core.bench.walmart_perturbed.run_dev_benchmark (the same protocol on growth, step and
                      month-start perturbations of the Walmart series; no target, tracked in docs/forecasting.md)
   queue_latency_*_ms, celery_steps_per_s_{1,2}, celery_speedup_2
                      core.bench.executors: action -> step start on the thread and Celery executors;
                      forecast steps per second on 1 and 2 `python -m core worker` processes (Redis)
 
-Options: --json, --quick (fewer runs, a small scale run, a Walmart subset), --skip-walmart,
+Options: --json, --quick (fewer runs, a small scale run, a Walmart subset), --skip-walmart, --skip-forecast-sets,
+--forecast-full,
 --skip-scale, --skip-pages, --skip-lab, --scale-stores N, --runs N, --growth N,N,... (scale runs for a growth table).
 """
 
@@ -38,8 +42,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.bench.walmart import DEFAULT_DIR as WALMART_DIR  # ../shared/data/walmart, found from a worktree too
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WALMART_DIR = REPO_ROOT.parent / "shared" / "data" / "walmart"
 
 TARGETS: dict[str, tuple[str, float]] = {
     "preseason_warm_s": ("<", 1.0),
@@ -57,6 +62,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "celery_speedup_2": (">=", 1.7),
 }
 QUICK_WALMART_SERIES = ["chain total", "dept 92", "dept 95"]
+FORECAST_SETS_SERIES = 12  # per data set in the default run (every k-th series by name)
+QUICK_FORECAST_SETS_SERIES = 4
 
 
 def _median(values: list[float]) -> float:
@@ -215,6 +222,24 @@ def bench_walmart(quick: bool) -> dict[str, Any]:
     return out
 
 
+def bench_forecast_sets(quick: bool, full: bool = False) -> dict[str, Any]:
+    """The many-series forecast benchmark (core/bench/forecast_sets.py) per data set and pooled."""
+    from core.bench.forecast_sets import run_forecast_benchmark
+
+    t = time.perf_counter()
+    per_set = None if full else (QUICK_FORECAST_SETS_SERIES if quick else FORECAST_SETS_SERIES)
+    r = run_forecast_benchmark(max_series=per_set)
+    pooled = r["pooled"]
+    out: dict[str, Any] = {"forecast_sets": r["sets"], "forecast_sets_pooled": pooled,
+                           "forecast_sets_notes": r["notes"]}
+    for key in ("weekly_wape", "season_wape", "bias", "coverage_weekly", "coverage_season"):
+        if key in pooled:
+            out[f"bench_{key}"] = pooled[key]
+    out["runs"] = {"forecast_sets": {"seconds": time.perf_counter() - t,
+                                     "series_per_set": "all" if per_set is None else per_set}}
+    return out
+
+
 # ------------------------------------------------------------------------------ report
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {"cpu_count": os.cpu_count(), "python": platform.python_version(),
@@ -248,7 +273,7 @@ def check_targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walmart: bool | None, quick: bool,
         growth: list[int] | None = None, pages: bool = True, lab: bool = True, executors: bool = True,
-        log=None) -> dict[str, Any]:
+        forecast_sets: bool = True, forecast_full: bool = False, log=None) -> dict[str, Any]:
     def note(msg: str) -> None:
         if log is not None:
             log(msg)
@@ -296,11 +321,14 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
     if walmart:
         note("Walmart forecast protocol...")
         merge(bench_walmart(quick))
+    if forecast_sets:
+        note("many-series forecast benchmark (core.bench.forecast_sets)...")
+        merge(bench_forecast_sets(quick, forecast_full))
     doc["targets"] = check_targets(doc)
     doc["all_targets_met"] = all(t["met"] for t in doc["targets"].values())
     doc["settings"] = {"quick": quick, "warm_runs": runs, "actuals_weeks": weeks, "cli_runs": cli_runs,
                        "scale_stores": scale_stores, "walmart": bool(walmart), "pages": pages,
-                       "executors": executors}
+                       "executors": executors, "forecast_sets": forecast_sets, "forecast_full": forecast_full}
     doc["machine"] = machine()
     doc["bench_seconds"] = time.perf_counter() - started
     return doc
@@ -323,6 +351,12 @@ def _table(doc: dict[str, Any]) -> str:
     for row in doc.get("scale_growth", []):
         lines.append(f"| growth {row['stores']} stores | ingest {row['ingest_s']:.2f} s, pre-season "
                      f"{row['preseason_s']:.2f} s, peak {row['peak_mb']:.0f} MB | | |")
+    if doc.get("forecast_sets"):
+        from core.bench.forecast_sets import table
+
+        lines += ["", "many-series forecast benchmark (core.bench.forecast_sets):",
+                  table({"sets": doc["forecast_sets"], "pooled": doc.get("forecast_sets_pooled") or {},
+                         "notes": doc.get("forecast_sets_notes", [])})]
     m = doc["machine"]
     lines.append("")
     lines.append(f"machine: {m.get('cpu_count')} CPUs ({m.get('cpu_model', '?')}), Python {m['python']}, "
@@ -336,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="fewer runs, a 100-store scale run and a Walmart subset (figures are indicative only)")
     p.add_argument("--skip-walmart", action="store_true", help="do not run the Walmart forecast protocol")
+    p.add_argument("--skip-forecast-sets", action="store_true",
+                   help="do not run the many-series forecast benchmark (core.bench.forecast_sets)")
+    p.add_argument("--forecast-full", action="store_true",
+                   help="the many-series forecast benchmark on every series (minutes), not a subsample")
     p.add_argument("--skip-scale", action="store_true", help="do not run the scale run")
     p.add_argument("--skip-pages", action="store_true", help="do not time the Streamlit pages (AppTest)")
     p.add_argument("--skip-lab", action="store_true", help="do not time the scenario-lab comparisons")
@@ -363,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
 
     doc = run(runs=runs, weeks=3 if quick else 5, cli_runs=1 if quick else 3, scale_stores=scale, walmart=walmart,
               quick=quick, growth=growth, pages=not args.skip_pages, lab=not args.skip_lab,
-              executors=not args.skip_executors, log=log)
+              executors=not args.skip_executors, forecast_sets=not args.skip_forecast_sets,
+              forecast_full=bool(args.forecast_full), log=log)
     if args.json:
         sys.stdout.write(json.dumps(doc, default=str) + "\n")
     else:

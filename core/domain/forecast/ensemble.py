@@ -1,17 +1,20 @@
-"""Season forecast: holiday-realigned history -> two members -> weighted mean (SPEC 4.2).
+"""Season forecast: holiday-realigned history -> two members -> weighted mean (docs/planning-rules.md, "Forecast").
 
-Members (core/domain/forecast/members.py; chosen by measurement on the Walmart protocol and the
-perturbed-Walmart development benchmark, see docs/forecasting.md):
-- `mstl`: statsforecast MSTL with a 52-week season (STL, ETS(A,N,N) on trend + remainder) on the
-  log scale, so the yearly pattern scales with the level.
-- `seasonal_avg`: statsforecast SeasonalWindowAverage over the last two years, each year first
-  rescaled to the current level (the last 13 weeks against the same 13 weeks a year earlier),
-  then moved by the level of the last 4 weeks where that differs by more than the weekly noise.
+Members (core/domain/forecast/members.py; chosen on the many-series benchmark, core/bench/forecast_sets.py,
+see docs/forecasting.md):
+- `mstl`: statsforecast's MSTL decomposition with a 52-week season on the log scale (so the yearly
+  pattern scales with the level) and a damped-trend AutoETS on trend + remainder.
+- `seasonal_avg`: statsforecast SeasonalWindowAverage over the last two years (blended with the last
+  three when there are three), each year first rescaled to the current level (the last 13 weeks
+  against the same 13 weeks a year earlier), then moved by the level of the last 4 weeks where that
+  differs by more than the weekly noise.
 Both read the history after `realign_history`, with each holiday realigned the way the series'
 own history supports (`holiday_modes`), so moving holidays fall in the right week without moving
 patterns tied to the calendar date. The weights are reported in `ForecastResult.weights`.
+The 80% interval of each week, the season's week correlation and the plausibility guard come from
+core/domain/forecast/intervals.py (calibrated on the same benchmark).
 The forecast runs from the week after the history through the season's last week; the season's
-weeks are taken from that path by date (SPEC 4.1).
+weeks are taken from that path by date.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from core.domain.forecast.intervals import (
     week_correlation,
     weekly_noise,
 )
-from core.domain.forecast.members import LEVEL_WEEKS, log_mstl_forecast, mstl_forecast, seasonal_average
+from core.domain.forecast.members import LEVEL_WEEKS, log_mstl_forecast, mstl_forecast, seasonal_blend
 from core.domain.forecast.realign import (
     WEEKS_PER_YEAR,
     holiday_modes,
@@ -93,8 +96,7 @@ def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[dict[st
     shift = 0.0
     if n >= MIN_SEASONAL_WEEKS:
         members["mstl"] = log_mstl_forecast(z, steps)
-        years = 2 if n >= 2 * WEEKS_PER_YEAR + LEVEL_WEEKS else 1
-        members["seasonal_avg"], shift = seasonal_average(z, steps, years, weekly_noise(y))
+        members["seasonal_avg"], shift, years = seasonal_blend(z, steps, weekly_noise(y))
         if years == 1:
             notes.append(f"{n} weeks of history: the seasonal average uses one year only")
     else:

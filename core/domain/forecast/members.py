@@ -1,14 +1,14 @@
 """The ensemble's members (SPEC 4.2), each a forecast of `steps` weeks after a realigned history z.
 
 - `mstl_forecast`: statsforecast's MSTL (52-week STL, ETS(A,N,N) on trend + remainder), exactly.
-- `log_mstl_forecast`: the same on log(z + offset), plus a damped drift from the STL trend. A level
-  step or a growth year scales the yearly pattern with the level; an additive STL keeps last
-  year's holiday peaks at their old size in units (a department that fell to 60% still gets its
-  old Christmas peak added on top). ETS(A,N,N) alone forecasts a growing series flat.
-- `seasonal_average`: the last one or two years, each rescaled to the level of the last 13 weeks,
-  averaged week by week; then a level correction from the last 4 weeks (`recent_level_shift`).
-Chosen by measurement on the Walmart protocol and the perturbed-Walmart development benchmark
-(docs/forecasting.md).
+- `log_mstl_forecast`: the same decomposition on log(z + offset) with a damped-trend AutoETS on
+  trend + remainder. A level step or a growth year scales the yearly pattern with the level; an
+  additive STL keeps last year's holiday peaks at their old size in units (a department that fell
+  to 60% still gets its old Christmas peak added on top).
+- `seasonal_average`: the last one, two or three years, each rescaled to the level of the last 13
+  weeks, averaged week by week; then a level correction from the last 4 weeks (`recent_level_shift`);
+  `seasonal_blend` mixes the 2- and 3-year averages.
+Chosen on the many-series benchmark (core/bench/forecast_sets.py; docs/forecasting.md).
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ WEEKS_PER_YEAR = 52
 LEVEL_WEEKS = 13  # recent weeks that set the level of the seasonal-average member
 RECENT_WEEKS = 4  # weeks whose median says whether the level moved after that window
 LOG_OFFSET = 0.01  # of the mean week: keeps weeks that sold nothing finite on the log scale
-DRIFT_WEEKS = 26  # weeks of STL trend whose slope continues into the forecast
-DRIFT_DEAD_BAND = 0.0005  # log per week (2.6% a year) that is not extrapolated
-DRIFT_DAMPING = 0.9
-DRIFT_MAX = float(np.log(2.0)) / WEEKS_PER_YEAR  # never extrapolate more than a doubling a year
+THREE_YEAR_WEIGHT = 0.6  # of the 3-year seasonal average in the seasonal member (benchmark choice)
 LOG_MIN_SHARE = 0.1  # log scale only when every week sold at least 10% of the median week
 
 
@@ -49,21 +46,6 @@ def mstl_forecast(z: np.ndarray, steps: int) -> np.ndarray:
     return level + season
 
 
-def trend_drift(trend: np.ndarray, steps: int) -> np.ndarray:
-    """Damped drift of the log level for steps 1..`steps`: the STL trend's slope over the last 26
-    weeks, less a dead band, continued with damping DRIFT_DAMPING per week.
-
-    ETS(A,N,N) forecasts a flat level, so a series that grows 30% a year is forecast at the level
-    of a few weeks ago, flat (about 4% under over a 12-week season). The dead band (0.05% a week,
-    2.6% a year) keeps the small drifts of a series that does not really grow out of the plan.
-    """
-    if len(trend) <= DRIFT_WEEKS:
-        return np.zeros(steps)
-    slope = float(trend[-1] - trend[-1 - DRIFT_WEEKS]) / DRIFT_WEEKS
-    slope = float(np.sign(slope)) * min(DRIFT_MAX, max(0.0, abs(slope) - DRIFT_DEAD_BAND))
-    return slope * np.cumsum(DRIFT_DAMPING ** np.arange(1, steps + 1))
-
-
 def no_near_zero_weeks(z: np.ndarray) -> bool:
     """Every week sold more than 10% of the median week (the log scale and the ratios of a few weeks
     are only meaningful then)."""
@@ -72,19 +54,30 @@ def no_near_zero_weeks(z: np.ndarray) -> bool:
 
 
 def log_mstl_forecast(z: np.ndarray, steps: int) -> np.ndarray:
-    """MSTL on log(z + c) with the damped trend drift, back-transformed (c = 1% of the mean week).
+    """MSTL on log(z + c) with a damped-trend AutoETS on trend + remainder, back-transformed (c = 1% of the
+    mean week): statsforecast's MSTL(season_length=52, trend_forecaster=AutoETS(model="ZZN", damped=True)).
 
+    The log scale lets the yearly pattern scale with the level (a step or a growth year); the damped
+    trend (chosen by AutoETS, or none) continues growth without running away. On the many-series
+    benchmark it beat ETS(A,N,N) with a hand-set drift on four of five data sets (docs/forecasting.md).
     A history with weeks near zero (a launch after months of nothing, a closed store, a range that
-    stopped) is forecast by the plain additive MSTL instead: on the log scale those weeks sit
-    several units below the others and the STL pattern, and exp() of it, blow up (a category
-    launched a year into the history came out at 8x its level).
+    stopped) is forecast by the plain additive MSTL instead: on the log scale those weeks sit several
+    units below the others and the STL pattern, and exp() of it, blow up (a category launched a year
+    into the history came out at 8x its level).
     """
+    from statsforecast.models import AutoETS
+    from statsforecast.mstl import mstl
+
     z = np.clip(np.asarray(z, dtype=float), 0.0, None)
     if not no_near_zero_weeks(z):
         return mstl_forecast(z, steps)
     offset = LOG_OFFSET * float(z.mean()) + 1e-9
-    level, season, trend = _mstl(np.log(z + offset), steps)
-    return np.exp(level + season + trend_drift(trend, steps)) - offset
+    parts = mstl(x=np.log(z + offset), period=WEEKS_PER_YEAR, stl_kwargs={})
+    adjusted = (parts["trend"] + parts["remainder"]).to_numpy()
+    level = AutoETS(model="ZZN", damped=True).forecast(y=adjusted, h=steps)["mean"]
+    last_year = parts["seasonal"].to_numpy()[-WEEKS_PER_YEAR:]
+    season = np.tile(last_year, steps // WEEKS_PER_YEAR + 1)[:steps]
+    return np.exp(level + season) - offset
 
 
 def _level_ratios(z: np.ndarray, years: int) -> list[float]:
@@ -120,6 +113,19 @@ def recent_level_shift(z: np.ndarray, years: int, noise: float | None) -> float:
         return 0.0
     shift = float(np.median(np.log(recent / expected)))
     return float(np.sign(shift) * max(0.0, abs(shift) - noise))
+
+
+def seasonal_blend(z: np.ndarray, steps: int, noise: float | None) -> tuple[np.ndarray, float, int]:
+    """The seasonal member: the 2-year seasonal average, blended THREE_YEAR_WEIGHT with the 3-year one
+    when three years and a level window are there (1 year when only one is). (path, shift, years)."""
+    n = len(z)
+    years = 2 if n >= 2 * WEEKS_PER_YEAR + LEVEL_WEEKS else 1
+    path, shift = seasonal_average(z, steps, years, noise)
+    if n >= 3 * WEEKS_PER_YEAR + LEVEL_WEEKS:
+        three, _ = seasonal_average(z, steps, 3, noise)
+        path = (1 - THREE_YEAR_WEIGHT) * path + THREE_YEAR_WEIGHT * three
+        years = 3
+    return path, shift, years
 
 
 def seasonal_average(z: np.ndarray, steps: int, years: int, noise: float | None) -> tuple[np.ndarray, float]:

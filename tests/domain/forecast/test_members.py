@@ -49,14 +49,16 @@ def test_log_mstl_scales_the_yearly_pattern_with_a_lower_level() -> None:
 
 
 def test_a_growing_series_is_forecast_with_its_growth_and_a_flat_one_flat() -> None:
-    from core.domain.forecast.members import DRIFT_DAMPING, DRIFT_DEAD_BAND, trend_drift
-
-    weeks = np.arange(156)
-    grown = trend_drift(np.log(1000.0) + weeks * np.log(1.3) / 52, 12)  # +30% a year
-    slope = np.log(1.3) / 52 - DRIFT_DEAD_BAND
-    assert grown == pytest.approx(slope * np.cumsum(DRIFT_DAMPING ** np.arange(1, 13)))
-    assert trend_drift(np.log(1000.0) + weeks * 0.0004, 12) == pytest.approx(np.zeros(12))  # inside the dead band
-    assert trend_drift(np.zeros(20), 5) == pytest.approx(np.zeros(5))  # too short to measure a slope
+    base = seasonal_series(weeks=156, noise=0.01).to_numpy()
+    weeks = np.arange(156 + 12)
+    grown = base * 1.3 ** (weeks[:156] / 52)  # +30% a year
+    path = log_mstl_forecast(grown, 12)
+    truth = np.array([1000.0 * (1 + 0.3 * np.sin(2 * np.pi * d.dayofyear / 365.25))
+                      for d in pd.date_range("2021-01-04", periods=168, freq="7D")[156:]]) * 1.3 ** (weeks[156:] / 52)
+    flat_forecast = log_mstl_forecast(base, 12)
+    # The last weeks' level held flat would be about 4% under the truth over the season.
+    assert 0.975 < path.sum() / truth.sum() < 1.04
+    assert abs(flat_forecast.sum() / base[-52:-40].sum() - 1) < 0.05  # a flat series stays flat
 
 
 def month_start_series(weeks: int = 170, easter_spike: float = 0.0) -> pd.Series:
