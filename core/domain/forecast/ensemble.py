@@ -3,7 +3,8 @@
 Members (core/domain/forecast/members.py; chosen on the many-series benchmark, core/bench/forecast_sets.py,
 see docs/forecasting.md):
 - `mstl`: statsforecast's MSTL decomposition with a 52-week season on the log scale (so the yearly
-  pattern scales with the level) and a damped-trend AutoETS on trend + remainder.
+  pattern scales with the level); trend + remainder forecast by the mean of ETS(A,N,N) with a damped
+  drift and a damped-trend AutoETS.
 - `seasonal_avg`: statsforecast SeasonalWindowAverage over the last two years (blended with the last
   three when there are three), each year first rescaled to the current level (the last 13 weeks
   against the same 13 weeks a year earlier), then moved by the level of the last 4 weeks where that

@@ -39,8 +39,8 @@ MIN_SCALE = 0.02
 MAX_SCALE = 1.5
 ERROR_CLIP = 1.5  # one log error counts at most this much in the year-on-year proxy (a launch, a closure)
 # Standardised error quantiles per week ahead h: q(h) = A + B * (h - 1), h >= 1 (benchmark fit).
-Q10 = (-1.259, -0.0072)
-Q90 = (1.279, 0.0117)
+Q10 = (-1.263, -0.0059)
+Q90 = (1.284, 0.0108)
 MAX_AHEAD = 26  # the line is not extended further than this
 # Week correlation = CORRELATION_BASE + CORRELATION_SLOPE x the persistence of the series' own proxy errors.
 CORRELATION_BASE = 0.1

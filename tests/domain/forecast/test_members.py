@@ -61,6 +61,17 @@ def test_a_growing_series_is_forecast_with_its_growth_and_a_flat_one_flat() -> N
     assert abs(flat_forecast.sum() / base[-52:-40].sum() - 1) < 0.05  # a flat series stays flat
 
 
+def test_the_drift_is_the_damped_stl_slope_beyond_a_dead_band() -> None:
+    from core.domain.forecast.members import DRIFT_DAMPING, DRIFT_DEAD_BAND, trend_drift
+
+    weeks = np.arange(156)
+    grown = trend_drift(np.log(1000.0) + weeks * np.log(1.3) / 52, 12)  # +30% a year
+    slope = np.log(1.3) / 52 - DRIFT_DEAD_BAND
+    assert grown == pytest.approx(slope * np.cumsum(DRIFT_DAMPING ** np.arange(1, 13)))
+    assert trend_drift(np.log(1000.0) + weeks * 0.0004, 12) == pytest.approx(np.zeros(12))  # inside the dead band
+    assert trend_drift(np.zeros(20), 5) == pytest.approx(np.zeros(5))  # too short to measure a slope
+
+
 def month_start_series(weeks: int = 170, easter_spike: float = 0.0) -> pd.Series:
     """Monday weeks, flat 1000 x (1 + 0.3 x share of the week's days that are the 1st..10th), plus an
     optional spike in the week containing Easter Sunday."""
