@@ -22,7 +22,8 @@ import pandas as pd
 from core.bench.forecast_sets import DATA_ROOT, DEFAULT_MAX_SERIES, HORIZON, ORIGIN_STEP, ORIGINS, SETS, load_sets
 
 
-def _candidates(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, float]]:
+def _candidates(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
+                ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, float]]:
     """(paths, milliseconds per candidate, scale measures) for one history."""
     from statsforecast.models import AutoETS, DynamicOptimizedTheta, SeasonalNaive
 

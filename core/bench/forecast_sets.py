@@ -70,7 +70,8 @@ def _weekly_from_daily(frame: pd.DataFrame, date_col: str, key: str, value: str)
     frame = frame.assign(week=d - pd.to_timedelta(d.dt.weekday, unit="D"))
     first, last = d.min(), d.max()
     lo = first if first.weekday() == 0 else first + pd.Timedelta(days=7 - first.weekday())
-    hi = last - pd.Timedelta(days=last.weekday()) if last.weekday() == 6 else last - pd.Timedelta(days=last.weekday() + 7)
+    monday = last - pd.Timedelta(days=last.weekday())
+    hi = monday if last.weekday() == 6 else monday - pd.Timedelta(days=7)
     frame = frame[(frame["week"] >= lo) & (frame["week"] <= hi)]
     return _complete(frame, key, "week", value)
 

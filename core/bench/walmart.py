@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| worst department-season total error | {r['worst_total_error']:.1%} | <= 16.6% |")
     print(f"| chain total weekly WAPE | {r['chain_total_weekly_wape']:.2%} | |")
     print(f"| 80% interval coverage | {r['interval_coverage_80']:.1%} | ~80% |")
-    print(f"| {SHORT_HISTORY_WEEKS} weeks of history, holiday season: chain total error | {r['short_history_chain_total_error']:+.2%} | |")
+    short = r["short_history_chain_total_error"]
+    print(f"| {SHORT_HISTORY_WEEKS} weeks of history, holiday season: chain total error | {short:+.2%} | |")
     print(f"| ms per series (warm) | {r['forecast_ms_per_series']:.1f} | <= 20 |")
     print(f"| series-seasons | {r['n_series']} | |")
     return 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from core.domain.accuracy import error_metrics as score
 
+__all__ = ["holdout_weeks", "score"]
+
 MAX_WEEKS = 12
 
 

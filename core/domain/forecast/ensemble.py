@@ -79,13 +79,15 @@ def _season_grid(series: pd.Series, season_start: date, horizon_weeks: int) -> t
     return series, gap + horizon_weeks, notes
 
 
-def ensemble_paths(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+def ensemble_paths(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
     """Member forecasts for `steps` weeks after history `y` (grid covers history + steps)."""
     paths, z, notes, _ = _members(y, grid, steps)
     return paths, z, notes
 
 
-def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], float]:
+def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
+             ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], float]:
     """(member paths, realigned history, notes, log level shift of the seasonal average)."""
     from statsforecast.models import AutoETS, Naive
 

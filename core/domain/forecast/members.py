@@ -1,10 +1,11 @@
-"""The ensemble's members (SPEC 4.2), each a forecast of `steps` weeks after a realigned history z.
+"""The ensemble's members, each a forecast of `steps` weeks after a realigned history z.
 
 - `mstl_forecast`: statsforecast's MSTL (52-week STL, ETS(A,N,N) on trend + remainder), exactly.
 - `log_mstl_forecast`: the same decomposition on log(z + offset); trend + remainder forecast by the
-  mean of ETS(A,N,N) with a damped STL drift and a damped-trend AutoETS. A level step or a growth year scales the yearly pattern with the level; an
-  additive STL keeps last year's holiday peaks at their old size in units (a department that fell
-  to 60% still gets its old Christmas peak added on top).
+  mean of ETS(A,N,N) with a damped STL drift and a damped-trend AutoETS. A level step or a growth
+  year scales the yearly pattern with the level; an additive STL keeps last year's holiday peaks
+  at their old size in units (a department that fell to 60% still gets its old Christmas peak
+  added on top).
 - `seasonal_average`: the last one, two or three years, each rescaled to the level of the last 13
   weeks, averaged week by week; then a level correction from the last 4 weeks (`recent_level_shift`);
   `seasonal_blend` mixes the 2- and 3-year averages.

@@ -142,7 +142,8 @@ def reforecast(
             "based_on_weeks": k,
             "level": new_levels,
             "response": response if any(response) else list(current.response),
-            "noise_sigma": current.noise_sigma if current.noise_sigma is not None else (original or current).noise_sigma,
+            "noise_sigma": (current.noise_sigma if current.noise_sigma is not None
+                            else (original or current).noise_sigma),
             "warnings": list(current.warnings),
         }
     )
@@ -183,14 +184,16 @@ def markdown_multiplier(depth: float, price_elasticity: float) -> float:
     return (1.0 - depth) ** (-price_elasticity)
 
 
-def apply_markdown_response(fc: ForecastResult, *, from_week: int, depth: float, price_elasticity: float) -> ForecastResult:
+def apply_markdown_response(fc: ForecastResult, *, from_week: int, depth: float, price_elasticity: float
+                            ) -> ForecastResult:
     """Multiply demand of weeks from_week..H (plan, interval and members) by the markdown response."""
     horizon = len(fc.weeks)
     if not 1 <= from_week <= horizon:
         raise ValueError(f"from_week = {from_week}: allowed 1..{horizon}")
     m = markdown_multiplier(depth, price_elasticity)
     weeks = [
-        w.model_copy(update={"plan": w.plan * m, "lo": w.lo * m, "hi": w.hi * m}) if w.week >= from_week else w.model_copy()
+        w.model_copy(update={"plan": w.plan * m, "lo": w.lo * m, "hi": w.hi * m}) if w.week >= from_week
+        else w.model_copy()
         for w in fc.weeks
     ]
     cut = from_week - 1
