@@ -73,6 +73,17 @@ class RawFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RawFilePart(Base):
+    """One gzip member of a large raw file, in order (`seq`); the members decompress to the file."""
+
+    __tablename__ = "raw_file_parts"
+    __table_args__ = (UniqueConstraint("raw_file_id", "seq", name="uq_raw_file_parts_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw_file_id: Mapped[int] = mapped_column(ForeignKey("raw_files.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    content_gz: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Dataset(Base):
     __tablename__ = "datasets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -147,11 +147,33 @@ class Repository:
         self.s.flush()
         return row.id
 
+    def add_raw_file_parts(self, kind: str, filename: str, blocks: Iterable[bytes]) -> int:
+        """A large file stored as it arrives, one gzip member per block: never held whole in memory."""
+        from core.db.models import RawFilePart
+
+        row = RawFile(kind=kind, filename=filename, sha256="", size=0, content_gz=b"", created_at=utcnow())
+        self.s.add(row)
+        self.s.flush()
+        digest, size = hashlib.sha256(), 0
+        for seq, block in enumerate(blocks):
+            digest.update(block)
+            size += len(block)
+            # Core insert: the session keeps no part (its bytes) once written.
+            self.s.connection().execute(insert(RawFilePart.__table__), {
+                "raw_file_id": row.id, "seq": seq, "content_gz": gzip.compress(block, compresslevel=1)})
+        row.sha256, row.size = digest.hexdigest(), size
+        self.s.flush()
+        return row.id
+
     def raw_file_bytes(self, raw_file_id: int) -> bytes:
+        from core.db.models import RawFilePart
+
         row = self.s.get(RawFile, raw_file_id)
         if row is None:
             raise NotFound(f"raw file {raw_file_id} not found")
-        return gzip.decompress(row.content_gz)
+        parts = self.s.scalars(select(RawFilePart.content_gz).where(RawFilePart.raw_file_id == raw_file_id)
+                               .order_by(RawFilePart.seq)).all()
+        return b"".join(gzip.decompress(p) for p in parts) if parts else gzip.decompress(row.content_gz)
 
     def dataset(self, dataset_id: int) -> Dataset:
         ds = self.s.get(Dataset, dataset_id)

@@ -120,11 +120,15 @@ class PlannerService:
         with self.uow.read() as repo:
             return dataset_info(repo.dataset(dataset_id))
 
-    def import_dataset(self, *, history: bytes, history_name: str, stores: bytes, stores_name: str,
+    def import_dataset(self, *, history: Any, history_name: str, stores: bytes, stores_name: str,
                        label: str | None = None, week_start: str | int | None = None,
                        column_map: dict[str, str] | None = None,
-                       stores_column_map: dict[str, str] | None = None) -> DatasetInfo:
-        """`week_start`: the weekday the data's weeks start on ('saturday', 5); None detects it from
+                       stores_column_map: dict[str, str] | None = None,
+                       max_history_bytes: int | None = None) -> DatasetInfo:
+        """`history`: the file's bytes (a browser upload, capped at limits.MAX_HISTORY_BYTES) or a
+        pathlib.Path read in chunks (any size up to `max_history_bytes`, default
+        limits.MAX_HISTORY_FILE_BYTES, checked from the file's size before a byte is read).
+        `week_start`: the weekday the data's weeks start on ('saturday', 5); None detects it from
         weekly history dates (else Monday). The same files on another day are another dataset.
         `column_map` {our column: theirs} reads files with their own column names (both files, or the
         history only when `stores_column_map` is given); it is remembered for each file's layout."""
@@ -136,7 +140,7 @@ class PlannerService:
         stores_mapping = None if stores_column_map is None else check_mapping(stores_column_map)
         return self._import(history=history, history_name=history_name, stores=stores, stores_name=stores_name,
                             label=label, source="upload", week_start=day, mapping=mapping,
-                            stores_mapping=stores_mapping)
+                            stores_mapping=stores_mapping, max_history_bytes=max_history_bytes)
 
     def column_mapping(self, kind: str, data: bytes) -> dict[str, Any]:
         """What the Plan page offers for a file: {"header": its columns, "remembered": the mapping

@@ -1,8 +1,15 @@
 """CSV validation -> normalised frames, or IngestError listing every problem (SPEC section 3)."""
 
 from core.domain.ingest.actuals import ACTUALS_COLUMNS, ActualsUpload, parse_actuals
-from core.domain.ingest.dataset import parse_dataset
-from core.domain.ingest.history import HISTORY_COLUMNS, HISTORY_FRAME_COLUMNS, HistoryUpload, parse_history
+from core.domain.ingest.dataset import parse_dataset, scan_dataset
+from core.domain.ingest.history import (
+    HISTORY_COLUMNS,
+    HISTORY_FRAME_COLUMNS,
+    HistoryScan,
+    HistoryUpload,
+    parse_history,
+    scan_history,
+)
 from core.domain.ingest.stores import (
     FASHION_TIERS,
     LOCATION_TIERS,
@@ -20,6 +27,7 @@ __all__ = [
     "FASHION_TIERS",
     "HISTORY_COLUMNS",
     "HISTORY_FRAME_COLUMNS",
+    "HistoryScan",
     "HistoryUpload",
     "LOCATION_TIERS",
     "REGIONS",
@@ -31,4 +39,6 @@ __all__ = [
     "parse_dataset",
     "parse_history",
     "parse_stores",
+    "scan_dataset",
+    "scan_history",
 ]

@@ -9,7 +9,6 @@ within a few seconds.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -20,12 +19,14 @@ import pandas as pd
 
 from core.domain.errors import IngestError, Problem
 from core.domain.ingest import limits
+from core.domain.ingest.source import Source, as_source
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EPOCH = np.datetime64("1970-01-01", "D")
+_HEAD_BYTES = 1 << 22  # the header row is found in the first 4 MB
 
 
 # ---------------------------------------------------------------- problem collection
@@ -82,6 +83,11 @@ def reject(filename: str, message: str, row: int | None = None, column: str | No
     return IngestError([Problem(file=filename, row=row, column=column, message=message)])
 
 
+def too_big(filename: str, size: int, max_bytes: int, what: str) -> IngestError:
+    return reject(filename, f"the file is {size:,} bytes ({size / limits.MB:.1f} MB); the limit for {what} files "
+                  f"is {max_bytes:,} bytes ({max_bytes / limits.MB:.0f} MB)")
+
+
 def show(value: object, width: int = 40) -> str:
     """A value quoted for a message, shortened and with control characters made visible."""
     text = repr(str(value))
@@ -116,7 +122,7 @@ def column_values(series: pd.Series) -> np.ndarray | pd.Categorical:
 class CsvFile:
     """A CSV upload whose size, encoding, header and columns have been checked."""
 
-    data: bytes
+    source: Source  # the bytes in memory, or a file read in chunks
     filename: str
     names: list[str]  # header as written (trimmed)
     columns: dict[str, int]  # canonical name -> position in the header
@@ -159,12 +165,15 @@ class CsvFile:
 
         def read(first_line: int, types: dict, rows: int | None):
             nonlocal line_base
+            handle = self.source.open()
+            handles.append(handle)
             if first_line == 2:
-                source, skip, line_base = io.BytesIO(self.data), 1, 0
+                skip, line_base = 1, 0
             else:  # start at the byte where `first_line` begins: pandas skips rows one by one
-                source, skip, line_base = io.BytesIO(self.data[self._line_offset(first_line):]), 0, first_line - 1
+                handle.seek(self.source.line_offset(first_line))
+                skip, line_base = 0, first_line - 1
             return pd.read_csv(
-                source,
+                handle,
                 header=None,
                 skiprows=skip,
                 names=names,
@@ -180,6 +189,7 @@ class CsvFile:
             )
 
         line = 2  # file line of the next row to read
+        handles: list = []
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -199,24 +209,13 @@ class CsvFile:
                     if len(raw) < chunk_rows:
                         return
         except UnicodeDecodeError:
-            log.add(*_encoding_problem(self.data))
+            log.add(*_encoding_problem(self.source))
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, TypeError) as exc:
             row = _parser_line(exc)
             log.add(_parser_message(exc), row=None if row is None else row + line_base)
-
-    def _line_offset(self, line: int, block: int = 1 << 23) -> int:
-        """Byte offset where 1-based file line `line` starts (counting newlines block by block)."""
-        wanted = line - 1  # newlines before that line
-        seen, start = 0, 0
-        while start < len(self.data):
-            in_block = self.data.count(b"\n", start, start + block)
-            if seen + in_block >= wanted:
-                chunk = np.frombuffer(self.data, dtype=np.uint8, count=min(block, len(self.data) - start),
-                                      offset=start)
-                return start + int(np.flatnonzero(chunk == 10)[wanted - seen - 1]) + 1
-            seen += in_block
-            start += block
-        return len(self.data)
+        finally:
+            for handle in handles:
+                handle.close()
 
     def _chunk(
         self, raw: pd.DataFrame, line: int, names: list[str], wanted: list[tuple[str, int]], log: ProblemLog
@@ -249,12 +248,11 @@ def _parser_message(exc: Exception) -> str:
     return f"the file could not be read as CSV ({text.splitlines()[0] if text else type(exc).__name__})"
 
 
-def _encoding_problem(data: bytes) -> tuple[str, int | None]:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        byte = data[exc.start : exc.start + 1].hex()
+def _encoding_problem(source: Source) -> tuple[str, int | None]:
+    bad = source.first_bad_utf8()
+    if bad is not None:
+        line, byte_value = bad
+        byte = byte_value.hex()
         return (
             f"the file is not valid UTF-8 (byte 0x{byte}); save it as 'CSV UTF-8' "
             "(for example from Excel: File > Save As > CSV UTF-8)",
@@ -264,7 +262,7 @@ def _encoding_problem(data: bytes) -> tuple[str, int | None]:
 
 
 def open_csv(
-    data: bytes,
+    data: object,
     filename: str,
     specs: Sequence[ColumnSpec],
     *,
@@ -274,30 +272,26 @@ def open_csv(
 ) -> CsvFile:
     """Check size, emptiness, encoding, delimiter and columns; raise IngestError on the first failure.
 
+    `data` is the file's bytes or an os.PathLike read in blocks (core/domain/ingest/source.py).
     `mapping` {our column: their column} finds a column under the file's own name first (then ours)."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
+    source = as_source(data)
+    if source is None:
         raise reject(filename, f"expected the file's bytes, got {type(data).__name__}")
-    data = bytes(data)
-    if len(data) > max_bytes:
-        raise reject(
-            filename,
-            f"the file is {len(data):,} bytes ({len(data) / limits.MB:.1f} MB); the limit for {what} files "
-            f"is {max_bytes:,} bytes ({max_bytes / limits.MB:.0f} MB)",
-        )
-    if data.startswith(UTF8_BOM):
-        body = data[len(UTF8_BOM) :]
-    else:
-        body = data
-    if not body.strip():
+    size = source.size()  # a file's size from the file system: nothing is read before the limit is checked
+    if size > max_bytes:
+        raise too_big(filename, size, max_bytes, what)
+    head = source.head(_HEAD_BYTES)
+    skip = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
+    body = head[skip:]
+    if not source.has_content(skip):
         raise reject(filename, f"the file is empty; expected a header row and {what} rows")
     if body.startswith(b"PK\x03\x04") or body.startswith(b"\xd0\xcf\x11\xe0"):
         raise reject(filename, "this looks like an Excel workbook, not a CSV file; export it as 'CSV UTF-8'")
     if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4096]:
         raise reject(filename, "the file is UTF-16 or binary, not UTF-8 text; save it as 'CSV UTF-8'")
-    nul = body.find(b"\x00")
+    nul, line = source.find(b"\x00", skip)
     if nul >= 0:
         # pandas' C parser silently cuts a cell at a NUL ('S1\x00x' reads as 'S1'), so find it first.
-        line = body.count(b"\n", 0, nul) + 1
         raise reject(filename, "the file contains a NUL byte (binary or corrupt data); save it as 'CSV UTF-8'",
                      row=line)
 
@@ -374,7 +368,7 @@ def open_csv(
             )
     if problems:
         raise IngestError(problems)
-    return CsvFile(data=data, filename=filename, names=names, columns=columns, labels=labels)
+    return CsvFile(source=source, filename=filename, names=names, columns=columns, labels=labels)
 
 
 # ---------------------------------------------------------------- vectorised value checks

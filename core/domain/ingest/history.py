@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -29,6 +29,7 @@ from core.domain.ingest.csv_reading import (
     weekday_of,
 )
 from core.domain.ingest.mapping import for_kind
+from core.domain.ingest.weekly_grid import SeenDays, WeekSums
 
 HISTORY_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("date"),
@@ -39,11 +40,6 @@ HISTORY_COLUMNS: tuple[ColumnSpec, ...] = (
 )
 HISTORY_FRAME_COLUMNS = ["week_start", "store_id", "category", "quantity", "revenue", "days"]
 
-# Key of a row for duplicate detection: day << 40 | id of its (store, category) pair. Pairs are
-# numbered as they are first seen, so any number of stores and categories fits (a row count, at most
-# a few tens of millions, bounds the pairs far below 2**40).
-_DAY_SHIFT = 40
-_LOW_MASK = (1 << _DAY_SHIFT) - 1
 
 
 @dataclass
@@ -63,78 +59,121 @@ class HistoryUpload:
     weekday_shares: dict[str, list[float]] | None = None
 
 
-def parse_history(data: bytes, filename: str, *, week_start: int | None = None,
-                  mapping: Mapping[str, str] | None = None) -> HistoryUpload:
+def parse_history(data: object, filename: str, *, week_start: int | None = None,
+                  mapping: Mapping[str, str] | None = None, max_bytes: int | None = None) -> HistoryUpload:
     """Validate a history CSV and sum it into weeks; IngestError lists every problem.
 
     Weeks start on `week_start` (Monday = 0). None detects it: weekly rows all dated on one weekday
     give that weekday (Walmart's Saturday weeks stay Saturday weeks), anything else gives Monday.
     `mapping` {our column: theirs} reads a file with its own column names (core/domain/ingest/mapping.py).
-    """
-    csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limits.MAX_HISTORY_BYTES, what="history",
+    `data` is the file's bytes or an os.PathLike (read in chunks; see `scan_history`)."""
+    return scan_history(data, filename, week_start=week_start, mapping=mapping, max_bytes=max_bytes).upload()
+
+
+def scan_history(data: object, filename: str, *, week_start: int | None = None,
+                 mapping: Mapping[str, str] | None = None, max_bytes: int | None = None,
+                 chunk_rows: int | None = None) -> HistoryScan:
+    """`parse_history` without building the frame: the weeks stay in a grid that `HistoryScan.batches`
+    hands out in the frame's order, so an import never holds the rows read nor the whole frame.
+
+    `max_bytes` defaults to the browser's cap (limits.MAX_HISTORY_BYTES); a file given by path may be
+    allowed more (limits.MAX_HISTORY_FILE_BYTES)."""
+    limit = limits.MAX_HISTORY_BYTES if max_bytes is None else max_bytes
+    csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limit, what="history",
                         mapping=for_kind(mapping, "history"))
     has_revenue = "revenue" in csv_file.columns
-    scan = _scan(csv_file, MONDAY if week_start is None else week_start)
-    log, stores, categories = scan.log, scan.stores, scan.categories
+    scan = _scan(csv_file, MONDAY if week_start is None else week_start, chunk_rows)
+    log = scan.log
     if scan.rows_read == 0 and not log:
         raise reject(filename, "the file has a header but no data rows")
-    all_keys = np.concatenate(scan.keys) if scan.keys else np.empty(0, dtype=np.int64)
-    all_lines = np.concatenate(scan.key_lines) if scan.key_lines else all_keys
-    _report_duplicates(all_keys, all_lines, scan.pairs, stores, categories, log)
+    _report_duplicates(csv_file, scan, chunk_rows)
     log.raise_if_any()
-    rows_read, weekly_parts = scan.rows_read, scan.weekly_parts
+    return _finish(scan, week_start, has_revenue)
 
-    weekly = pd.concat(weekly_parts, ignore_index=True)
-    if len(weekly_parts) > 1:  # a week can straddle two chunks
-        weekly = _weekly_totals(weekly)
-    frequency = _frequency(weekly, all_keys)
-    warnings: list[str] = []
-    first_day, last_day = int(all_keys.min() >> _DAY_SHIFT), int(all_keys.max() >> _DAY_SHIFT)
-    chosen = MONDAY if week_start is None else week_start
-    detected = None
-    if frequency == "weekly":
-        weekly["days"] = 7
-        weekdays = np.unique(weekday_of(all_keys >> _DAY_SHIFT))
-        detected = int(weekdays[0]) if weekdays.size == 1 else None
-        if week_start is None and detected is not None and detected != MONDAY:
-            # Summed into Monday weeks so far; each such week holds exactly one row per series,
-            # dated `detected` days after its Monday: date the week by that row instead.
-            chosen = detected
-            weekly["week"] = weekly["week"] + detected
-        if not (weekdays.size == 1 and weekdays[0] == chosen):
-            names = ", ".join(weekday_name(int(d)) for d in weekdays)
-            warnings.append(
-                f"weekly rows are dated on {names}, not {weekday_name(chosen)}; each row was counted in the "
-                f"{week_span(chosen)} week that contains its date"
-            )
-    else:
-        warnings.extend(_partial_week_warnings(weekly))
-    if not has_revenue:
-        warnings.append("no revenue column: revenue is left empty")
 
-    frame = pd.DataFrame(
-        {
-            "week_start": day_to_date(weekly["week"].to_numpy()),
-            "store_id": np.asarray(stores.values, dtype=object)[weekly["store"].to_numpy()],
-            "category": np.asarray(categories.values, dtype=object)[weekly["category"].to_numpy()],
-            "quantity": weekly["quantity"].to_numpy(dtype=float),
-            "revenue": weekly["revenue"].to_numpy(dtype=float),
-            "days": weekly["days"].to_numpy(dtype=np.int64),
-        }
-    ).sort_values(["category", "store_id", "week_start"], ignore_index=True)
-    return HistoryUpload(
-        frame=frame,
-        frequency=frequency,
-        rows_read=rows_read,
-        categories=sorted(set(frame["category"])),
-        stores=sorted(set(frame["store_id"])),
-        first_date=pd.Timestamp(day_to_date(np.array([first_day]))[0]).date(),
-        last_date=pd.Timestamp(day_to_date(np.array([last_day]))[0]).date(),
-        warnings=warnings,
-        week_start=chosen,
-        detected_week_start=detected,
-        weekday_shares=_weekday_shares(scan, categories) if frequency == "daily" else None,
-    )
+@dataclass
+class HistoryScan:
+    """A validated history summed into weeks (a grid of store-category pairs x weeks)."""
+
+    sums: WeekSums
+    pair_store: np.ndarray  # store name of each pair
+    pair_category: np.ndarray  # category name of each pair
+    frequency: Literal["daily", "weekly"]
+    rows_read: int
+    first_date: date
+    last_date: date
+    warnings: list[str]
+    week_start: int
+    detected_week_start: int | None
+    weekday_shares: dict[str, list[float]] | None
+    shift: int = 0  # days added to the grid's week starts (weekly rows dated on another weekday)
+
+    def order(self) -> np.ndarray:
+        """Pairs in the frame's order: by category, then store id."""
+        return np.lexsort((self.pair_store.astype(str), self.pair_category.astype(str)))
+
+    def batches(self, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """The HistoryFrame in pieces of about `rows` rows, in its order (category, store, week)."""
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        held = 0
+        for pair, cols in self.sums.cells(self.order()):
+            parts.append((pair, cols))
+            held += pair.size
+            if held >= rows:
+                yield self._frame(parts)
+                parts, held = [], 0
+        if parts:
+            yield self._frame(parts)
+
+    def _frame(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+        pair = np.concatenate([p for p, _ in parts])
+        cols = np.concatenate([c for _, c in parts])
+        g = self.sums.grid
+        return pd.DataFrame({
+            "week_start": day_to_date(self.sums.column_days(cols) + self.shift),
+            "store_id": self.pair_store[pair],
+            "category": self.pair_category[pair],
+            "quantity": g["quantity"][pair, cols].astype(float),
+            "revenue": g["revenue"][pair, cols].astype(float),
+            "days": 7 if self.frequency == "weekly" else g["days"][pair, cols].astype(np.int64),
+        }, columns=HISTORY_FRAME_COLUMNS)
+
+    def frame(self) -> pd.DataFrame:
+        parts = list(self.batches(rows=1 << 62))
+        if not parts:
+            return pd.DataFrame({c: [] for c in HISTORY_FRAME_COLUMNS})
+        return parts[0]
+
+    def stores(self) -> list[str]:
+        present = np.unique(self.sums.present()[0])
+        return sorted(set(self.pair_store[present].tolist()))
+
+    def categories(self) -> list[str]:
+        present = np.unique(self.sums.present()[0])
+        return sorted(set(self.pair_category[present].tolist()))
+
+    def category_totals(self) -> dict[str, float]:
+        """Units per category (the frame's quantity summed by category)."""
+        units = self.sums.grid["quantity"].sum(axis=1)
+        totals: dict[str, float] = {}
+        for name, value in zip(self.pair_category.tolist(), units.tolist()):
+            totals[name] = totals.get(name, 0.0) + float(value)
+        return totals
+
+    def week_range(self) -> tuple[date | None, date | None, int]:
+        """(first week start, last week start, number of weeks with rows)."""
+        cols = np.flatnonzero((self.sums.grid["days"] > 0).any(axis=0))
+        if cols.size == 0:
+            return None, None, 0
+        days = self.sums.column_days(cols[[0, -1]]) + self.shift
+        first, last = (pd.Timestamp(d).date() for d in day_to_date(days))
+        return first, last, int(cols.size)
+
+    def upload(self) -> HistoryUpload:
+        return HistoryUpload(frame=self.frame(), frequency=self.frequency, rows_read=self.rows_read,
+                             categories=self.categories(), stores=self.stores(), first_date=self.first_date,
+                             last_date=self.last_date, warnings=list(self.warnings), week_start=self.week_start,
+                             detected_week_start=self.detected_week_start, weekday_shares=self.weekday_shares)
 
 
 class _Pairs:
@@ -165,37 +204,39 @@ class _Pairs:
 @dataclass
 class _Scan:
     log: ProblemLog
+    sums: WeekSums
     stores: Vocabulary = field(default_factory=Vocabulary)
     categories: Vocabulary = field(default_factory=Vocabulary)
-    keys: list[np.ndarray] = field(default_factory=list)  # (date, store, category) per valid row
-    key_lines: list[np.ndarray] = field(default_factory=list)
     pairs: _Pairs = field(default_factory=_Pairs)
-    weekly_parts: list[pd.DataFrame] = field(default_factory=list)
-    weekday_sums: list[np.ndarray] = field(default_factory=list)  # quantity by category * 7 + weekday
+    seen: SeenDays = field(default_factory=SeenDays)
+    # The first MAX_PROBLEMS repeated rows (line, pair, day): only those can be among the problems kept.
+    repeats: list[tuple[int, int, int]] = field(default_factory=list)
+    repeat_count: int = 0
+    weekday_sums: np.ndarray = field(default_factory=lambda: np.zeros(0))  # units by category * 7 + weekday
+    first_day: int | None = None
+    last_day: int | None = None
     rows_read: int = 0
 
 
-def _scan(csv_file: CsvFile, first_day: int) -> _Scan:
+def _read_keys(csv_file: CsvFile, log: ProblemLog, chunk_rows: int | None) -> Iterator[tuple]:
+    """Per chunk: (lines, days, store codes/values, category codes/values, chunk) with problems logged."""
+    for chunk in csv_file.chunks(log, chunk_rows, coded=("date", "store_id", "category", "quantity_sold"),
+                                 floats=("revenue",)):
+        lines = chunk.lines
+        days = parse_dates(chunk.column("date"), lines, "date", log)
+        stores = parse_labels(chunk.column("store_id"), lines, "store_id", log, what="store_id", judge=bad_identifier)
+        cats = parse_labels(chunk.column("category"), lines, "category", log, what="category", judge=bad_label)
+        yield lines, days, stores, cats, chunk
+
+
+def _scan(csv_file: CsvFile, first_day: int, chunk_rows: int | None) -> _Scan:
     """Validate every chunk and sum the valid rows into weeks (only while no problem was found)."""
     has_revenue = "revenue" in csv_file.columns
-    scan = _Scan(log=csv_file.problem_log())
+    scan = _Scan(log=csv_file.problem_log(), sums=WeekSums(first_day))
     log = scan.log
-    chunks = csv_file.chunks(
-        log,
-        coded=("date", "store_id", "category", "quantity_sold"),
-        floats=("revenue",),
-    )
-    for chunk in chunks:
-        lines = chunk.lines
+    for lines, days, (s_codes, s_values), (c_codes, c_values), chunk in _read_keys(csv_file, log, chunk_rows):
         n = len(lines)
         scan.rows_read += n
-        days = parse_dates(chunk.column("date"), lines, "date", log)
-        s_codes, s_values = parse_labels(
-            chunk.column("store_id"), lines, "store_id", log, what="store_id", judge=bad_identifier
-        )
-        c_codes, c_values = parse_labels(
-            chunk.column("category"), lines, "category", log, what="category", judge=bad_label
-        )
         quantity, q_bad = parse_numbers(
             chunk.column("quantity_sold"), lines, "quantity_sold", log, integer=True, maximum=limits.MAX_QUANTITY
         )
@@ -208,29 +249,92 @@ def _scan(csv_file: CsvFile, first_day: int) -> _Scan:
         store_ids = scan.stores.ids(s_codes, s_values)
         category_ids = scan.categories.ids(c_codes, c_values)
         keyed = (days >= 0) & (store_ids >= 0) & (category_ids >= 0)
-        scan.keys.append((days[keyed] << _DAY_SHIFT) | scan.pairs.ids(store_ids[keyed], category_ids[keyed]))
-        scan.key_lines.append(lines[keyed])
+        pair = np.full(n, -1, dtype=np.int64)
+        pair[keyed] = scan.pairs.ids(store_ids[keyed], category_ids[keyed])
+        _note_repeats(scan, lines[keyed], pair[keyed], days[keyed])
         ok = keyed & ~q_bad & ~r_bad
         if log or not ok.any():
             continue  # the upload will be rejected; keep checking but stop aggregating
-        scan.weekly_parts.append(
-            _weekly_sums(days[ok], store_ids[ok], category_ids[ok], quantity[ok], revenue[ok], first_day)
-        )
-        scan.weekday_sums.append(
-            np.bincount(category_ids[ok] * 7 + weekday_of(days[ok]), weights=quantity[ok].astype(float))
-        )
+        _add_chunk(scan, days[ok], pair[ok], category_ids[ok], quantity[ok], revenue[ok], first_day)
     return scan
 
 
-def _weekday_shares(scan: _Scan, categories: Vocabulary) -> dict[str, list[float]]:
+def _note_repeats(scan: _Scan, lines: np.ndarray, pair: np.ndarray, days: np.ndarray) -> None:
+    if days.size:
+        lo, hi = int(days.min()), int(days.max())
+        scan.first_day = lo if scan.first_day is None else min(scan.first_day, lo)
+        scan.last_day = hi if scan.last_day is None else max(scan.last_day, hi)
+    again = scan.seen.repeats(pair, days)
+    if not again.any():
+        return
+    at = np.flatnonzero(again)
+    scan.repeat_count += int(at.size)
+    room = limits.MAX_PROBLEMS - len(scan.repeats)
+    for i in at[:max(0, room)].tolist():
+        scan.repeats.append((int(lines[i]), int(pair[i]), int(days[i])))
+
+
+def _add_chunk(scan: _Scan, days: np.ndarray, pair: np.ndarray, category: np.ndarray, quantity: np.ndarray,
+               revenue: np.ndarray, first_day: int) -> None:
+    week = week_first_day(days, first_day)
+    rows = pd.DataFrame({"week": week, "pair": pair, "quantity": quantity, "revenue": revenue,
+                         "offset": days - week})
+    grouped = rows.groupby(["week", "pair"], sort=False)
+    out = grouped.agg(quantity=("quantity", "sum"), days=("quantity", "size"), offset=("offset", "max"))
+    out["revenue"] = grouped["revenue"].sum(min_count=1)
+    out = out.reset_index()
+    scan.sums.add(out["pair"].to_numpy(), out["week"].to_numpy(), out["quantity"].to_numpy(dtype=float),
+                  out["revenue"].to_numpy(dtype=float), out["days"].to_numpy(), out["offset"].to_numpy())
+    part = np.bincount(category * 7 + weekday_of(days), weights=quantity.astype(float))
+    if part.size > scan.weekday_sums.size:
+        scan.weekday_sums = np.concatenate([scan.weekday_sums, np.zeros(part.size - scan.weekday_sums.size)])
+    scan.weekday_sums[: part.size] += part
+
+
+def _finish(scan: _Scan, week_start: int | None, has_revenue: bool) -> HistoryScan:
+    sums = scan.sums
+    frequency = _frequency(sums)
+    warnings: list[str] = []
+    chosen = MONDAY if week_start is None else week_start
+    detected, shift = None, 0
+    if frequency == "weekly":
+        pair, cols = sums.present()
+        weekdays = np.unique(weekday_of(sums.column_days(cols) + sums.grid["offset"][pair, cols]))
+        detected = int(weekdays[0]) if weekdays.size == 1 else None
+        if week_start is None and detected is not None and detected != MONDAY:
+            # Summed into Monday weeks so far; each such week holds exactly one row per series,
+            # dated `detected` days after its Monday: date the week by that row instead.
+            chosen, shift = detected, detected
+        if not (weekdays.size == 1 and weekdays[0] == chosen):
+            names = ", ".join(weekday_name(int(d)) for d in weekdays)
+            warnings.append(
+                f"weekly rows are dated on {names}, not {weekday_name(chosen)}; each row was counted in the "
+                f"{week_span(chosen)} week that contains its date"
+            )
+    else:
+        warnings.extend(_partial_week_warnings(sums))
+    if not has_revenue:
+        warnings.append("no revenue column: revenue is left empty")
+    stores = np.asarray(scan.stores.values, dtype=object)
+    categories = np.asarray(scan.categories.values, dtype=object)
+    first_day, last_day = scan.first_day or 0, scan.last_day or 0
+    return HistoryScan(
+        sums=sums, pair_store=stores[np.asarray(scan.pairs.store, dtype=np.int64)],
+        pair_category=categories[np.asarray(scan.pairs.category, dtype=np.int64)], frequency=frequency,
+        rows_read=scan.rows_read, first_date=pd.Timestamp(day_to_date(np.array([first_day]))[0]).date(),
+        last_date=pd.Timestamp(day_to_date(np.array([last_day]))[0]).date(), warnings=warnings,
+        week_start=chosen, detected_week_start=detected, shift=shift,
+        weekday_shares=_weekday_shares(scan.weekday_sums, scan.categories) if frequency == "daily" else None,
+    )
+
+
+def _weekday_shares(sums: np.ndarray, categories: Vocabulary) -> dict[str, list[float]]:
     """Each category's sales share by weekday (Monday..Sunday); a category without sales gets 1/7 each.
 
     Every valid row counts, partial edge weeks included: two short weeks out of a multi-year history
     barely move a share, and the weekday profile only spreads a week's plan over its days."""
-    width = 7 * len(categories.values)
-    total = np.zeros(width)
-    for part in scan.weekday_sums:
-        total[: part.size] += part
+    total = np.zeros(7 * len(categories.values))
+    total[: sums.size] += sums
     shares: dict[str, list[float]] = {}
     for i, name in enumerate(categories.values):
         week = total[7 * i: 7 * i + 7]
@@ -239,98 +343,79 @@ def _weekday_shares(scan: _Scan, categories: Vocabulary) -> dict[str, list[float
     return shares
 
 
-def _weekly_sums(
-    days: np.ndarray, store: np.ndarray, category: np.ndarray, quantity: np.ndarray, revenue: np.ndarray,
-    first_day: int,
-) -> pd.DataFrame:
-    rows = pd.DataFrame(
-        {"week": week_first_day(days, first_day), "store": store, "category": category, "quantity": quantity,
-         "revenue": revenue}
-    )
-    grouped = rows.groupby(["week", "store", "category"], sort=False)
-    out = grouped.agg(quantity=("quantity", "sum"), days=("quantity", "size"))
-    out["revenue"] = grouped["revenue"].sum(min_count=1)
-    return out.reset_index()
+def _report_duplicates(csv_file: CsvFile, scan: _Scan, chunk_rows: int | None) -> None:
+    """One problem per repeated (date, store, category) row, naming the line where the key first appears.
 
-
-def _weekly_totals(parts: pd.DataFrame) -> pd.DataFrame:
-    grouped = parts.groupby(["week", "store", "category"], sort=False)
-    out = grouped.agg(quantity=("quantity", "sum"), days=("days", "sum"))
-    out["revenue"] = grouped["revenue"].sum(min_count=1)
-    return out.reset_index()
-
-
-def _report_duplicates(
-    keys: np.ndarray, lines: np.ndarray, pairs: _Pairs, stores: Vocabulary, categories: Vocabulary, log: ProblemLog
-) -> None:
-    if not _may_have_duplicates(keys, len(pairs)):
+    Only the first MAX_PROBLEMS repeats can be among the problems kept (they come first by line); the
+    lines of their first occurrences are found by reading the keys once more (a rejected file only)."""
+    if not scan.repeats:
         return
-    duplicated = pd.Series(keys).duplicated(keep="first").to_numpy()
-    if not duplicated.any():
-        return
-    dup_keys = keys[duplicated]
-    # Name the first line carrying each repeated key so the planner can find both rows.
-    candidates = np.isin(keys, dup_keys)
-    firsts = pd.Series(lines[candidates]).groupby(keys[candidates]).min()
-    first_line = firsts.reindex(dup_keys).to_numpy()
+    firsts = _first_lines(csv_file, scan, {(p, d) for _, p, d in scan.repeats}, chunk_rows)
+    lines = np.array([line for line, _, _ in scan.repeats], dtype=np.int64)
 
     def describe(i: int) -> str:
-        key = int(dup_keys[i])
-        day = pd.Timestamp(day_to_date(np.array([key >> _DAY_SHIFT]))[0]).date()
-        pair = key & _LOW_MASK
-        store = stores.values[pairs.store[pair]]
-        category = categories.values[pairs.category[pair]]
-        return (
-            f"duplicate row: date {day}, store_id {store!r}, category {category!r} already appears "
-            f"on line {int(first_line[i])}"
-        )
+        _, pair, day = scan.repeats[i]
+        when = pd.Timestamp(day_to_date(np.array([day]))[0]).date()
+        store = scan.stores.values[scan.pairs.store[pair]]
+        category = scan.categories.values[scan.pairs.category[pair]]
+        return (f"duplicate row: date {when}, store_id {store!r}, category {category!r} already appears "
+                f"on line {firsts[(pair, day)]}")
 
-    log.add_rows(np.ones(dup_keys.size, dtype=bool), lines[duplicated], None, describe)
+    scan.log.add_rows(np.ones(lines.size, dtype=bool), lines, None, describe)
+    scan.log.total += scan.repeat_count - lines.size
 
 
-def _may_have_duplicates(keys: np.ndarray, n_pairs: int) -> bool:
-    """Cheap exact check through a dense bincount; hashing 6.6M keys costs over a second."""
-    if keys.size < 2:
-        return False
-    first_day = int(keys.min() >> _DAY_SHIFT)
-    span = (int(keys.max() >> _DAY_SHIFT) - first_day + 1) * max(n_pairs, 1)
-    if span > 4 * keys.size + 1_000_000:
-        return True  # too sparse for a bincount: let the hash-based check decide
-    # Built in place: three temporaries of the full length would cost ~150 MB at 6.6M rows.
-    dense = keys >> _DAY_SHIFT
-    dense -= first_day
-    dense *= n_pairs
-    dense += keys & _LOW_MASK
-    return bool(np.bincount(dense, minlength=span).max() > 1)
+def _first_lines(csv_file: CsvFile, scan: _Scan, keys: set[tuple[int, int]],
+                 chunk_rows: int | None) -> dict[tuple[int, int], int]:
+    """The first line of each (pair, day) key, read again from the file."""
+    found: dict[tuple[int, int], int] = {}
+    quiet = csv_file.problem_log()
+    wanted_days = np.array(sorted({d for _, d in keys}), dtype=np.int64)
+    for lines, days, (s_codes, s_values), (c_codes, c_values), _ in _read_keys(csv_file, quiet, chunk_rows):
+        store_ids = scan.stores.ids(s_codes, s_values)
+        category_ids = scan.categories.ids(c_codes, c_values)
+        near = np.flatnonzero(np.isin(days, wanted_days) & (store_ids >= 0) & (category_ids >= 0))
+        for i in near.tolist():
+            key = (scan.pairs.index.get((int(store_ids[i]) << 32) | int(category_ids[i]), -1), int(days[i]))
+            if key in keys and key not in found:
+                found[key] = int(lines[i])
+        if len(found) == len(keys):
+            break
+    return found
 
 
-def _frequency(weekly: pd.DataFrame, keys: np.ndarray) -> Literal["daily", "weekly"]:
+def _frequency(sums: WeekSums) -> Literal["daily", "weekly"]:
     """Weekly when every store/category series has its rows at least 7 days apart."""
-    if len(weekly) == 0 or int(weekly["days"].max()) > 1:
+    days = sums.grid["days"]
+    if days.size == 0 or int(days.max()) == 0 or int(days.max()) > 1:
         return "daily"
-    series = keys & _LOW_MASK
-    by_series = np.sort((series << 20) | (keys >> _DAY_SHIFT))
-    same = (by_series[1:] >> 20) == (by_series[:-1] >> 20)
+    pair, cols = sums.present()  # one row per week: its day is the week's start plus its offset
+    day = sums.column_days(cols) + sums.grid["offset"][pair, cols]
+    same = pair[1:] == pair[:-1]
     if not same.any():
         return "daily"  # one row per series: nothing says these are weeks
-    gaps = np.diff(by_series & ((1 << 20) - 1))[same]
+    gaps = np.diff(day)[same]
     return "weekly" if int(gaps.min()) >= 7 else "daily"
 
 
-def _partial_week_warnings(weekly: pd.DataFrame) -> list[str]:
-    per_week = weekly.groupby("week")["days"].max()
+def _partial_week_warnings(sums: WeekSums) -> list[str]:
+    days = sums.grid["days"]
+    with_rows = np.flatnonzero((days > 0).any(axis=0))
+    if with_rows.size == 0:
+        return []
+    per_week = days[:, with_rows].max(axis=0)
     warnings: list[str] = []
-    first, last = per_week.index.min(), per_week.index.max()
-    for label, week in (("first", first), ("last", last)):
-        seen = int(per_week.loc[week])
+    for label, k in (("first", 0), ("last", -1)):
+        seen = int(per_week[k])
         if seen < 7:
-            start = pd.Timestamp(day_to_date(np.array([week]))[0]).date()
+            start = pd.Timestamp(day_to_date(sums.column_days(with_rows[[k]]))[0]).date()
             warnings.append(
                 f"the {label} week ({start}) has only {seen} of 7 days; forecasting drops partial weeks"
             )
-        if first == last:
+        if with_rows.size == 1:
             break
-    incomplete = int(((weekly["days"] < 7) & ~weekly["week"].isin([first, last])).sum())
+    inner = days[:, with_rows[1:-1]]
+    incomplete = int(((inner > 0) & (inner < 7)).sum())
     if incomplete:
         warnings.append(
             f"{incomplete} store-weeks inside the history have fewer than 7 days of rows (missing days count as 0)"

@@ -5,7 +5,10 @@ from __future__ import annotations
 MB = 1024 * 1024
 
 # Size limits per kind of file. A 2,000-store x 3-year x 3-category daily history is ~270 MB.
-MAX_HISTORY_BYTES = 300 * MB
+MAX_HISTORY_BYTES = 300 * MB  # a browser upload (a weekly history of 10,000 stores is ~200 MB)
+# A history file given by path (command line, or a path handed to the service) is read in chunks and
+# summed into weeks as it streams, so its size only costs time: a high default, configurable per call.
+MAX_HISTORY_FILE_BYTES = 64 * 1024 * MB
 MAX_STORES_BYTES = 5 * MB
 MAX_ACTUALS_BYTES = 20 * MB
 
