@@ -197,6 +197,15 @@ def _record_alerts(ctx: WorkflowContext, season: SeasonState, week: int, record:
             "week": week, "variance": record.variance, "emergency_threshold": ctx.parameters.emergency_threshold,
             "available_stock": approved, "emergency_qty": record.emergency_qty}, week)
         result.events.append(em)
+    earlier = [a.week for a in season.alerts if a.kind == "shortfall"]
+    if earlier and not record.shortfall:
+        # A shortfall alert says "look at this now": it clears once a later week is no longer that far
+        # below plan, and says so (it stays in the timeline).
+        season.alerts = [a for a in season.alerts if a.kind != "shortfall"]
+        weeks = ", ".join(map(str, earlier))
+        result.events.append(EventSpec(
+            "shortfall", f"Shortfall alert of week {weeks} cleared: week {week} is {record.variance:+.1%} against "
+                         "its plan", "week", {"week": week, "cleared": earlier, "variance": record.variance}))
     if record.shortfall:
         # A deep shortfall is not a reason to reorder, but the planner must look at it
         # (docs/planning-rules.md, "Variance").
