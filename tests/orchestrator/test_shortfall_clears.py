@@ -18,3 +18,10 @@ def test_a_shortfall_alert_clears_when_a_later_week_is_no_longer_short(db_url: s
     assert doc.alerts == []
     [cleared] = [e for e in svc.events(wf) if e.kind == "shortfall" and (e.data or {}).get("cleared")]
     assert cleared.message.startswith("Shortfall alert of week 2 cleared: week 3 is")
+
+
+def test_a_re_forecast_that_changes_nothing_says_so() -> None:
+    from core.orchestrator.steps.week import reforecast_message
+
+    assert "unchanged: updated with the actuals of weeks 1..3" in reforecast_message(3, 10_000.0, 10_020.0)
+    assert "unchanged" not in reforecast_message(3, 10_000.0, 11_000.0)

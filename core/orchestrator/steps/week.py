@@ -154,8 +154,7 @@ def _record_variance(ctx: WorkflowContext, season: SeasonState, week: int, total
         result.forecasts.append((season.forecast_revision, f"re-forecast after week {week} "
                                  f"(variance {first.variance:+.1%})", week, new_fc))
         new_rest = sum(w.plan for w in new_fc.weeks[week:])
-        rf = EventSpec("reforecast", f"Re-forecast after week {week}: remaining weeks {old_rest:,.0f} -> "
-                                     f"{new_rest:,.0f} units", "week",
+        rf = EventSpec("reforecast", reforecast_message(week, old_rest, new_rest), "week",
                        {"week": week, "revision": season.forecast_revision, "remaining_before": old_rest,
                         "remaining_after": new_rest, "method": new_fc.method})
         _with_explanation(ev, "variance", {
@@ -180,6 +179,15 @@ def _record_variance(ctx: WorkflowContext, season: SeasonState, week: int, total
         record = record.model_copy(update={"days_share": days_share})
     season.weeks.append(record)
     _record_alerts(ctx, season, week, record, result)
+
+
+def reforecast_message(week: int, old_rest: float, new_rest: float) -> str:
+    """The re-forecast event; one that leaves the remaining weeks where they were says why nothing moved."""
+    text = f"Re-forecast after week {week}: remaining weeks {old_rest:,.0f} -> {new_rest:,.0f} units"
+    if abs(new_rest - old_rest) <= max(0.5, 0.005 * abs(old_rest)):
+        text += (f" (unchanged: updated with the actuals of weeks 1..{week}, the level of the remaining weeks moved "
+                 "by less than 0.5%, so the plan stands)")
+    return text
 
 
 def _record_alerts(ctx: WorkflowContext, season: SeasonState, week: int, record: Any, result: StepResult) -> None:
