@@ -21,8 +21,25 @@ def workflow_label(summary: dict[str, Any]) -> str:
     start = fmt_date(summary.get("season_start")) if summary.get("season_start") else ""
     # No state in the label: a label that changes while a step runs in the background would make the
     # picker lose its selection on the next rerun (the browser sends the selection back by its label).
-    parts = [str(summary.get("category") or "season"), start]
-    return " · ".join(p for p in parts if p) + f"  [{str(summary.get('workflow_id'))[:8]}]"
+    weeks = f"{summary['horizon_weeks']} wks" if summary.get("horizon_weeks") else ""
+    created = summary.get("created_at")
+    started = f"started {created:%b %d %H:%M}" if hasattr(created, "strftime") else ""
+    parts = [str(summary.get("category") or "season"), start, weeks, started]
+    return " · ".join(p for p in parts if p) + f"  [{summary.get('workflow_id')}]"
+
+
+def distinct_labels(summaries: list[dict[str, Any]]) -> dict[str, str]:
+    """One label per season; seasons that would read the same (same category, start, length, minute)
+    are numbered in the order they were started, oldest first."""
+    labels = {s["workflow_id"]: workflow_label(s) for s in summaries}
+    by_text: dict[str, list[dict[str, Any]]] = {}
+    for s in summaries:
+        by_text.setdefault(labels[s["workflow_id"]].rsplit("  [", 1)[0], []).append(s)
+    for text, same in by_text.items():
+        if len(same) > 1:
+            for n, s in enumerate(sorted(same, key=lambda x: (str(x.get("created_at")), x["workflow_id"])), start=1):
+                labels[s["workflow_id"]] = f"{text} (#{n})  [{s['workflow_id']}]"
+    return labels
 
 
 def pending_text(pending: PendingApproval | None) -> str | None:
@@ -37,7 +54,7 @@ def render_sidebar(service: Any) -> StatusDocument | None:
     """Draw the sidebar and return the selected workflow's status document or None."""
     summaries = [as_dict(s) for s in service.list_workflows()]
     ids = [s["workflow_id"] for s in summaries]
-    labels = {s["workflow_id"]: workflow_label(s) for s in summaries}
+    labels = distinct_labels(summaries)
     current = selected_workflow()
     if current and current not in ids:
         render_message("warning", [f"Season {current} was not found in this database; pick another."])

@@ -149,3 +149,18 @@ def test_the_order_caption_gives_the_proposed_order_back(app: AppTest, service) 
     [caption] = [c for c in texts(app.caption) if c.startswith("Order = ceil")]
     operand, factor = re.search(r"ceil\(([\d,.]+) x ([\d.]+)\) =", caption).groups()
     assert math.ceil(round(float(operand.replace(",", "")) * float(factor), 6)) == status.order["proposed"]
+
+
+def test_season_picker_labels_never_repeat() -> None:
+    from datetime import datetime, timezone
+
+    from ui.sidebar import distinct_labels
+
+    when = datetime(2026, 12, 6, 6, 41, tzinfo=timezone.utc)
+    same = {"category": "Women's Dresses", "season_start": "2026-02-23", "horizon_weeks": 12, "created_at": when}
+    summaries = [{**same, "workflow_id": "wf-abc12a"}, {**same, "workflow_id": "wf-abc12b"},
+                 {**same, "workflow_id": "wf-xyz999", "horizon_weeks": 10}]
+    labels = distinct_labels(summaries)
+    assert len(set(labels.values())) == 3
+    assert labels["wf-abc12a"].startswith("Women's Dresses · 2026-02-23 · 12 wks · started Dec 06 06:41 (#1)")
+    assert labels["wf-abc12a"].endswith("[wf-abc12a]") and "(#" not in labels["wf-xyz999"]
