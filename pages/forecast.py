@@ -13,7 +13,7 @@ from ui.charts import show
 from ui.feedback import md_escape
 from ui.figures import cluster_profile_figure, clusters_figure, forecast_figure, members_figure
 from ui.layout import require_season, start_page
-from ui.format import csv_bytes, fmt_int, fmt_pct
+from ui.format import csv_bytes, fmt_int, fmt_pct, unit_columns
 
 
 def members_rows(forecast: dict) -> list[dict]:
@@ -83,9 +83,10 @@ with tab_fc:
                                                help="Each week's retail fiscal week beside its start date."):
                 weekly.insert(int(list(weekly.columns).index("start")) + 1, "fiscal week",
                               [fiscal_label(date.fromisoformat(str(d)[:10])) for d in weekly["start"]])
-            st.dataframe(weekly, hide_index=True, width="stretch",
-                         column_config={c: st.column_config.NumberColumn(c, format="%.0f")
-                                        for c in ("plan", "original", "lo", "hi") if c in weekly})
+            for c in ("plan", "original", "lo", "hi"):
+                if c in weekly:
+                    weekly[c] = weekly[c].round(0)
+            st.dataframe(weekly, hide_index=True, width="stretch", column_config=unit_columns(weekly))
 
 clusters = [c.model_dump() for c in status.clusters]
 allocation = [a.model_dump() for a in status.allocation]

@@ -16,7 +16,7 @@ from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
 from ui.layout import require_season, start_page
 from core.orchestrator.steps.states import State
-from ui.format import csv_bytes, fmt_date, fmt_int, fmt_pct, state_label
+from ui.format import csv_bytes, fmt_date, fmt_int, fmt_pct, state_label, unit_columns
 from ui.session import flash
 from ui.uploads import UploadResult, first_date, retry_waiting, submit
 
@@ -266,7 +266,8 @@ with tab_rep:
         if "fiscal week" in view:
             table.insert(2, "fiscal week", view["fiscal week"].to_numpy())
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"weeks of cover": st.column_config.NumberColumn(
+                     column_config={**unit_columns(table, skip=("weeks of cover",)),
+                                    "weeks of cover": st.column_config.NumberColumn(
                          "weeks of cover", help="Weeks of the current plan the store's stock on hand covers",
                          format="%.1f")})
         st.download_button("Export replenishment queue (CSV)", csv_bytes(table), file_name="replenishment.csv",

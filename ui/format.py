@@ -105,6 +105,17 @@ def csv_bytes(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def unit_columns(frame: pd.DataFrame, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """column_config for every numeric column of a table: whole units with thousands separators
+    (1,234 not 1234), for st.dataframe. Columns in `skip` keep their own configuration."""
+    import streamlit as st
+
+    left = set(skip)
+    return {c: st.column_config.NumberColumn(str(c), format="localized") for c in frame.columns
+            if c not in left and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+            and str(c) not in ("week", "for week", "planned after week")}
+
+
 def fmt_duration(seconds: float | None) -> str:
     """545.5 -> '9 min 6 s'; 3.2 -> '3.2 s'; 7,300 -> '2 h 2 min'."""
     if seconds is None:

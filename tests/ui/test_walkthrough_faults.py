@@ -164,3 +164,14 @@ def test_season_picker_labels_never_repeat() -> None:
     assert len(set(labels.values())) == 3
     assert labels["wf-abc12a"].startswith("Women's Dresses · 2026-02-23 · 12 wks · started Dec 06 06:41 (#1)")
     assert labels["wf-abc12a"].endswith("[wf-abc12a]") and "(#" not in labels["wf-xyz999"]
+
+
+def test_unit_tables_carry_thousands_separators() -> None:
+    import pandas as pd
+
+    from ui.format import unit_columns
+
+    frame = pd.DataFrame({"week": [1], "store": ["S1"], "qty": [12345], "on hand": [2345.0], "partial": [True]})
+    config = unit_columns(frame)
+    assert set(config) == {"qty", "on hand"}
+    assert all(c["type_config"]["format"] == "localized" for c in config.values())
