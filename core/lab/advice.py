@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from core.domain.errors import PlannerError
 from core.domain.models import SeasonReport
 from core.domain.params import SeasonParameters, make_parameters
 from core.domain.report import next_parameters
@@ -67,6 +68,14 @@ def checked_report(svc: Any, workflow_id: str) -> SeasonReport:
     replay = replay_function(status, svc.dataset_frames(status["dataset_id"]))
     if replay is None:
         return report
-    tuning = check_advice(list(report.tuning), replay)
+    try:
+        tuning = check_advice(list(report.tuning), replay)
+    except PlannerError as exc:
+        # The check is an extra: a season its advice cannot be replayed on (a forecast of 0, so an advised
+        # safety stock orders 0 units) keeps its report and advice, said to be unchecked.
+        why = "; ".join(exc.messages)
+        unchecked = [a.model_copy(update={"reason": f"{a.reason} (not checked by replaying the season: {why})"})
+                     for a in report.tuning]
+        return report.model_copy(update={"tuning": unchecked})
     params = make_parameters({k: v for k, v in status["parameters"].items() if k in FIELDS})
     return report.model_copy(update={"tuning": tuning, "next_parameters": next_parameters(params, tuning)})

@@ -175,3 +175,12 @@ def test_unit_tables_carry_thousands_separators() -> None:
     config = unit_columns(frame)
     assert set(config) == {"qty", "on hand"}
     assert all(c["type_config"]["format"] == "localized" for c in config.values())
+
+
+def test_season_review_of_a_zero_forecast_season_is_not_blank(app: AppTest, db_url: str) -> None:
+    from tests.cli.test_attack_faults import zero_forecast_closed_season
+
+    wf = zero_forecast_closed_season(db_url)
+    open_page(app, "review", wf)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Overstock"] == "10 units" and metrics["Sell-through"] == "0.0%"
