@@ -23,6 +23,9 @@ from typing import Any
 DEFAULT_PATHS = 200  # core.domain.simulation.DEFAULT_PATHS (a test keeps them equal)
 
 
+MAX_SEED = 2**32 - 1
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("compare", help="scenario lab: parameter sets side by side on past or simulated seasons")
     p.add_argument("workflow", nargs="?", metavar="WF", help="compare a workflow's own parameters (with --alt)")
@@ -68,6 +71,26 @@ def _check_args(args: argparse.Namespace) -> list[str]:
             problems.append("give exactly one of --replay DATE or --monte-carlo N")
     if args.monte_carlo is not None and not 1 <= args.monte_carlo <= 100_000:
         problems.append(f"--monte-carlo {args.monte_carlo}: allowed 1..100000")
+    if not 0 <= args.seed <= MAX_SEED:
+        problems.append(f"--seed {args.seed}: allowed 0..{MAX_SEED}")
+    return problems
+
+
+def _check_files(args: argparse.Namespace) -> list[str]:
+    """Every input file stat'ed before anything is read: a folder, a FIFO or an oversize file is named
+    as such (a 3 GB --history was read whole, 3.2 GB of memory, before its size was checked)."""
+    from core.cli.files import check_input
+    from core.domain.errors import PlannerError
+
+    problems: list[str] = []
+    named = [(args.history, "history", "history"), (args.stores, "stores", "stores")]
+    named += [(p, "parameters", "parameters") for p in [*args.params, *args.alt]]
+    for path, what, kind in named:
+        if path:
+            try:
+                check_input(path, what, kind)
+            except PlannerError as exc:
+                problems.extend(exc.messages)
     return problems
 
 
@@ -76,7 +99,7 @@ def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]
     from core.domain.errors import PlannerError
     from core.lab.comparisons import files_comparison, read_files, workflow_comparison
 
-    problems = _check_args(args)
+    problems = _check_args(args) + _check_files(args)
     if problems:
         raise PlannerError(problems)
     notes: list[str] = []

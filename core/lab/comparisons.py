@@ -24,14 +24,31 @@ Progress = Callable[[int, int], None]
 DEFAULT_PATHS = 200  # core.domain.simulation.DEFAULT_PATHS (a test keeps them equal)
 
 
-def read_json_file(path: str, what: str = "parameters") -> Any:
+MAX_JSON_BYTES = 1024 * 1024  # a parameter file is a few hundred bytes
+
+
+def checked_size(path: str, what: str, limit: int) -> Path:
+    """The path of a regular file within `limit` bytes, from its size alone (nothing is read)."""
     p = Path(path)
-    if not p.is_file():
-        raise PlannerError(f"{path}: {what} file not found")
     try:
-        return json.loads(p.read_bytes().decode("utf-8-sig"))
+        info = p.stat()
+    except OSError:
+        raise PlannerError(f"{path}: {what} file not found") from None
+    if not p.is_file():
+        raise PlannerError(f"{path}: {what} file is not a regular file")
+    if info.st_size > limit:
+        raise PlannerError(f"{path}: the {what} file is {info.st_size:,} bytes; the limit is {limit:,} bytes")
+    return p
+
+
+def read_json_file(path: str, what: str = "parameters") -> Any:
+    p = checked_size(path, what, MAX_JSON_BYTES)
+    try:
+        return json.loads(p.read_bytes()[:MAX_JSON_BYTES + 1].decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PlannerError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise PlannerError(f"{path}: the JSON is nested too deeply; a parameter file is one flat object") from None
     except OSError as exc:
         raise PlannerError(f"{path}: cannot be read ({exc.strerror})") from None
 
@@ -77,11 +94,12 @@ def load_sets(files: list[str], *, defaults: dict[str, Any], categories: list[st
 def _frames(history_csv: str, stores_csv: str, mapping: dict[str, str] | None = None) -> tuple[Any, Any]:
     from core.domain.ingest import parse_history, parse_stores
 
+    from core.domain.ingest import limits
+
     def read(path: str, what: str) -> bytes:
-        p = Path(path)
-        if not p.is_file():
-            raise PlannerError(f"{what} file not found: {path}")
-        return p.read_bytes()
+        # Sized before a byte is read: a 3 GB file is refused from its size, not after filling memory.
+        limit = limits.MAX_HISTORY_BYTES if what == "history" else limits.MAX_STORES_BYTES
+        return checked_size(path, what, limit).read_bytes()
 
     history = parse_history(read(history_csv, "history"), Path(history_csv).name, mapping=mapping).frame
     stores = parse_stores(read(stores_csv, "stores"), Path(stores_csv).name, mapping=mapping).frame

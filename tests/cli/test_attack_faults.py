@@ -38,3 +38,48 @@ def test_a_closed_season_whose_forecast_was_zero_has_a_readable_report(tmp_path:
     report = json.loads(out.out)
     assert report["overstock_units"] == 10 and report["tuning"]
     assert all("not checked by replaying the season" in t["reason"] for t in report["tuning"])
+
+
+def _compare_files(tmp_path: Path, **extra: object) -> dict[str, str]:
+    (tmp_path / "h.csv").write_bytes(history_csv())
+    (tmp_path / "s.csv").write_bytes(stores_csv())
+    base = {"category": "Dresses", "season_start": "2025-03-03", "horizon_weeks": 6, "n_clusters": 2}
+    (tmp_path / "a.json").write_text(json.dumps(base))
+    (tmp_path / "b.json").write_text(json.dumps({**base, "name": "b", **extra}))
+    return {k: str(tmp_path / k) for k in ("h.csv", "s.csv", "a.json", "b.json")}
+
+
+def _compare(f: dict[str, str], *more: str) -> list[str]:
+    return ["compare", "--history", f["h.csv"], "--stores", f["s.csv"], "--params", f["a.json"], "--params",
+            f["b.json"], "--monte-carlo", "3", *more]
+
+
+def test_compare_bounds_order_qty_as_the_workflow_does(tmp_path: Path, capsys) -> None:
+    for qty in (1e19, 1e12):
+        f = _compare_files(tmp_path, order_qty=qty)
+        assert main(_compare(f)) == 2
+        assert "must be a whole number of units in 1..1,000,000,000" in capsys.readouterr().err
+
+
+def test_compare_refuses_a_negative_seed_and_deeply_nested_json(tmp_path: Path, capsys) -> None:
+    f = _compare_files(tmp_path)
+    assert main(_compare(f, "--seed", "-1")) == 2
+    assert "--seed -1: allowed 0..4294967295" in capsys.readouterr().err
+    Path(f["b.json"]).write_text("[" * 100_000 + "]" * 100_000)
+    assert main(_compare(f)) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_compare_refuses_oversize_files_from_their_size(tmp_path: Path, capsys) -> None:
+    import resource
+
+    f = _compare_files(tmp_path)
+    with open(f["h.csv"], "r+b") as fh:
+        fh.truncate(3 * 1024**3)  # sparse: 3 GB by size, nothing on disk
+    with open(f["b.json"], "r+b") as fh:
+        fh.truncate(3 * 1024**3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert main(_compare(f)) == 2
+    err = capsys.readouterr().err
+    assert "h.csv: the file is 3,221,225,472 bytes" in err and "b.json: the file is 3,221,225,472 bytes" in err
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KB: nothing was read

@@ -83,7 +83,7 @@ def test_invalid_parameter_files_exit_2_naming_file_and_field(files, capsys, tmp
     assert code == 2 and out == ""
     assert f"{d}/bad.json: safety_stock = 1.5 is out of range: allowed [0, 1]" in err
     assert f"{d}/bad2.json: replenishment = 'daily' is not allowed" in err
-    assert f"{d}/bad2.json: order_qty = 0 must be a whole number of units > 0" in err
+    assert f"{d}/bad2.json: order_qty = 0 must be a whole number of units in 1..1,000,000,000" in err
     assert f"{d}/bad.json: markdown_depth = -0.1 is out of range" in err
     assert f"{d}/broken.json: not valid JSON" in err
     assert not db.exists()  # nothing stored

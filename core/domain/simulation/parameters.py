@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from core.domain.params import ParameterError, SeasonParameters, make_parameters
+from core.domain.quantities import MAX_ORDER_UNITS
 
 LAB_FIELDS = ("name", "order_qty", "markdown_depth", "unit_price", "unit_cost")
 # Money fields become SeasonParameters fields with issue 16; until then the lab keeps them itself.
@@ -63,8 +64,9 @@ def _lab_problems(data: dict[str, Any], cap: float | None) -> list[str]:
         problems.append(f"name = {data['name']!r} must be a non-empty text")
     if "order_qty" in data:
         q = _number(data["order_qty"])
-        if q is None or q != int(q) or q <= 0:
-            problems.append(f"order_qty = {data['order_qty']!r} must be a whole number of units > 0")
+        if q is None or q != int(q) or not 0 < q <= MAX_ORDER_UNITS:
+            problems.append(f"order_qty = {data['order_qty']!r} must be a whole number of units in "
+                            f"1..{MAX_ORDER_UNITS:,} (as the workflow's order)")
     if "markdown_depth" in data:
         d = _number(data["markdown_depth"])
         top = 0.9 if cap is None else cap
