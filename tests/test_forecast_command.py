@@ -75,6 +75,7 @@ def test_unknown_category_and_bad_weeks_are_rejected(history_csv: Path) -> None:
         forecast_document(history_csv, ["Dresses"], date(2025, 2, 17), 0)
 
 
+@pytest.mark.slow
 def test_cli_prints_the_same_document(history_csv: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "core", "forecast", "--history", str(history_csv), "--category", "Dresses",
@@ -85,6 +86,7 @@ def test_cli_prints_the_same_document(history_csv: Path) -> None:
     assert json.loads(out.stdout) == forecast_document(history_csv, ["Dresses", "Shirts"], date(2025, 2, 17), 12)
 
 
+@pytest.mark.slow
 def test_cli_tells_the_planner_on_stderr_and_keeps_stdout_one_json_document(history_csv: Path) -> None:
     import os
 

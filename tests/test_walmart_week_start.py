@@ -58,6 +58,7 @@ def test_walmart_on_its_saturday_calendar_scores_the_benchmark(walmart_dir, tmp_
     assert len(seasons) == bench["n_series"] == 147
 
 
+@pytest.mark.slow
 def test_cli_week_start_saturday_prints_the_same_document(walmart_dir, tmp_path) -> None:
     series = {k: v for k, v in load_series(walmart_dir).items() if k in ("dept 92", "chain total")}
     path = tmp_path / "walmart_history.csv"

@@ -18,6 +18,7 @@ REQUIRED = ("preseason_warm_s", "cli_plan_cold_s", "cli_plan_cold_cpu_s", "actua
             "scale_peak_mb", "scale_ingest_s", "page_rerun_max_s")
 
 
+@pytest.mark.slow
 def test_bench_json_quick_has_every_figure_and_positive_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr("core.bench.scale.DEFAULT_CACHE", tmp_path / "cache")
     env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
@@ -69,6 +70,7 @@ def test_scale_data_are_the_demo_generator_in_the_spec_format(tmp_path: Path):
     assert lines[-1].startswith("2025-12-31,")
 
 
+@pytest.mark.slow
 def test_scale_measure_goes_through_the_service_to_an_allocation(tmp_path: Path):
     write_scale_data(tmp_path / "data", n_stores=12)
     r = measure(tmp_path / "data", tmp_path / "scale.db")

@@ -94,6 +94,7 @@ def test_help_does_not_load_heavy_modules():
         assert heavy not in loaded, heavy
 
 
+@pytest.mark.slow
 def test_demo_season_through_the_cli(tmp_path, demo, params_file):
     db = tmp_path / "p.db"
     doc = js(plan(db, demo, params_file(replenishment="bi-weekly", markdown_week=6)))
@@ -194,6 +195,7 @@ def _compare(a: dict, b: dict) -> None:
         assert a[key] == b[key], key
 
 
+@pytest.mark.slow
 def test_killed_processes_resume_to_the_same_result(tmp_path, demo, params_file):
     params = params_file(markdown_week=None)
     ref_db, db = tmp_path / "ref.db", tmp_path / "crash.db"
@@ -239,6 +241,7 @@ def _events(db: Path, wf: str) -> list[dict]:
     return json.loads(proc.stdout)
 
 
+@pytest.mark.slow
 def test_two_processes_deciding_at_once(tmp_path, demo, params_file):
     db = tmp_path / "p.db"
     wf = js(plan(db, demo, params_file()))["workflow_id"]
@@ -257,6 +260,7 @@ def test_two_processes_deciding_at_once(tmp_path, demo, params_file):
     assert sum(a["season_total"] for a in doc["allocation"]) == doc["order"]["approved"]
 
 
+@pytest.mark.slow
 def test_anchor_normal_season_from_free_text_to_report(tmp_path, anchor_dir):
     db = tmp_path / "anchor.db"
     doc = js(run("plan", "--db", str(db), "--history", str(anchor_dir / "historical_sales_2022_2024.csv"),

@@ -22,6 +22,8 @@ from core.lab.runner import _season
 from core.lab.work import clusters_for
 from tests.orchestrator.helpers import new_service
 
+pytestmark = pytest.mark.slow  # the fast tier (scripts/test.sh --fast) leaves it out
+
 CATEGORY = "Women's Dresses"
 CASES = [
     ("normal", {}),

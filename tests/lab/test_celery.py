@@ -20,6 +20,8 @@ from core.lab.tasks import _arrays, _plain, task_from_json, task_to_json
 from core.lab.work import run_task
 from tests.orchestrator.conftest import SEASON_START, history_csv, stores_csv
 
+pytestmark = pytest.mark.slow  # the fast tier (scripts/test.sh --fast) leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/15"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.lab.runner import DemandSpec, InlineExecutor
@@ -59,6 +60,7 @@ def test_start_a_season_with_a_set(app: AppTest, service) -> None:
     assert params["safety_stock"] == 0.05
 
 
+@pytest.mark.slow
 def test_run_a_new_comparison_from_the_page(app: AppTest, service) -> None:
     wf = started(service)
     open_page(app, "scenarios", wf)
