@@ -9,8 +9,10 @@ Figures (seconds unless named otherwise; medians of several runs):
   actuals_week_s     PlannerService.upload_actuals of one demo week (validate, store, variance,
                      re-forecast, replenishment, markdown check), weeks 1..N of the normal scenario
   scale_*            core.bench.scale in a child process: import of N stores x 3 years of daily
-                     history (scale_ingest_s, NOT part of scale_preseason_s) then the pre-season
-                     (scale_preseason_s); scale_peak_mb is the child's peak RSS over both phases
+                     history given by path (streamed; scale_ingest_s, NOT part of scale_preseason_s),
+                     the pre-season (scale_preseason_s), one week of actuals for every store
+                     (scale_week_s) and the lab's 2 sets x 50 Monte Carlo paths (scale_compare_mc_s);
+                     each phase's peak RSS (_peak_mb); again on PostgreSQL when it answers (_pg)
   page_rerun_*       core.bench.pages: server-side time of a Streamlit page rerun (AppTest), per page
   compare_*_s        core.bench.lab: 8 parameter sets x 200 Monte Carlo seasons / x 3 past seasons
   walmart_*          core.bench.walmart.run_walmart_benchmark when ../shared/data/walmart exists
@@ -174,16 +176,25 @@ def bench_cli_plan(runs: int) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ scale and Walmart
+SCALE_KEYS = ("ingest_s", "ingest_peak_mb", "preseason_s", "preseason_peak_mb", "week_s", "compare_mc_s",
+              "compare_mc_peak_mb", "compare_mc_workers_peak_mb", "peak_mb", "total_s")
+
+
 def bench_scale(n_stores: int) -> dict[str, Any]:
-    from core.bench.scale import run_scale
+    """The scale run on SQLite and, when it answers, on PostgreSQL (the same figures with a `_pg` suffix)."""
+    from core.bench.scale import pg_reachable, run_scale
 
     r = run_scale(n_stores)
-    return {
-        "scale_stores": r["stores"], "scale_preseason_s": r["preseason_s"], "scale_peak_mb": r["peak_mb"],
-        "scale_ingest_s": r["ingest_s"], "scale_total_s": r["total_s"],
-        "scale_preseason_peak_mb": r["preseason_peak_mb"], "scale_ingest_peak_mb": r["ingest_peak_mb"],
-        "runs": {"scale": r},
-    }
+    out: dict[str, Any] = {"scale_stores": r["stores"], **{f"scale_{k}": r[k] for k in SCALE_KEYS},
+                           "runs": {"scale": r}}
+    reason = pg_reachable()
+    if reason is None:
+        pg = run_scale(n_stores, backend="postgresql")
+        out.update({f"scale_{k}_pg": pg[k] for k in SCALE_KEYS})
+        out["runs"]["scale_pg"] = pg
+    else:
+        out["scale_pg_skipped"] = f"PostgreSQL not reachable: {reason}"
+    return out
 
 
 def bench_growth(sizes: list[int]) -> list[dict[str, Any]]:
@@ -342,8 +353,9 @@ def _table(doc: dict[str, Any]) -> str:
         lines.append(f"| {key} | {shown} | {t['target']} | {'yes' if t['met'] else 'NO'} |")
     extra = [("queue_latency_thread_ms", "{:.1f}"), ("queue_latency_celery_ms", "{:.1f}"),
              ("celery_steps_per_s_1", "{:.2f}"), ("celery_steps_per_s_2", "{:.2f}"),
-             ("cli_plan_cold_cpu_s", "{:.2f}"), ("cli_help_s", "{:.2f}"), ("scale_stores", "{:.0f}"), ("scale_ingest_s", "{:.2f}"), ("scale_total_s", "{:.2f}"),
-             ("scale_ingest_peak_mb", "{:.0f}"), ("scale_preseason_peak_mb", "{:.0f}"),
+             ("cli_plan_cold_cpu_s", "{:.2f}"), ("cli_help_s", "{:.2f}"), ("scale_stores", "{:.0f}"),
+             *[(f"scale_{k}{suffix}", "{:.0f}" if k.endswith("_mb") else "{:.2f}")
+               for suffix in ("", "_pg") for k in SCALE_KEYS if k != "peak_mb"],
              ("dev_weekly_wape", "{:.2%}"), ("dev_total_wape", "{:.2%}"), ("dev_total_bias", "{:+.2%}")]
     for key, fmt in extra:
         if doc.get(key) is not None:

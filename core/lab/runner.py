@@ -34,10 +34,10 @@ from core.domain.errors import PlannerError
 from core.domain.simulation import (
     DEFAULT_PATHS,
     METRICS,
+    MonteCarloPaths,
     ParameterSet,
     best_per_metric,
     check_comparable,
-    monte_carlo_demand,
     prepare_season,
     replay_cut,
     summarise,
@@ -129,8 +129,9 @@ def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[Parame
     base = prepare_season(sets[0], season.forecast, clusters=clusters_for(season, sets[0].parameters.n_clusters),
                           stores=stores, history=season.history, unit_price=season.unit_price)
     weights = np.array([s.season_total for s in base.allocation.stores], dtype=float)
-    units = monte_carlo_demand(season.forecast, weights, spec.paths, spec.seed)
-    totals = units.sum(axis=(1, 2))
+    # Drawn chunk by chunk where they are simulated: bounded memory whatever the stores and paths.
+    units = MonteCarloPaths(season.forecast, weights, spec.paths, spec.seed)
+    totals = units.totals()
     desc = {"start": p.season_start.isoformat(), "forecast_total": round(season.forecast.total, 1),
             "weights_from": sets[0].name, "week_correlation": round(correlation(season.forecast), 4),
             "total": {q: round(float(np.percentile(totals, v)), 1) for q, v in (("p10", 10), ("median", 50), ("p90", 90))}}

@@ -39,7 +39,9 @@ class Task:
     season_index: int
     pset: ParameterSet
     season: Season
-    demand: np.ndarray  # (paths, stores, weeks), stores in the stores frame's order
+    # (paths, stores, weeks), stores in the stores frame's order: an array, or Monte Carlo paths drawn
+    # chunk by chunk in the worker (core.domain.simulation.demand.MonteCarloPaths)
+    demand: Any
     first_path: int = 0
 
 
@@ -60,13 +62,29 @@ def run_task(task: Task) -> dict[str, Any]:
     clusters = clusters_for(task.season, p.n_clusters)
     setup = prepare_season(task.pset, task.season.forecast, clusters=clusters, stores=task.season.stores,
                            history=task.season.history, unit_price=task.season.unit_price)
-    run = simulate(setup, task.demand)
     return {
         "set_index": task.set_index, "season_index": task.season_index, "first_path": task.first_path,
         "order": setup.order_qty, "proposed_order": setup.proposed_qty, "unit_price": setup.unit_price,
         "initial": int(sum(s.initial for s in setup.allocation.stores)), "dc_initial": setup.allocation.dc_on_hand,
-        "metrics": path_metrics(run, task.pset.cost),
-        "weekly": weekly_paths(run),
-        "reforecasts": np.array([len(r) for r in run.reforecast_weeks], dtype=float),
-        "markdown_depth": run.markdown_depth.astype(float),
+        **simulate_paths(setup, task.demand, task.pset.cost),
+    }
+
+
+def simulate_paths(setup: Any, demand: Any, unit_cost: float | None) -> dict[str, Any]:
+    """Per-path figures of the set on `demand`, simulated a chunk of paths at a time when the demand is
+    drawn in chunks (paths are independent seasons, so the figures are those of one run over them all)."""
+    chunks = demand.chunks() if hasattr(demand, "chunks") else [demand]
+    parts = []
+    for units in chunks:
+        run = simulate(setup, units)
+        parts.append({"metrics": path_metrics(run, unit_cost), "weekly": weekly_paths(run),
+                      "reforecasts": np.array([len(r) for r in run.reforecast_weeks], dtype=float),
+                      "markdown_depth": run.markdown_depth.astype(float)})
+    if len(parts) == 1:
+        return parts[0]
+    return {
+        "metrics": {k: np.concatenate([p["metrics"][k] for p in parts]) for k in parts[0]["metrics"]},
+        "weekly": {k: np.concatenate([p["weekly"][k] for p in parts]) for k in parts[0]["weekly"]},
+        "reforecasts": np.concatenate([p["reforecasts"] for p in parts]),
+        "markdown_depth": np.concatenate([p["markdown_depth"] for p in parts]),
     }

@@ -14,8 +14,9 @@ from core.bench import runner
 from core.bench.scale import measure, write_scale_data
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRED = ("preseason_warm_s", "cli_plan_cold_s", "cli_plan_cold_cpu_s", "actuals_week_s", "scale_stores", "scale_preseason_s",
-            "scale_peak_mb", "scale_ingest_s", "page_rerun_max_s")
+REQUIRED = ("preseason_warm_s", "cli_plan_cold_s", "cli_plan_cold_cpu_s", "actuals_week_s", "scale_stores",
+            "scale_preseason_s", "scale_peak_mb", "scale_ingest_s", "scale_ingest_peak_mb", "scale_preseason_peak_mb",
+            "scale_week_s", "scale_compare_mc_s", "page_rerun_max_s")
 
 
 @pytest.mark.slow
@@ -32,6 +33,9 @@ def test_bench_json_quick_has_every_figure_and_positive_numbers(tmp_path: Path, 
     for key in REQUIRED:
         assert isinstance(doc[key], (int, float)) and doc[key] > 0, (key, doc.get(key))
     assert doc["scale_stores"] == 20
+    if os.environ.get("CI") == "true" or "scale_pg_skipped" not in doc:  # the same figures on PostgreSQL
+        assert all(doc[f"scale_{k}_pg"] > 0 for k in ("ingest_s", "ingest_peak_mb", "preseason_s", "week_s",
+                                                      "compare_mc_s"))
     assert len(doc["runs"]["preseason_s"]) == 1 and len(doc["runs"]["actuals_week_s"]) == 3
     assert set(doc["page_rerun_s"]) == {"plan", "forecast", "approvals", "in_season", "review", "activity"}
     assert doc["runs"]["page_errors"] == {}
@@ -68,13 +72,17 @@ def test_scale_data_are_the_demo_generator_in_the_spec_format(tmp_path: Path):
     first_store = stores[1].split(",")[0]
     assert lines[1].split(",")[:3] == ["2023-01-01", first_store, "Women's Dresses"]
     assert lines[-1].startswith("2025-12-31,")
+    week = (tmp_path / "week_01.csv").read_text().splitlines()
+    assert len(week) == 1 + 7 * 12 * 3  # a Monday..Sunday week of every store and category
 
 
 @pytest.mark.slow
 def test_scale_measure_goes_through_the_service_to_an_allocation(tmp_path: Path):
     write_scale_data(tmp_path / "data", n_stores=12)
-    r = measure(tmp_path / "data", tmp_path / "scale.db")
+    r = measure(tmp_path / "data", f"sqlite:///{tmp_path / 'scale.db'}")
     assert r["stores"] == 12 and r["categories"] == 3 and r["allocated_stores"] == 12
     assert r["order_qty"] > 0
+    assert r["week_state"] == "in_season" and r["week_s"] > 0  # one week of actuals for every store
+    assert r["compare_mc_s"] > 0 and r["compare_mc_paths"] == 50
     assert r["preseason_s"] == pytest.approx(r["forecast_order_s"] + r["clusters_allocation_s"])
     assert r["peak_mb"] >= r["ingest_peak_mb"] > 0

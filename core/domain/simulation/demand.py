@@ -10,11 +10,15 @@ monte-carlo  N paths around the forecast (SPEC 4.2): week k's category demand is
              + noise^2), the split of the forecast error the re-forecast itself assumes (level_model,
              SPEC 4.7). Each store expects its allocation weight of that and sells a Poisson draw of it.
              One seed gives the same paths every time, for every parameter set.
+             `MonteCarloPaths` draws them chunk by chunk (a few MB of demand at a time, whatever the
+             number of stores and paths) and any range of paths alone: the numbers are those of the
+             whole draw, to the last unit (the paths before the range are drawn and dropped).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -28,6 +32,7 @@ from core.domain.forecast.distribution import level_correlation, weekly_sigma
 from core.domain.models import ForecastResult
 
 DEFAULT_PATHS = 200
+CHUNK_BYTES = 16 * 1024 * 1024  # demand drawn per chunk of paths (int64 units)
 
 
 @dataclass(frozen=True)
@@ -81,16 +86,73 @@ def correlation(forecast: ForecastResult) -> float:
 def monte_carlo_demand(forecast: ForecastResult, weights: np.ndarray, n_paths: int = DEFAULT_PATHS,
                        seed: int = 0) -> np.ndarray:
     """(n_paths, stores, weeks) integer demand; `weights` are the stores' shares (normalised here)."""
-    if not 1 <= n_paths <= 100_000:
-        raise PlannerError(f"--monte-carlo {n_paths}: allowed 1..100000 paths")
-    w = np.clip(np.asarray(weights, dtype=float), 0.0, None)
-    w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / max(1, len(w)))
-    plan = np.array([max(0.0, x.plan) for x in forecast.weeks])
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    c = correlation(forecast)
-    level = rng.standard_normal((n_paths, 1))
-    wobble = rng.standard_normal((n_paths, len(plan)))
-    z = math.sqrt(c) * level + math.sqrt(1.0 - c) * wobble
-    category = plan[None, :] * np.exp(weekly_sigma(forecast)[None, :] * z)  # (P, W)
-    expected = category[:, None, :] * w[None, :, None]  # (P, S, W)
-    return rng.poisson(expected).astype(np.int64)
+    return np.asarray(MonteCarloPaths(forecast, np.asarray(weights, dtype=float), n_paths, seed))
+
+
+def paths_per_chunk(n_stores: int, n_weeks: int, budget: int = CHUNK_BYTES) -> int:
+    """How many paths of (stores x weeks) int64 units fit in `budget` bytes (at least one)."""
+    return max(1, budget // max(1, 8 * n_stores * n_weeks))
+
+
+@dataclass(frozen=True, eq=False)
+class MonteCarloPaths:
+    """Paths first..last (exclusive) of the seeded Monte Carlo demand (module docstring), drawn on
+    demand. Behaves like the (paths, stores, weeks) array where the lab needs it: `shape`, slicing by
+    paths, `np.asarray` (which draws them all)."""
+
+    forecast: ForecastResult
+    weights: np.ndarray
+    n_paths: int = DEFAULT_PATHS
+    seed: int = 0
+    first: int = 0
+    last: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.n_paths <= 100_000:
+            raise PlannerError(f"--monte-carlo {self.n_paths}: allowed 1..100000 paths")
+
+    @property
+    def stop(self) -> int:
+        return self.n_paths if self.last is None else self.last
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.stop - self.first, len(self.weights), len(self.forecast.weeks))
+
+    def __getitem__(self, paths: slice) -> MonteCarloPaths:
+        start, stop, step = paths.indices(self.stop - self.first)
+        if step != 1:
+            raise ValueError("Monte Carlo paths are sliced in steps of 1")
+        return MonteCarloPaths(self.forecast, self.weights, self.n_paths, self.seed, self.first + start,
+                               self.first + max(start, stop))
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        parts = list(self.chunks())
+        out = np.concatenate(parts) if parts else np.zeros((0, *self.shape[1:]), dtype=np.int64)
+        return out if dtype is None else out.astype(dtype)
+
+    def chunks(self, chunk_paths: int | None = None) -> Iterator[np.ndarray]:
+        """The paths in order, at most `chunk_paths` at a time (default: CHUNK_BYTES of units)."""
+        _, n_stores, n_weeks = self.shape
+        step = chunk_paths or paths_per_chunk(n_stores, n_weeks)
+        w = np.clip(np.asarray(self.weights, dtype=float), 0.0, None)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / max(1, len(w)))
+        plan = np.array([max(0.0, x.plan) for x in self.forecast.weeks])
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed))
+        c = correlation(self.forecast)
+        level = rng.standard_normal((self.n_paths, 1))
+        wobble = rng.standard_normal((self.n_paths, len(plan)))
+        z = math.sqrt(c) * level + math.sqrt(1.0 - c) * wobble
+        category = plan[None, :] * np.exp(weekly_sigma(self.forecast)[None, :] * z)  # (P, W)
+        # The Poisson draws come path after path from one stream: drawing paths 0..stop in chunks
+        # gives the numbers of one draw of them all.
+        for lo in range(0, self.stop, step):
+            hi = min(self.stop, lo + step)
+            units = rng.poisson(category[lo:hi, None, :] * w[None, :, None]).astype(np.int64)
+            if hi > self.first:  # paths before the range are drawn and dropped
+                yield units[max(0, self.first - lo):]
+
+    def totals(self) -> np.ndarray:
+        """Units of each path, summed over stores and weeks."""
+        parts = [c.sum(axis=(1, 2)) for c in self.chunks()]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

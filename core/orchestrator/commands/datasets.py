@@ -101,15 +101,16 @@ def import_into(repo: Repository, *, history: Any, history_name: str, stores: by
     limit = history_limit(history, max_history_bytes)
     check_history_size(history, history_name, limit)
     both = dataset_mapping(mapping, stores_mapping)
+    digests = _digests(history, stores)  # a file is read once for its hash, whatever the week start
     if week_start is not None:
-        existing = repo.dataset_by_hash(content_hash(history, stores, week_start, both))
+        existing = repo.dataset_by_hash(_hash(digests, week_start, both))
         if existing is not None:
             remember_layouts(repo, src.head(65536), stores, mapping, stores_mapping)
             return dataset_info(existing)
 
     hist, stores_up = scan_dataset(history, history_name, stores, stores_name, week_start=week_start,
                                    mapping=mapping, stores_mapping=stores_mapping, max_history_bytes=limit)
-    digest = content_hash(history, stores, hist.week_start, both)
+    digest = _hash(digests, hist.week_start, both)
     if week_start is None:  # the day was only known after reading the dates
         existing = repo.dataset_by_hash(digest)
         if existing is not None:
@@ -227,7 +228,10 @@ def _store_value(column: str, value: Any) -> Any:
 def _history_tuples(dataset_id: int, frame: Any) -> list[tuple]:
     import numpy as np
 
-    weeks = frame["week_start"].dt.date.tolist()
+    # ISO text, each distinct week formatted once: what the driver would store for a date (SQLite keeps
+    # dates as 'YYYY-MM-DD'; COPY reads the same text), without a date object per row.
+    codes, uniques = np.unique(frame["week_start"].to_numpy(dtype="datetime64[D]"), return_inverse=True)
+    weeks = np.asarray(np.datetime_as_string(codes, unit="D"), dtype=object)[uniques].tolist()
     revenue = frame["revenue"].to_numpy(dtype=float)
     rev = [None if r != r else r for r in revenue.tolist()] if np.isnan(revenue).any() else revenue.tolist()
     return list(zip([dataset_id] * len(frame), weeks, frame["store_id"].tolist(), frame["category"].tolist(),
