@@ -104,7 +104,7 @@ class Commands:
         from core.domain.feasibility import check_feasibility
 
         with self.uow.read() as repo:
-            frames = load_frames(repo, dataset_id, self.db_url)
+            frames = load_frames(repo, dataset_id, self.db_url, category=params.category)
         feasible = check_feasibility(params, frames.history, frames.stores)
         return feasible.parameters, feasible.notes
 
@@ -190,7 +190,7 @@ class Commands:
             ctx = context_for("upload", workflow_id, wf)
             check_idle(workflow_id, ctx)
             read_version = wf.version
-            frames = load_frames(repo, wf.dataset_id, self.db_url)
+            frames = load_frames(repo, wf.dataset_id, self.db_url, category=ctx.parameters.category)
             mapping = week_file_mapping(repo, data, column_map, frames.column_map)
             active = {u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
                                "at": aware(u.created_at)} for u in repo.uploads(workflow_id) if u.status == "active"}

@@ -40,7 +40,8 @@ def load_inputs(repo: Repository, workflow_id: str, db_url: str, now: datetime) 
     marker = ctx.step
     if marker is None:
         return None
-    frames = load_frames(repo, wf.dataset_id, db_url)
+    # The steps read the season's category only (core/orchestrator/queries/frames.py).
+    frames = load_frames(repo, wf.dataset_id, db_url, category=ctx.parameters.category)
     actuals: dict[int, dict[str, int]] = {}
     decisions: dict[int, week_steps.MarkdownDecision] = {}
     start_state: SeasonState | None = None

@@ -65,33 +65,83 @@ def cache_put(cache_key: str, dataset_id: int, frames: DatasetFrames) -> None:
         _cache[(cache_key, dataset_id)] = frames
 
 
-def load_frames(repo: Repository, dataset_id: int, cache_key: str) -> DatasetFrames:
-    key = (cache_key, dataset_id)
-    with _cache_lock:
-        hit = _cache.get(key)
+def load_frames(repo: Repository, dataset_id: int, cache_key: str, *, category: str | None = None) -> DatasetFrames:
+    """A dataset's frames; with `category`, the history holds only that category's rows (a workflow's
+    steps read nothing else), read by query in batches: a 10,000-store dataset's three categories are
+    never all in memory for one season. When that category has no revenue, every category is read:
+    the price then falls back on the whole history (docs/planning-rules.md §4, the unit price)."""
+    if category is not None:
+        hit = _cached(cache_key, dataset_id, None)  # the whole dataset, when the import kept it
+        if hit is not None:
+            return hit
+    hit = _cached(cache_key, dataset_id, category)
     if hit is not None:
         return hit
-    import pandas as pd
     from sqlalchemy import select
 
-    from core.db.models import HistoryRow, StoreRow
+    from core.db.models import StoreRow
 
     ds = repo.dataset(dataset_id)  # NotFound when missing
     conn = repo.s.connection()
-    hist_rows = conn.execute(
-        select(HistoryRow.week_start, HistoryRow.store_id, HistoryRow.category, HistoryRow.quantity,
-               HistoryRow.revenue, HistoryRow.days)
-        .where(HistoryRow.dataset_id == dataset_id).order_by(HistoryRow.id)
-    ).tuples().all()
-    history = normalise_history(pd.DataFrame.from_records(
-        hist_rows, columns=["week_start", "store_id", "category", "quantity", "revenue", "days"]))
+    history = read_history(conn, dataset_id, category)
+    if category is not None and not _has_revenue(history):
+        return load_frames(repo, dataset_id, cache_key)
     store_rows = conn.execute(
         select(*(getattr(StoreRow, c) for c in STORE_COLUMNS)).where(StoreRow.dataset_id == dataset_id)
         .order_by(StoreRow.id)
     ).tuples().all()
+    import pandas as pd
+
     stores = normalise_stores(pd.DataFrame.from_records(store_rows, columns=list(STORE_COLUMNS)))
     frames = DatasetFrames(history=history, stores=stores, store_ids=tuple(stores["store_id"]),
                            week_start=int(ds.week_start or 0), weekday_shares=ds.weekday_shares,
                            frequency=ds.frequency, column_map=ds.column_map)
-    cache_put(cache_key, dataset_id, frames)
+    with _cache_lock:
+        _cache[(cache_key, dataset_id) if category is None else (cache_key, dataset_id, category)] = frames
     return frames
+
+
+def _cached(cache_key: str, dataset_id: int, category: str | None) -> DatasetFrames | None:
+    key = (cache_key, dataset_id) if category is None else (cache_key, dataset_id, category)
+    with _cache_lock:
+        return _cache.get(key)
+
+
+def _has_revenue(history: Any) -> bool:
+    return bool((history["revenue"].notna() & (history["quantity"] > 0)).any())
+
+
+HISTORY_BATCH = 200_000
+
+
+def read_history(conn: Any, dataset_id: int, category: str | None = None) -> Any:
+    """The HistoryFrame of a dataset (of one category), in stored order, read `HISTORY_BATCH` rows at a
+    time into column arrays: no Python tuple per row is kept, each distinct store id and category is
+    one string object."""
+    import numpy as np
+    import pandas as pd
+
+    where = "dataset_id = :d" + (" AND category = :c" if category is not None else "")
+    sql = (f"SELECT week_start, store_id, category, quantity, revenue, days FROM dataset_history WHERE {where} "
+           "ORDER BY id")
+    from sqlalchemy import text
+
+    result = conn.execution_options(stream_results=True).execute(
+        text(sql), {"d": dataset_id, **({"c": category} if category is not None else {})})
+    parts: list[Any] = []
+    names: dict[str, str] = {}
+    for rows in result.partitions(HISTORY_BATCH):
+        week, store, cat, qty, rev, days = zip(*rows)
+        parts.append(pd.DataFrame({
+            "week_start": pd.to_datetime(pd.Series(week).astype(str), format="%Y-%m-%d").to_numpy("datetime64[ns]"),
+            "store_id": np.array([names.setdefault(v, v) for v in store], dtype=object),
+            "category": np.array([names.setdefault(v, v) for v in cat], dtype=object),
+            "quantity": np.array(qty, dtype=float),
+            "revenue": np.array([np.nan if r is None else r for r in rev], dtype=float),
+            "days": np.array(days, dtype=np.int64),
+        }))
+        del rows, week, store, cat, qty, rev, days
+    if not parts:
+        return normalise_history(pd.DataFrame({c: [] for c in ("week_start", "store_id", "category", "quantity",
+                                                               "revenue", "days")}))
+    return normalise_history(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True))
