@@ -31,13 +31,29 @@ class DatabaseLocked(DatabaseUnavailable):
     """Another process holds the lock longer than the busy timeout; worth retrying."""
 
 
+class DatabaseDisconnected(DatabaseUnavailable):
+    """The server dropped the connection (terminated, restarted, network): a new connection may work."""
+
+
+_DISCONNECT_WORDS = ("terminating connection", "server closed the connection", "connection is closed",
+                     "connection already closed", "consuming input failed", "connection reset",
+                     "could not receive data", "ssl connection has been closed", "connection was killed")
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(w in text for w in _DISCONNECT_WORDS)
+
+
 def is_lock_error(exc: BaseException) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text or "database table is locked" in text or "busy" in text
 
 
 def db_error(url: str, exc: BaseException) -> DatabaseUnavailable:
-    cls = DatabaseLocked if is_lock_error(exc) else DatabaseUnavailable
+    cls = DatabaseLocked if is_lock_error(exc) else DatabaseDisconnected if is_disconnect(exc) else DatabaseUnavailable
     return cls(describe_db_error(url, exc))
 
 

@@ -15,9 +15,9 @@ def is_transient(exc: BaseException) -> bool:
     """Failures that may succeed on a second try: locks, timeouts, dropped connections."""
     if isinstance(exc, (TransientStepError, TimeoutError, ConnectionError)):
         return True
-    from core.db.engine import DatabaseLocked
+    from core.db.engine import DatabaseDisconnected, DatabaseLocked
 
-    if isinstance(exc, DatabaseLocked):
+    if isinstance(exc, (DatabaseLocked, DatabaseDisconnected)):  # a lock that may clear, a dropped connection
         return True
     try:
         from sqlalchemy.exc import DBAPIError, OperationalError
