@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.db.models import Workflow
+from core.orchestrator.commands.partial_weeks import completed_week
 from core.db.repository import UnitOfWork
 from core.domain.errors import (
     ActionNotAllowed,
     AlreadyDecided,
     ConcurrencyConflict,
     MissingStores,
+    PartialWeek,
     NotFound,
     PlannerError,
     StoredButNotFinished,
@@ -193,17 +195,39 @@ class Commands:
             frames = load_frames(repo, wf.dataset_id, self.db_url, category=ctx.parameters.category)
             mapping = week_file_mapping(repo, data, column_map, frames.column_map)
             active = {u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
-                               "at": aware(u.created_at)} for u in repo.uploads(workflow_id) if u.status == "active"}
+                               "at": aware(u.created_at), "raw_file_id": u.raw_file_id,
+                               "missing_dates": u.missing_dates}
+                      for u in repo.uploads(workflow_id) if u.status == "active"}
         p = ctx.parameters
-        up = parse_actuals(data, filename, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
-                           known_stores=frames.store_ids, category=p.category, week_start=p.first_day,
-                           confirm_partial=confirm_partial_week, mapping=mapping,
-                           weekly_totals=frames.frequency == "weekly")
+
+        def parse(raw: bytes, name: str, confirm: bool, columns: dict[str, str] | None) -> Any:
+            return parse_actuals(raw, name, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
+                                 known_stores=frames.store_ids, category=p.category, week_start=p.first_day,
+                                 confirm_partial=confirm, mapping=columns, weekly_totals=frames.frequency == "weekly")
+
+        refused: PartialWeek | None = None
+        try:
+            up = parse(data, filename, confirm_partial_week, mapping)
+        except PartialWeek as exc:
+            if not (active.get(exc.week) or {}).get("missing_dates"):
+                raise
+            refused, up = exc, parse(data, filename, True, mapping)  # it may complete the stored part
         week = up.week
         start = season_week_start(p.season_start, week, p.first_day)
         span = f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
         old = active.get(week)
-        if old is not None and not replace:
+        completed = None
+        if old is not None and old["missing_dates"] and old["raw_file_id"] is not None:
+            with self.uow.read() as repo:
+                old_data = repo.raw_file_bytes(old["raw_file_id"])
+                old_map = week_file_mapping(repo, old_data, None, frames.column_map)
+            completed = completed_week(parse(old_data, old["filename"], True, old_map), up, frames.store_ids,
+                                       old["filename"])
+        if completed is not None:
+            up = completed  # the other days of a partial week: added to it, not put in its place
+        elif refused is not None:
+            raise refused
+        if old is not None and not replace and completed is None:
             raise week_stored(filename, week, span, old)
         missing_weeks = [k for k in range(1, week) if k not in active]
         if missing_weeks:
