@@ -67,6 +67,9 @@ if dataset is not None:
                + md_escape(", ".join(dataset.get("categories") or [])) + " — " + md_escape(week_text(dataset))
                + ("" if dataset.get("source") == "demo" else
                   " (to plan on another week start, choose it above and import the files again)"))
+    if dataset.get("source") != "demo" and dataset.get("warnings"):
+        # What reading the files changed (weekly rows counted in another week, absent columns) is said.
+        render_message("info", [str(w) for w in dataset["warnings"]], "Reading the files:")
 categories: list[str] = list(dataset.get("categories") or []) if dataset else []
 
 # ------------------------------------------------------------------ 2. describe

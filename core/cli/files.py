@@ -159,7 +159,8 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     raw_params = read_input(args.params, "parameters") if args.params else None
     hname, sname = Path(args.history).name, Path(args.stores).name
     hist, st = parse_dataset(history, hname, stores, sname, week_start=day, mapping=getattr(args, "column_map", None))
-    notes: list[str] = []
+    # What reading the files changed (weekly rows counted in another week start, absent columns): said.
+    notes: list[str] = [f"{hname}: {w}" for w in hist.warnings] + [f"{sname}: {w}" for w in st.warnings]
     extraction = None
     if raw_params is not None:
         try:

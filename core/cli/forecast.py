@@ -48,6 +48,9 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
     if week_start is None and upload.week_start != 0:
         told.append(f"weeks run {week_span(upload.week_start)}: every weekly row of {history_csv.name} is dated "
                     f"on a {weekday_name(upload.week_start)} (--week-start chooses another day)")
+    for warning in upload.warnings:  # weekly rows counted in another week start: said, never silent
+        if warning.startswith("weekly rows are dated on") and warning not in told:
+            told.append(f"{history_csv.name}: {warning}")
     known = sorted(upload.frame["category"].astype(str).unique())
     wanted = known if [c.strip().lower() for c in categories] == ["all"] else list(dict.fromkeys(categories))
     unknown = [c for c in wanted if c not in known]

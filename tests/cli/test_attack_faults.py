@@ -83,3 +83,18 @@ def test_compare_refuses_oversize_files_from_their_size(tmp_path: Path, capsys) 
     err = capsys.readouterr().err
     assert "h.csv: the file is 3,221,225,472 bytes" in err and "b.json: the file is 3,221,225,472 bytes" in err
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KB: nothing was read
+
+
+def test_weekly_rows_counted_in_another_week_start_are_noted(tmp_path: Path, capsys) -> None:
+    from datetime import date, timedelta
+
+    lines = history_csv().decode().splitlines()
+    sundays = [lines[0]] + [f"{date.fromisoformat(x.split(',')[0]) + timedelta(days=6)},{x.split(',', 1)[1]}"
+                            for x in lines[1:]]
+    (tmp_path / "sun.csv").write_text("\n".join(sundays) + "\n")
+    code = main(["forecast", "--history", str(tmp_path / "sun.csv"), "--category", "Dresses", "--start",
+                 "2025-03-03", "--weeks", "4", "--week-start", "monday", "--json"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "note: sun.csv: weekly rows are dated on Sunday, not Monday; each row was counted in the " \
+           "Monday..Sunday week that contains its date" in err

@@ -184,3 +184,20 @@ def test_season_review_of_a_zero_forecast_season_is_not_blank(app: AppTest, db_u
     open_page(app, "review", wf)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Overstock"] == "10 units" and metrics["Sell-through"] == "0.0%"
+
+
+def test_weekly_rows_counted_in_another_week_start_are_said_on_the_plan_page(app: AppTest, service) -> None:
+    from datetime import timedelta
+
+    from tests.orchestrator.conftest import history_csv, stores_csv
+
+    lines = history_csv().decode().splitlines()
+    sundays = [lines[0]] + [f"{date.fromisoformat(x.split(',')[0]) + timedelta(days=6)},{x.split(',', 1)[1]}"
+                            for x in lines[1:]]
+    info = service.import_dataset(history=("\n".join(sundays) + "\n").encode(), history_name="sun.csv",
+                                  stores=stores_csv(), stores_name="s.csv", week_start="monday")
+    assert info.week_start == "monday"
+    app.run()
+    app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
+    assert any("weekly rows are dated on Sunday, not Monday; each row was counted in the Monday..Sunday week" in t
+               for t in texts(app.info)), texts(app.info)
