@@ -25,7 +25,8 @@ def dataset_comparison(svc: Any, dataset_id: int, rows: list[dict[str, Any]], sp
             problems.extend(exc.messages)
     if problems:
         raise PlannerError(problems)
-    frames = svc.dataset_frames(dataset_id)
+    # Every set plans one category (check_comparable): only its rows are read.
+    frames = svc.dataset_frames(dataset_id, category=sets[0].parameters.category if sets else None)
     doc = compare(frames.history, frames.stores, sets, spec, executor=executor, progress=progress)
     inputs = {"dataset_id": dataset_id, "sets": [s.label() for s in sets], "source": spec.source,
               "replay": [d.isoformat() for d in spec.starts], "paths": spec.paths, "seed": spec.seed}

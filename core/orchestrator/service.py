@@ -184,9 +184,10 @@ class PlannerService:
 
         return describe_method(method)
 
-    def dataset_frames(self, dataset_id: int) -> DatasetFrames:
+    def dataset_frames(self, dataset_id: int, category: str | None = None) -> DatasetFrames:
+        """The dataset's frames; with `category`, a history of that category's rows only (read by query)."""
         with self.uow.read() as repo:
-            return load_frames(repo, dataset_id, self.db_url)
+            return load_frames(repo, dataset_id, self.db_url, category=category)
 
     def extract_parameters(self, text: str, dataset_id: int | None = None) -> Any:
         from core.agents import extract_parameters

@@ -76,9 +76,13 @@ def scan_history(data: object, filename: str, *, week_start: int | None = None,
     """`parse_history` without building the frame: the weeks stay in a grid that `HistoryScan.batches`
     hands out in the frame's order, so an import never holds the rows read nor the whole frame.
 
-    `max_bytes` defaults to the browser's cap (limits.MAX_HISTORY_BYTES); a file given by path may be
-    allowed more (limits.MAX_HISTORY_FILE_BYTES)."""
-    limit = limits.MAX_HISTORY_BYTES if max_bytes is None else max_bytes
+    `max_bytes` defaults to the browser's cap (limits.MAX_HISTORY_BYTES) for bytes and to
+    limits.MAX_HISTORY_FILE_BYTES for a file given by path."""
+    if max_bytes is not None:
+        limit = max_bytes
+    else:
+        limit = limits.MAX_HISTORY_BYTES if isinstance(data, (bytes, bytearray, memoryview)) else \
+            limits.MAX_HISTORY_FILE_BYTES
     csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limit, what="history",
                         mapping=for_kind(mapping, "history"))
     has_revenue = "revenue" in csv_file.columns
