@@ -19,6 +19,8 @@ Figures (seconds unless named otherwise; medians of several runs):
   forecast_sets      core.bench.forecast_sets: the many-series benchmark per data set (weekly and season WAPE,
                      bias, weekly 80% and season P10..P90 coverage, ms/series) and pooled (`bench_*`);
                      FORECAST_SETS_SERIES series per data set by default (quick: fewer), --forecast-full for all
+  profit_vs_oracle_*, lost_sales_share, lost_while_dc_holds_share (each with seed_ beside it), order_options_s
+                     core.bench.decisions: real past seasons of both data sets replayed through the simulator
   dev_*              core.bench.walmart_perturbed.run_dev_benchmark (the same protocol on growth, step and
                      month-start perturbations of the Walmart series; no target, tracked in docs/forecasting.md)
   queue_latency_*_ms, celery_steps_per_s_{1,2}, celery_speedup_2
@@ -62,6 +64,11 @@ TARGETS: dict[str, tuple[str, float]] = {
     "compare_mc_s": ("<", 10.0),
     "compare_replay_s": ("<", 5.0),
     "celery_speedup_2": (">=", 1.7),
+    "order_options_s": ("<", 0.5),
+    "profit_vs_oracle_median": (">=", 0.97),
+    "profit_vs_oracle_worst": (">=", 0.93),
+    "lost_sales_share": ("<=", 0.03),
+    "lost_while_dc_holds_share": ("<=", 0.10),
 }
 QUICK_WALMART_SERIES = ["chain total", "dept 92", "dept 95"]
 FORECAST_SETS_SERIES = 12  # per data set in the default run (every k-th series by name)
@@ -284,7 +291,8 @@ def check_targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walmart: bool | None, quick: bool,
         growth: list[int] | None = None, pages: bool = True, lab: bool = True, executors: bool = True,
-        forecast_sets: bool = True, forecast_full: bool = False, log=None) -> dict[str, Any]:
+        forecast_sets: bool = True, forecast_full: bool = False, decisions: bool = True,
+        log=None) -> dict[str, Any]:
     def note(msg: str) -> None:
         if log is not None:
             log(msg)
@@ -320,6 +328,11 @@ def run(*, runs: int, weeks: int, cli_runs: int, scale_stores: int | None, walma
             from core.bench.lab import bench_celery as bench_lab_celery
 
             merge(bench_lab_celery())
+    if decisions:
+        note("decisions: past seasons of both data sets replayed (profit against the oracle)...")
+        from core.bench.decisions import bench_decisions
+
+        merge(bench_decisions(quick=quick))
     if executors:
         from core.bench.executors import bench_celery, bench_thread_latency
 
@@ -356,6 +369,9 @@ def _table(doc: dict[str, Any]) -> str:
              ("cli_plan_cold_cpu_s", "{:.2f}"), ("cli_help_s", "{:.2f}"), ("scale_stores", "{:.0f}"),
              *[(f"scale_{k}{suffix}", "{:.0f}" if k.endswith("_mb") else "{:.2f}")
                for suffix in ("", "_pg") for k in SCALE_KEYS if k != "peak_mb"],
+             ("seed_profit_vs_oracle_median", "{:.3f}"), ("seed_profit_vs_oracle_worst", "{:.3f}"),
+             ("seed_lost_sales_share", "{:.4f}"), ("seed_lost_while_dc_holds_share", "{:.3f}"),
+             ("beats_seed_share", "{:.3f}"), ("decision_seasons", "{:.0f}"),
              ("dev_weekly_wape", "{:.2%}"), ("dev_total_wape", "{:.2%}"), ("dev_total_bias", "{:+.2%}")]
     for key, fmt in extra:
         if doc.get(key) is not None:
@@ -389,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-scale", action="store_true", help="do not run the scale run")
     p.add_argument("--skip-pages", action="store_true", help="do not time the Streamlit pages (AppTest)")
     p.add_argument("--skip-lab", action="store_true", help="do not time the scenario-lab comparisons")
+    p.add_argument("--skip-decisions", action="store_true", help="do not replay past seasons for the decision figures")
     p.add_argument("--skip-executors", action="store_true",
                    help="do not measure queue latency and Celery throughput")
     p.add_argument("--scale-stores", type=int, metavar="N", help="stores in the scale run (default 2000; quick 100)")
@@ -414,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = run(runs=runs, weeks=3 if quick else 5, cli_runs=1 if quick else 3, scale_stores=scale, walmart=walmart,
               quick=quick, growth=growth, pages=not args.skip_pages, lab=not args.skip_lab,
               executors=not args.skip_executors, forecast_sets=not args.skip_forecast_sets,
-              forecast_full=bool(args.forecast_full), log=log)
+              forecast_full=bool(args.forecast_full), decisions=not args.skip_decisions, log=log)
     if args.json:
         sys.stdout.write(json.dumps(doc, default=str) + "\n")
     else:

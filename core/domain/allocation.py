@@ -1,9 +1,16 @@
-"""Hierarchical allocation with DC holdback (SPEC 4.5) and re-allocation after a re-forecast (4.7).
+"""Allocation of the order to stores with DC holdback, and re-allocation after a re-forecast (4.7).
 
-order -> clusters (by the cluster's share of category sales in the same weeks last year)
-      -> stores   (store factor = 0.7 x share of the cluster's sales + 0.3 x share of its floor space)
-      -> initial shipment vs DC reserve (holdback)
-Every level is split with `largest_remainder`, so each level sums exactly to its parent.
+Stock goes where demand is (docs/planning-rules.md §6.4):
+  basis "recent" (the default): each store's season total is the order x its share of the category's
+      units sold in the last RECENT_WEEKS weeks before the season; a store without any sales of the
+      category in the history is given the sales a store of its floor space sells (the median units
+      per square foot of the stores with sales). Clusters are the sums of their stores. The window
+      was chosen by replaying past seasons of both benchmark data sets (docs/performance.md).
+  basis "last_year" (SPEC 4.5 as written, the seed's rule): cluster share = the cluster's share of
+      the category's sales in the same weeks last year; within it, store factor = 0.7 x share of the
+      cluster's sales + 0.3 x share of its floor space.
+Then initial shipment vs DC reserve (holdback). Every level is split with `largest_remainder`, so
+each level sums exactly to its parent.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from core.domain.rounding import largest_remainder, round_half_up
 
 SALES_WEIGHT = 0.7
 SPACE_WEIGHT = 0.3
+RECENT_WEEKS = 13
+SHARE_BASES = ("recent", "last_year")
 
 
 def last_year_window(season_start: date, horizon_weeks: int) -> tuple[date, date]:
@@ -91,6 +100,7 @@ def allocate(
     season_start: date,
     horizon_weeks: int,
     dc_holdback: float,
+    basis: str = "recent",
 ) -> AllocationPlan:
     """Split the approved order over clusters, stores, and initial shipment vs DC reserve."""
     problems: list[str] = []
@@ -102,9 +112,14 @@ def allocate(
     unassigned = [s for s in ids if s not in clusters.assignments]
     if unassigned:
         problems.append(f"stores without a cluster: {', '.join(unassigned[:20])}")
+    if basis not in SHARE_BASES:
+        problems.append(f"basis = {basis!r} is not allowed: allowed {', '.join(SHARE_BASES)}")
     if problems:
         raise PlannerError(problems)
     order_qty = int(order_qty)
+    if basis == "recent":
+        return _allocate_recent(order_qty, clusters, stores, history, category=category, season_start=season_start,
+                                dc_holdback=dc_holdback)
 
     sales, basis = store_sales_basis(
         stores, history, category=category, season_start=season_start, horizon_weeks=horizon_weeks
@@ -139,6 +154,59 @@ def allocate(
     return AllocationPlan(
         order_qty=order_qty, dc_holdback=float(dc_holdback), clusters=cluster_rows, stores=store_rows, share_basis=basis
     )
+
+
+def recent_store_sales(stores: pd.DataFrame, history: pd.DataFrame | None, *, category: str,
+                       season_start: date, weeks: int | None = None) -> tuple[np.ndarray, str]:
+    """Units per store (stores frame order) behind the "recent" shares, and the label (module docstring)."""
+    weeks = weeks or RECENT_WEEKS
+    ids = stores["store_id"].astype(str).to_numpy()
+    space = pd.to_numeric(stores["store_size_sqft"], errors="coerce").fillna(0.0).clip(lower=0).to_numpy(dtype=float)
+    rows = (history[history["category"] == category] if history is not None and not history.empty
+            else pd.DataFrame(columns=["week_start", "store_id", "quantity"]))
+    stamps = pd.to_datetime(rows["week_start"])
+    rows = rows[stamps < pd.Timestamp(season_start)]
+    stamps = stamps[stamps < pd.Timestamp(season_start)]
+    label = f"last {weeks} weeks' sales"
+    if rows.empty:
+        fallback = pd.to_numeric(stores["avg_weekly_sales_12mo"], errors="coerce").fillna(0.0).clip(lower=0.0)
+        return fallback.to_numpy(dtype=float), f"avg_weekly_sales_12mo (no history for {category!r})"
+    last = stamps.max()
+    window = rows[stamps > last - pd.Timedelta(weeks=weeks)]
+    sales = window.groupby(window["store_id"].astype(str))["quantity"].sum().reindex(ids, fill_value=0.0)
+    sales = sales.to_numpy(dtype=float)
+    ever = set(rows.loc[rows["quantity"] > 0, "store_id"].astype(str))
+    missing = np.array([i not in ever for i in ids])
+    if missing.any():
+        known = ~missing & (space > 0)
+        with np.errstate(over="ignore"):
+            per_sqft = float(np.median(sales[known] / space[known])) if known.any() else 0.0
+        per_sqft = per_sqft if np.isfinite(per_sqft) else 0.0
+        sales[missing] = space[missing] * per_sqft
+        label += f"; floor space for {int(missing.sum())} stores without history"
+    return sales, label
+
+
+def _allocate_recent(order_qty: int, clusters: ClusterResult, stores: pd.DataFrame, history: pd.DataFrame,
+                     *, category: str, season_start: date, dc_holdback: float) -> AllocationPlan:
+    ids = stores["store_id"].astype(str).to_numpy()
+    sales, basis = recent_store_sales(stores, history, category=category, season_start=season_start)
+    weights = sales if sales.sum() > 0 else np.ones(len(ids))
+    totals = [int(v) for v in largest_remainder(order_qty, weights)]
+    cluster_of = [clusters.assignments[s] for s in ids]
+    names = [c.name for c in clusters.clusters if c.name in set(cluster_of)]
+    total_w = float(weights.sum())
+    cluster_rows = []
+    for name in names:
+        member = np.array([c == name for c in cluster_of])
+        units = int(np.array(totals)[member].sum())
+        cluster_rows.append(ClusterAllocation(name=name, stores=int(member.sum()),
+                                              share=round(float(weights[member].sum()) / total_w, 6), units=units))
+    initial = split_initial(totals, order_qty, dc_holdback)
+    store_rows = [StoreAllocation(store_id=str(s), cluster=str(c), season_total=t, initial=i, dc_reserve=t - i)
+                  for s, c, t, i in zip(ids, cluster_of, totals, initial)]
+    return AllocationPlan(order_qty=order_qty, dc_holdback=float(dc_holdback), clusters=cluster_rows,
+                          stores=store_rows, share_basis=basis)
 
 
 def reallocate_remaining(

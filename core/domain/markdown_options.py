@@ -9,15 +9,23 @@ At the checkpoint week k, for every depth d = 0, step, 2 x step, ..., cap:
   (core/domain/money.py; None when unknown).
 The trend is the variance against the plan in force for the recent weeks and season to date.
 
-The SPEC 4.8 rule compares the sell-through *to date* with the target, so a season selling well
-above plan still gets the cap when the checkpoint comes early. When the current plan without any
-markdown already reaches the target by season end, the recommendation is no markdown, and the note
-says so (with the rule's depth and the trend); otherwise the rule's depth stands.
+The recommendation is the depth with the highest expected profit (docs/planning-rules.md
+§6.3). The units made are paid for already, so a depth changes only what the stock on
+hand (stores + DC) still earns: price x (1 - d) x expected remaining sales + salvage x expected
+leftover, where remaining demand is lognormal around plan x (1 - d)^(-price_elasticity) with a log sd
+of REMAINING_SD (expected sales of a stock S: E[min(S, X)], in closed form). An option's `profit` is
+the season's: revenue to date + that - unit cost x units made (None without a cost; the ranking
+does not need the cost). Ties go to the shallower depth, so a depth that earns no more than no
+markdown is never recommended. Without a price there is nothing to rank; the recommendation is then
+the rule's: no markdown when the current plan reaches the target by season end, else the rule depth.
+The SPEC 4.8 rule's own depth stays visible as `rule_depth`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +38,7 @@ from core.domain.variance import relative_variance
 
 TREND_WEEKS = 3
 _CLEAN = 10
+REMAINING_SD = 0.2  # log sd of the remaining weeks' demand around the plan at the checkpoint
 
 
 class MarkdownOption(BaseModel):
@@ -40,6 +49,8 @@ class MarkdownOption(BaseModel):
     revenue: float | None
     margin: float | None
     reaches_target: bool
+    profit: float | None = None  # expected season profit with this depth (module docstring)
+    value: float | None = None  # expected revenue of the remaining weeks + salvage of the leftover
 
 
 class TrendWeek(BaseModel):
@@ -55,6 +66,8 @@ class MarkdownOptions(BaseModel):
     target: float
     rule_depth: float  # what the SPEC 4.8 rule proposes from the sell-through to date
     recommended_depth: float
+    ranked_by: str = "profit"  # "profit", or "rule" without a price
+    price_elasticity: float = 0.0
     no_markdown_reaches_target: bool
     season_to_date: float  # cumulative variance against plan
     trend: list[TrendWeek] = Field(default_factory=list)  # the recent weeks, oldest first
@@ -84,9 +97,29 @@ def project_option(depth: float, *, sold_to_date: int, approved_qty: int, remain
     if money.known:
         revenue = round(money.unit_price * (sold_to_date + rest * (1.0 - depth)), 2)
     st = round(sold / approved_qty, 6)
+    value = profit = None
+    if money.known:
+        expected = expected_sales(float(left), demand, REMAINING_SD)
+        value = money.unit_price * (1.0 - depth) * expected + money.salvage_value * (left - expected)
+        if money.unit_cost is not None:
+            profit = round(money.unit_price * sold_to_date + value - money.unit_cost * approved_qty, 2)
+        value = round(value, 2)
     return MarkdownOption(depth=depth, sell_through=st, leftover=max(0, round_half_up(approved_qty - sold)),
                           sold=round_half_up(sold), revenue=revenue, margin=money.margin(revenue, sold),
-                          reaches_target=st + 1e-9 >= target)
+                          reaches_target=st + 1e-9 >= target, profit=profit, value=value)
+
+
+def expected_sales(stock: float, median: float, sd: float) -> float:
+    """E[min(stock, X)] for X lognormal with the given median and log sd."""
+    if stock <= 0 or median <= 0:
+        return 0.0
+    mean = median * math.exp(sd * sd / 2.0)
+    if sd <= 0:
+        return min(stock, median)
+    phi = NormalDist().cdf
+    d1 = (math.log(mean / stock) + sd * sd / 2.0) / sd
+    over = mean * phi(d1) - stock * phi(d1 - sd)  # E[(X - stock)+]
+    return max(0.0, mean - over)
 
 
 def trend(actuals: Sequence[float], plans: Sequence[float], weeks: int = TREND_WEEKS) -> list[TrendWeek]:
@@ -114,11 +147,17 @@ def markdown_options(proposal: MarkdownProposal, *, params: SeasonParameters, mo
     std = round(relative_variance(float(sum(actuals)), float(sum(plans))), 6) if len(plans) else 0.0
     base = options[0]
     reaches = base.reaches_target
-    recommended = 0.0 if reaches else proposal.depth
+    if money.known:
+        best = max(options, key=lambda o: (round(o.value or 0.0, 6), -o.depth))
+        recommended, ranked_by = best.depth, "profit"
+        note = _profit_note(proposal, base, best, recent, std, target)
+    else:
+        recommended, ranked_by = (0.0 if reaches else proposal.depth), "rule"
+        note = _note(proposal, base, recent, std, target, recommended, options)
     return MarkdownOptions(week=proposal.week, currency=money.currency, target=target, rule_depth=proposal.depth,
-                           recommended_depth=recommended, no_markdown_reaches_target=reaches,
-                           season_to_date=std, trend=recent, options=options,
-                           note=_note(proposal, base, recent, std, target, recommended, options))
+                           recommended_depth=recommended, ranked_by=ranked_by,
+                           price_elasticity=params.price_elasticity, no_markdown_reaches_target=reaches,
+                           season_to_date=std, trend=recent, options=options, note=note)
 
 
 def _trend_words(recent: list[TrendWeek], std: float) -> str:
@@ -146,6 +185,20 @@ def _note(proposal: MarkdownProposal, base: MarkdownOption, recent: list[TrendWe
              if first is not None else "no depth up to the cap is projected to reach it")
     return (f"Markdown {proposal.depth:.0%} (checkpoint rule): without a markdown the current plan reaches "
             f"{base.sell_through:.0%} by season end, below the {target:.0%} target; {reach}{trend_part}.")
+
+
+def _profit_note(proposal: MarkdownProposal, base: MarkdownOption, best: MarkdownOption, recent: list[TrendWeek],
+                 std: float, target: float) -> str:
+    trend_text = _trend_words(recent, std)
+    trend_part = f"; {trend_text}" if trend_text else ""
+    rule = (f"the checkpoint rule (sell-through {proposal.sell_through:.0%} to date against {target:.0%}) "
+            f"says {proposal.depth:.0%}")
+    if best.depth <= 0:
+        return (f"No markdown recommended: no depth raises the expected profit of the stock on hand "
+                f"(no markdown projects {base.sell_through:.0%} sell-through by season end); {rule}{trend_part}.")
+    gain = (best.value or 0.0) - (base.value or 0.0)
+    return (f"Markdown {best.depth:.0%}: the highest expected profit, {gain:,.0f} more than no markdown "
+            f"(projected sell-through {best.sell_through:.0%} against {base.sell_through:.0%}); {rule}{trend_part}.")
 
 
 def decide_markdown(week: int, sold_to_date: int, approved_qty: int, params: SeasonParameters, *, money: Money,

@@ -181,4 +181,7 @@ class SeasonReport(BaseModel):
     currency: str = "USD"
     unit_cost: float | None = None
     revenue: float | None = None
-    margin: float | None = None
+    margin: float | None = None  # gross margin on units sold
+    # revenue - unit cost x units made + salvage x leftover (docs/planning-rules.md §6)
+    profit: float | None = None
+    salvage_value: float = 0.0

@@ -6,8 +6,13 @@ categories' rows when the category has none). With neither, the price is unknown
 figure is reported as unknown rather than as zero revenue.
 
 Revenue of units sold at a markdown depth d is units x price x (1 - d). Gross margin is revenue minus
-the unit cost of the units sold (cost of goods sold); without a unit cost there is no margin. Units
-left over are not charged to the margin: they are still stock, worth their cost, shown as leftover.
+the unit cost of the units sold (margin on units sold); it does not charge unsold stock. Season profit
+does (docs/planning-rules.md §6):
+
+    profit = revenue - unit cost x units made + salvage value x units left over
+
+and it is what every choice is ranked by. Without a unit cost there is neither margin nor profit, and
+choices are ranked by lost sales + leftover units instead (the callers say so).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ PriceSource = Literal["entered", "history", "unknown"]
 class Money(BaseModel):
     unit_price: float  # 0.0 = unknown
     unit_cost: float | None = None
+    salvage_value: float = 0.0
     currency: str = "USD"
     price_source: PriceSource = "unknown"
     warnings: list[str] = []
@@ -44,6 +50,23 @@ class Money(BaseModel):
         if revenue is None or self.unit_cost is None:
             return None
         return round(revenue - float(units_sold) * self.unit_cost, 2)
+
+    @property
+    def has_profit(self) -> bool:
+        return self.known and self.unit_cost is not None
+
+    def profit(self, revenue: float | None, units_made: float, leftover: float) -> float | None:
+        """Season profit: revenue - unit cost x units made + salvage value x leftover; None when unknown."""
+        if revenue is None or self.unit_cost is None:
+            return None
+        return round(revenue - float(units_made) * self.unit_cost + float(leftover) * self.salvage_value, 2)
+
+    def critical_fractile(self) -> float | None:
+        """(price - cost) / (price - salvage): the demand quantile a profit-maximising order reaches."""
+        if not self.has_profit or self.unit_price <= self.salvage_value:
+            return None
+        return min(1.0, max(0.0, (self.unit_price - float(self.unit_cost or 0.0))
+                            / (self.unit_price - self.salvage_value)))
 
 
 def history_unit_price(history: pd.DataFrame | None, category: str) -> float:
@@ -74,4 +97,5 @@ def resolve_money(params: SeasonParameters, history: pd.DataFrame | None = None,
     if cost is not None and price > 0 and cost > price:
         warnings.append(f"unit cost {cost:g} is above the unit price {price:g} {params.currency} taken from "
                         "the history: every unit sold loses money")
-    return Money(unit_price=price, unit_cost=cost, currency=params.currency, price_source=source, warnings=warnings)
+    return Money(unit_price=price, unit_cost=cost, salvage_value=float(params.salvage_value or 0.0),
+                 currency=params.currency, price_source=source, warnings=warnings)

@@ -18,6 +18,10 @@ from core.domain.errors import PlannerError
 
 Replenishment = Literal["none", "weekly", "bi-weekly"]
 REPLENISHMENT_CHOICES: tuple[str, ...] = ("none", "weekly", "bi-weekly")
+# How the manufacturing order is proposed (docs/planning-rules.md §6.2): the quantity with the
+# highest expected season profit, or the forecast total plus the safety stock.
+OrderPolicy = Literal["profit", "safety_stock"]
+ORDER_POLICIES: tuple[str, ...] = ("profit", "safety_stock")
 
 # (min, max, min_inclusive, max_inclusive) per numeric field; the UI form reads these too.
 BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
@@ -34,15 +38,23 @@ BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
     "n_clusters": (2, 8, True, True),
     "unit_price": (0.0, 1_000_000.0, False, True),
     "unit_cost": (0.0, 1_000_000.0, True, True),
+    "salvage_value": (0.0, 1_000_000.0, True, True),
 }
 # ISO 4217-style code: three letters, e.g. USD, EUR, GBP (upper-cased on input).
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 DEFAULT_CURRENCY = "USD"
 
-DEFAULT_DC_HOLDBACK = 0.45
+# Chosen by replaying 30 past seasons of both benchmark data sets (docs/performance.md, "Decisions that
+# earn money"): 0.10 gave the highest median profit on each; the seed had 0.45.
+DEFAULT_DC_HOLDBACK = 0.10
 DEFAULT_SAFETY_STOCK = 0.20
 DEFAULT_SAFETY_STOCK_NO_REPLENISHMENT = 0.25
 DEFAULT_MARKDOWN_WEEK = 6
+# Demand response to a markdown when the planner gives none and the history cannot tell (its unit price
+# never varies enough): the mean price elasticity of Tellis's meta-analysis of 367 published estimates
+# (G. Tellis, "The Price Elasticity of Selective Demand", Journal of Marketing Research 25, 1988: -1.76).
+# docs/planning-rules.md §6.3.
+DEFAULT_PRICE_ELASTICITY = 1.76
 # Seasons start within the years a history may cover (MIN_YEAR..MAX_YEAR of core/domain/ingest/limits.py,
 # not imported: ingest imports this module), plus two years of forecast lead.
 SEASON_YEARS = (1990, 2102)
@@ -77,13 +89,17 @@ class SeasonParameters(BaseModel):
     markdown_elasticity: float = 2.0
     markdown_step: float = 0.05
     markdown_cap: float = 0.40
-    price_elasticity: float = 1.0
+    price_elasticity: float = DEFAULT_PRICE_ELASTICITY
     n_clusters: int = 3
     # Money (issue 16): None = the average selling price of the history's revenue rows; the unit cost
     # is optional (no cost -> no margin figures); currency is a label for every money figure.
     unit_price: float | None = None
     unit_cost: float | None = None
     currency: str = DEFAULT_CURRENCY
+    # What one leftover unit recovers at season end (clearance, outlet, jobber); 0 <= salvage <= cost.
+    salvage_value: float = 0.0
+    # 'profit' unless the planner states a safety stock (then 'safety_stock', SPEC 4.3's rule).
+    order_policy: OrderPolicy | None = None
     # The dataset's week-start day (lower-case weekday name); the service sets it from the dataset.
     week_start: str = "monday"
     # Set when the requested start was not a week start and was moved to its week's first day.
@@ -100,6 +116,9 @@ class SeasonParameters(BaseModel):
                 data["week_start"] = WEEKDAYS[weekday_index(data["week_start"])]
             except ValueError:
                 pass  # left as given: the field check below names it
+        policy = data.get("order_policy")
+        if isinstance(policy, str):
+            data["order_policy"] = policy.strip().lower().replace("-", "_").replace(" ", "_")
         for key in ("replenishment",):
             value = data.get(key)
             if isinstance(value, str):
@@ -136,6 +155,9 @@ class SeasonParameters(BaseModel):
                 f"dc_holdback = {self.dc_holdback:g} is not allowed with replenishment 'none': "
                 "stock held at the DC could never reach a store; allowed 0 with 'none'"
             )
+        if self.order_policy is None:
+            # A planner who states a safety stock wants the order it gives (docs/planning-rules.md §6.2).
+            self.order_policy = "safety_stock" if self.safety_stock is not None else "profit"
         if self.safety_stock is None:
             self.safety_stock = (
                 DEFAULT_SAFETY_STOCK_NO_REPLENISHMENT if self.replenishment == "none" else DEFAULT_SAFETY_STOCK
@@ -164,6 +186,11 @@ class SeasonParameters(BaseModel):
                 f"unit_cost = {self.unit_cost:g} must not exceed unit_price = {self.unit_price:g}: "
                 "allowed 0 up to the unit price"
             )
+        top = self.unit_cost if self.unit_cost is not None else self.unit_price
+        if top is not None and self.salvage_value > top:
+            name = "unit_cost" if self.unit_cost is not None else "unit_price"
+            errors.append(f"salvage_value = {self.salvage_value:g} must not exceed {name} = {top:g}: "
+                          f"allowed 0 up to the {name.replace('_', ' ')}")
         if self.week_start not in WEEKDAYS:
             errors.append(f"week_start = {self.week_start!r} is not a weekday: allowed {', '.join(WEEKDAYS)}")
         if not SEASON_YEARS[0] <= self.season_start.year <= SEASON_YEARS[1]:
@@ -213,6 +240,9 @@ def parameter_errors(exc: ValidationError) -> list[str]:
             continue
         if err["type"] == "extra_forbidden":
             messages.append(f"{field} is not a known parameter")
+            continue
+        if field == "order_policy":
+            messages.append(f"order_policy = {value!r} is not allowed: allowed {', '.join(ORDER_POLICIES)}")
             continue
         if field == "replenishment":
             messages.append(f"replenishment = {value!r} is not allowed: allowed {', '.join(REPLENISHMENT_CHOICES)}")

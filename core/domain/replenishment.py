@@ -15,6 +15,13 @@ ship = max(0, ceil(need - on_hand)), capped by the DC only - not by what is left
 season allocation, which knew nothing of the demand since. Every store gets a line: the weeks of
 cover its stock holds (on_hand / share of the next cycle's average weekly plan) and, when nothing
 ships, why.
+Order-up-to (docs/planning-rules.md §6.4; used when the caller passes a service level, which the
+economics give): a store's expected demand over the next cycle is mu = share x the category plan of
+the cycle's weeks; its spread sd = sqrt(mu + (STORE_CV x mu)^2) (sales counts around a plan that is
+itself uncertain); the store is brought up to mu + z(service level) x sd, so it runs out before the
+next shipment arrives with probability about 1 - service level. The buffers above mu are only as
+large as the stock (DC + stores) beyond the plan of all remaining weeks allows. safety_stock is not
+used then.
 Allocation rule (SPEC 4.6 as written, kept for callers without a plan):
 per store: remaining = season_total - shipped; need = remaining / weeks_left x weeks_per_cycle;
 on_hand = max(0, shipped - sold) (a store cannot hold negative stock; sales above what was shipped
@@ -33,10 +40,49 @@ import numpy as np
 
 from core.domain.errors import PlannerError
 from core.domain.models import ReplenishmentLine, StoreState
+from core.domain.money import Money
 from core.domain.params import REPLENISHMENT_CHOICES
 from core.domain.rounding import ceil_clean, ceil_clean_array
 
 CYCLE_WEEKS = {"weekly": 1, "bi-weekly": 2}
+STORE_CV = 0.25  # relative error of a store's plan for one cycle (docs/planning-rules.md §6.4)
+SERVICE_RANGE = (0.5, 0.99)
+SERVICE_FLOOR = 0.9
+RESERVE = 1.0  # buffers come only from stock beyond RESERVE x the plan of all remaining weeks
+MIN_BUFFER = 0.0  # ... but at least this share of each buffer
+
+
+def service_level(money: Money) -> float | None:
+    """The replenishment's service level from the economics (docs/planning-rules.md §6.4): the critical
+    fractile within SERVICE_FLOOR..0.99; None without a profit (price and cost): the safety stock rule."""
+    fractile = money.critical_fractile()
+    if fractile is None:
+        return None
+    return min(SERVICE_RANGE[1], max(SERVICE_FLOOR, fractile))
+
+
+def order_up_to(mu: np.ndarray, level: float) -> np.ndarray:
+    """Stock that covers demand of mean `mu` with probability `level` (module docstring)."""
+    from statistics import NormalDist
+
+    level = min(SERVICE_RANGE[1], max(SERVICE_RANGE[0], float(level)))
+    z = NormalDist().inv_cdf(level)
+    return mu + z * np.sqrt(mu + (STORE_CV * mu) ** 2)
+
+
+def _need(share: np.ndarray, plan: Sequence[float], cycle: int, safety_stock: float, level: float | None,
+          stock: float) -> np.ndarray:
+    """Each store's stock target for the next cycle. With a service level the buffers above the mean are
+    only as large as the stock (DC + stores) beyond the plan of all remaining weeks allows: a buffer
+    drawn from stock the season still needs would strand it in one store while another runs dry."""
+    cycle_plan = float(sum(plan[:cycle]))
+    if level is None:
+        return share * cycle_plan * (1.0 + safety_stock)
+    mu = share * cycle_plan
+    buffer = order_up_to(mu, level) - mu
+    surplus = max(0.0, stock - RESERVE * float(sum(plan)))
+    scale = min(1.0, max(MIN_BUFFER, surplus / float(buffer.sum()))) if buffer.sum() > 0 else 0.0
+    return mu + scale * buffer
 
 
 def _check(week: int, strategy: str, horizon_weeks: int) -> None:
@@ -66,6 +112,7 @@ def skip_reason(week: int, *, strategy: str, horizon_weeks: int) -> str | None:
 def plan_replenishment(
     week: int, *, strategy: str, horizon_weeks: int, states: list[StoreState], dc_on_hand: int,
     plan: Sequence[float] | None = None, safety_stock: float = 0.0, quantities: Sequence[int] | None = None,
+    service_level: float | None = None,
 ) -> list[ReplenishmentLine]:
     """Shipments for week `week` + 1, planned after week `week`'s actuals (see module docstring).
 
@@ -73,6 +120,7 @@ def plan_replenishment(
     safety_stock  share of the cycle's demand kept on top of it (SeasonParameters.safety_stock)
     quantities    units per store (in `states` order) already decided by the week rule
                   (`replenishment_quantities`): the lines describe them instead of deciding again
+    service_level given: order-up-to at that level instead of the safety stock (module docstring)
     """
     if skip_reason(week, strategy=strategy, horizon_weeks=horizon_weeks) is not None:
         return []
@@ -83,7 +131,7 @@ def plan_replenishment(
     if not states:
         return []
     if plan is not None:
-        return _demand_lines(week, cycle, states, int(dc_on_hand), plan, safety_stock, quantities)
+        return _demand_lines(week, cycle, states, int(dc_on_hand), plan, safety_stock, quantities, service_level)
     season_total = np.array([s.season_total for s in states], dtype=np.int64)
     shipped = np.array([s.shipped for s in states], dtype=np.int64)
     sold = np.array([s.sold for s in states], dtype=np.int64)
@@ -116,7 +164,8 @@ def plan_replenishment(
 
 
 def _demand_lines(week: int, cycle: int, states: list[StoreState], dc_on_hand: int, plan: Sequence[float],
-                  safety_stock: float, quantities: Sequence[int] | None = None) -> list[ReplenishmentLine]:
+                  safety_stock: float, quantities: Sequence[int] | None = None,
+                  service_level: float | None = None) -> list[ReplenishmentLine]:
     if len(plan) < cycle:
         raise PlannerError(f"plan has {len(plan)} weeks; the next cycle needs {cycle} (weeks {week + 1}..)")
     if not 0.0 <= safety_stock <= 1.0 or any(not np.isfinite(x) or x < 0 for x in plan[:cycle]):
@@ -124,9 +173,9 @@ def _demand_lines(week: int, cycle: int, states: list[StoreState], dc_on_hand: i
     totals = np.array([max(0, s.season_total) for s in states], dtype=float)
     share = totals / totals.sum() if totals.sum() > 0 else np.full(len(states), 1.0 / len(states))
     cycle_plan = float(sum(plan[:cycle]))
-    need = share * cycle_plan * (1.0 + safety_stock)
-    weekly = share * cycle_plan / cycle
     on_hand = np.array([max(0, s.shipped - s.sold) for s in states], dtype=np.int64)
+    need = _need(share, plan, cycle, safety_stock, service_level, float(dc_on_hand + on_hand.sum()))
+    weekly = share * cycle_plan / cycle
     wanted = np.array([max(0, ceil_clean(x)) for x in (need - on_hand)], dtype=np.int64)
     ids = [s.store_id for s in states]
     dc = dc_on_hand
@@ -170,7 +219,7 @@ def queue_summary(lines: list[ReplenishmentLine], dc_on_hand: int) -> str:
 def replenishment_quantities(
     week: int, *, strategy: str, horizon_weeks: int, store_ids: Sequence[str], season_total: np.ndarray,
     shipped: np.ndarray, sold: np.ndarray, dc_on_hand: int, plan: Sequence[float] | None = None,
-    safety_stock: float = 0.0,
+    safety_stock: float = 0.0, service_level: float | None = None,
 ) -> np.ndarray:
     """The units `plan_replenishment` ships to each store (int64, in the arrays' order), without its lines.
 
@@ -194,7 +243,8 @@ def replenishment_quantities(
             raise PlannerError(f"safety_stock = {safety_stock:g} must be in [0, 1] and the plan finite and >= 0")
         totals = np.maximum(season_total, 0).astype(float)
         share = totals / totals.sum() if totals.sum() > 0 else np.full(len(store_ids), 1.0 / len(store_ids))
-        need = share * float(sum(plan[:cycle])) * (1.0 + safety_stock)
+        stock = float(dc_on_hand + np.maximum(shipped - sold, 0).sum())
+        need = _need(share, plan, cycle, safety_stock, service_level, stock)
         wanted = np.maximum(0, ceil_clean_array(need - np.maximum(shipped - sold, 0)))
         keys: tuple[np.ndarray, ...] = (-need, -wanted)  # largest shipment wanted first, then need
     else:

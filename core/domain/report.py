@@ -13,8 +13,9 @@ Definitions (weeks 1..n are the weeks with actuals; n < horizon when the season 
   overstock = max(0, approved - sold); sell-through = sold / approved.
   markdown units = units sold after the markdown took effect (weeks markdown_week+1..n) when the
   approved depth is > 0; markdown cost = markdown units x unit price x depth (revenue given up).
-  revenue = unit price x (sold - markdown units x depth); margin = revenue - unit cost x sold
-  (core/domain/money.py); both None when the price (for margin: the cost) is unknown.
+  revenue = unit price x (sold - markdown units x depth); margin = revenue - unit cost x sold (gross
+  margin on units sold); profit = revenue - unit cost x approved + salvage value x (approved - sold)
+  (core/domain/money.py); None when the price (for margin and profit: the cost) is unknown.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
     md_cost = round(md_units * money.unit_price * inputs.markdown_depth, 2)
     revenue = money.revenue(total_sold - md_units * inputs.markdown_depth)
     margin = money.margin(revenue, total_sold)
+    profit = money.profit(revenue, approved, max(0.0, approved - total_sold))
 
     checkpoint_st = None
     if p.markdown_week is not None and n >= p.markdown_week:
@@ -169,6 +171,8 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
         currency=money.currency,
         revenue=revenue,
         margin=margin,
+        profit=profit,
+        salvage_value=money.salvage_value,
         reforecast_weeks=sorted(inputs.reforecast_weeks),
         approvals={"accepted": inputs.approvals_accepted, "modified": inputs.approvals_modified},
         runtime_s=round(inputs.runtime_s, 3),
@@ -192,7 +196,7 @@ def season_money(inputs: SeasonInputs) -> Money:
     p = inputs.params
     price = float(p.unit_price) if p.unit_price is not None else inputs.unit_price
     cost = inputs.unit_cost if inputs.unit_cost is not None else p.unit_cost
-    return Money(unit_price=price, unit_cost=cost, currency=p.currency,
+    return Money(unit_price=price, unit_cost=cost, salvage_value=float(p.salvage_value), currency=p.currency,
                  price_source="entered" if p.unit_price is not None else ("history" if price > 0 else "unknown"))
 
 

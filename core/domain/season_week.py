@@ -28,7 +28,7 @@ from core.domain.markdown_options import MarkdownOptions, decide_markdown
 from core.domain.models import ForecastResult, MarkdownProposal, VarianceRecord
 from core.domain.money import Money
 from core.domain.params import SeasonParameters
-from core.domain.replenishment import replenishment_quantities, skip_reason
+from core.domain.replenishment import replenishment_quantities, service_level, skip_reason
 from core.domain.variance import assess_variance
 
 
@@ -116,7 +116,8 @@ def decide_week(s: WeekState) -> WeekDecision:
         out.ship = replenishment_quantities(
             week, strategy=p.replenishment, horizon_weeks=h, store_ids=list(s.store_ids), season_total=totals,
             shipped=s.shipped, sold=s.sold, dc_on_hand=int(s.dc_on_hand),
-            plan=[w.plan for w in forecast.weeks[week:]], safety_stock=float(p.safety_stock or 0.0))
+            plan=[w.plan for w in forecast.weeks[week:]], safety_stock=float(p.safety_stock or 0.0),
+            service_level=service_level(s.money))
     if markdown_due(week, p):
         out.markdown = decide_markdown(week, int(np.asarray(s.sold).sum()), s.approved, p, money=s.money,
                                        remaining_plan=[w.plan for w in forecast.weeks[week:]],

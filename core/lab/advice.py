@@ -1,4 +1,4 @@
-"""A closed workflow's tuning advice checked by replaying its own season (core.domain.simulation.advice).
+"""A closed workflow's tuning advice as a replay search of its own season (core.domain.simulation.advice).
 
     checked_report(svc, workflow_id) -> SeasonReport   # tuning and next_parameters after the check
 
@@ -21,12 +21,12 @@ from core.domain.models import SeasonReport
 from core.domain.params import SeasonParameters, make_parameters
 from core.domain.report import next_parameters
 from core.domain.simulation import parameter_set, path_metrics, prepare_season, simulate
-from core.domain.simulation.advice import Replay, check_advice
+from core.domain.simulation.advice import Replay, search_advice
 from core.lab.runner import _season
 from core.lab.work import clusters_for
 
 FIELDS = set(SeasonParameters.model_fields) - {"season_start_requested"}
-ORDER_FIELDS = {"safety_stock"}
+ORDER_FIELDS = {"safety_stock", "order_policy"}
 MARKDOWN_FIELDS = {"markdown_week", "markdown_target"}
 
 
@@ -55,9 +55,26 @@ def replay_function(status: dict[str, Any], frames: Any) -> Replay | None:
                                stores=frames.stores, history=season.history, unit_price=season.unit_price)
         m = path_metrics(simulate(setup, demand), pset.cost)
         return {k: (None if np.isnan(m[k][0]) else float(m[k][0]))
-                for k in ("sold", "lost_sales", "leftover", "revenue", "margin")}
+                for k in ("sold", "lost_sales", "leftover", "revenue", "margin", "profit")}
 
     return replay
+
+
+def _tolerant(replay: Replay) -> Replay:
+    """A candidate change the season cannot be replayed with (e.g. it orders 0 units) is no advice: it
+    counts as the season as run; only the replay of the parameters used may fail the whole search."""
+    used: dict[str, Any] = {}
+
+    def run(overrides: dict[str, Any]) -> dict[str, Any]:
+        if not overrides:
+            used.update(replay(overrides))
+            return dict(used)
+        try:
+            return replay(overrides)
+        except PlannerError:
+            return dict(used)
+
+    return run
 
 
 def checked_report(svc: Any, workflow_id: str) -> SeasonReport:
@@ -69,7 +86,7 @@ def checked_report(svc: Any, workflow_id: str) -> SeasonReport:
     if replay is None:
         return report
     try:
-        tuning = check_advice(list(report.tuning), replay)
+        tuning = search_advice(list(report.tuning), status["parameters"], _tolerant(replay))
     except PlannerError as exc:
         # The check is an extra: a season its advice cannot be replayed on (a forecast of 0, so an advised
         # safety stock orders 0 units) keeps its report and advice, said to be unchecked.

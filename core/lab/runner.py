@@ -37,14 +37,14 @@ from core.domain.simulation import (
     MonteCarloPaths,
     ParameterSet,
     best_per_metric,
+    best_set,
     check_comparable,
-    prepare_season,
     replay_cut,
     summarise,
 )
 from core.domain.simulation.demand import correlation
 from core.domain.simulation.metrics import weekly_summary
-from core.lab.work import Season, Task, clusters_for, run_task
+from core.lab.work import Season, Task, run_task
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -126,14 +126,18 @@ def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[Parame
             raise PlannerError(f"observed demand has shape {units.shape}: expected ({len(ids)} stores, {horizon} weeks)")
         return [(season, units[None], {"start": p.season_start.isoformat(), "total": round(float(units.sum()), 1),
                                        "forecast_total": round(season.forecast.total, 1)})]
-    base = prepare_season(sets[0], season.forecast, clusters=clusters_for(season, sets[0].parameters.n_clusters),
-                          stores=stores, history=season.history, unit_price=season.unit_price)
-    weights = np.array([s.season_total for s in base.allocation.stores], dtype=float)
+    # Each store's demand follows its own history (its sales in the same weeks last year, else all its
+    # history), not any set's allocation, so a set that places stock badly shows it (lost sales + leftover).
+    from core.domain.allocation import store_sales_basis
+
+    sales, basis = store_sales_basis(stores, season.history, category=category, season_start=p.season_start,
+                                     horizon_weeks=horizon)
+    weights = sales.to_numpy(dtype=float)
     # Drawn chunk by chunk where they are simulated: bounded memory whatever the stores and paths.
     units = MonteCarloPaths(season.forecast, weights, spec.paths, spec.seed)
     totals = units.totals()
     desc = {"start": p.season_start.isoformat(), "forecast_total": round(season.forecast.total, 1),
-            "weights_from": sets[0].name, "week_correlation": round(correlation(season.forecast), 4),
+            "weights_from": f"store sales: {basis}", "week_correlation": round(correlation(season.forecast), 4),
             "total": {q: round(float(np.percentile(totals, v)), 1) for q, v in (("p10", 10), ("median", 50), ("p90", 90))}}
     return [(season, units, desc)]
 
@@ -244,4 +248,5 @@ def compare(history: pd.DataFrame, stores: pd.DataFrame, sets: list[ParameterSet
         demand.update(seasons[0][2], label=spec.label)
     else:
         demand.update(seasons[0][2], paths=spec.paths)
-    return {"sets": docs, "demand": demand, "seed": spec.seed, "best": best_per_metric(docs)}
+    return {"sets": docs, "demand": demand, "seed": spec.seed, "best": best_per_metric(docs),
+            "best_set": best_set(docs)}

@@ -34,15 +34,18 @@ def dataset_comparison(svc: Any, dataset_id: int, rows: list[dict[str, Any]], sp
 
 
 def workflow_alternatives(status: dict[str, Any], points: tuple[float, ...] = WHAT_IF_POINTS) -> list[tuple[str, Any]]:
-    """Safety stock moved by each of `points` (clipped to 0..1, duplicates and no-ops left out)."""
+    """Safety stock moved by each of `points` (clipped to 0..1, duplicates and no-ops left out), each as
+    the safety-stock order policy; beside a profit proposal the current safety stock's rule order too."""
     ss = float(status["parameters"].get("safety_stock") or 0.0)
-    out, seen = [], {round(ss, 6)}
-    for d in points:
+    profit = status["parameters"].get("order_policy") == "profit"
+    out, seen = [], set() if profit else {round(ss, 6)}
+    for d in sorted(set(points) | ({0.0} if profit else set())):
         value = round(min(1.0, max(0.0, ss + d)), 6)
         if value in seen:
             continue
         seen.add(value)
-        out.append((f"safety {d * 100:+.0f} pts", {"name": f"safety stock {value:.0%}", "safety_stock": value}))
+        out.append((f"safety {d * 100:+.0f} pts", {"name": f"safety stock {value:.0%}", "safety_stock": value,
+                                                   "order_policy": "safety_stock"}))
     return out
 
 
@@ -54,7 +57,9 @@ def order_what_if(svc: Any, workflow_id: str, *, paths: int | None = None, seed:
     status = svc.status(workflow_id).model_dump(mode="json")
     doc, _ = workflow_comparison(svc, workflow_id, workflow_alternatives(status), monte_carlo=paths or WHAT_IF_PATHS, seed=seed,
                                  executor=executor, progress=progress)
-    doc["sets"][0]["name"] = f"proposed (safety stock {float(status['parameters'].get('safety_stock') or 0):.0%})"
+    p = status["parameters"]
+    doc["sets"][0]["name"] = ("proposed (expected profit)" if p.get("order_policy") == "profit"
+                              else f"proposed (safety stock {float(p.get('safety_stock') or 0):.0%})")
     return doc
 
 

@@ -16,7 +16,7 @@ from core.bench.scale import measure, write_scale_data
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("preseason_warm_s", "cli_plan_cold_s", "cli_plan_cold_cpu_s", "actuals_week_s", "scale_stores",
             "scale_preseason_s", "scale_peak_mb", "scale_ingest_s", "scale_ingest_peak_mb", "scale_preseason_peak_mb",
-            "scale_week_s", "scale_compare_mc_s", "page_rerun_max_s")
+            "scale_week_s", "scale_compare_mc_s", "page_rerun_max_s", "order_options_s")
 
 
 @pytest.mark.slow

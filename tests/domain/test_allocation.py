@@ -74,7 +74,8 @@ def test_last_year_window_keeps_mondays() -> None:
 
 
 def test_hierarchical_allocation_worked_by_hand() -> None:
-    plan = allocate(1000, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2, dc_holdback=0.45)
+    plan = allocate(1000, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2,
+                    dc_holdback=0.45, basis="last_year")
     assert plan.share_basis == "same weeks last year (2024-02-19..2024-03-03)"
     # cluster sales: FF = 300 + 100 = 400, VC = 60 + 40 = 100 -> shares 0.8 / 0.2 -> 800 / 200 units
     assert [(c.name, c.stores, c.share, c.units) for c in plan.clusters] == [
@@ -95,7 +96,8 @@ def test_hierarchical_allocation_worked_by_hand() -> None:
 
 
 def test_every_level_rounds_by_largest_remainder() -> None:
-    plan = allocate(999, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2, dc_holdback=0.45)
+    plan = allocate(999, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2,
+                    dc_holdback=0.45, basis="last_year")
     # clusters: 999 * 0.8 = 799.2, 999 * 0.2 = 199.8 -> floors 799 + 199 = 998 -> VC (.8) gets the unit
     assert [c.units for c in plan.clusters] == [799, 200]
     # FF: 799 * 0.705 = 563.295, 799 * 0.295 = 235.705 -> 563 + 235 = 798 -> S2 (.705) gets the unit
@@ -110,14 +112,16 @@ def test_every_level_rounds_by_largest_remainder() -> None:
 
 def test_share_basis_falls_back_to_all_history_then_to_store_figures() -> None:
     old = history_frame([("S1", "2023-06-05", 30), ("S2", "2023-06-05", 10), ("S3", "2023-06-05", 10), ("S4", "2023-06-05", 0)])
-    plan = allocate(100, CLUSTERS, STORES, old, category=CAT, season_start=START, horizon_weeks=2, dc_holdback=0.0)
+    plan = allocate(100, CLUSTERS, STORES, old, category=CAT, season_start=START, horizon_weeks=2,
+                    dc_holdback=0.0, basis="last_year")
     assert plan.share_basis == "all history (no category sales in the same weeks last year)"
     # FF 40 / VC 10 -> 80 / 20; holdback 0 -> everything ships at launch
     assert [c.units for c in plan.clusters] == [80, 20]
     assert all(s.initial == s.season_total and s.dc_reserve == 0 for s in plan.stores)
 
     stores = stores_frame([5000, 5000, 5000, 5000], sales_12mo=[30, 10, 5, 5])
-    plan = allocate(100, CLUSTERS, stores, old.iloc[0:0], category=CAT, season_start=START, horizon_weeks=2, dc_holdback=0.2)
+    plan = allocate(100, CLUSTERS, stores, old.iloc[0:0], category=CAT, season_start=START, horizon_weeks=2,
+                    dc_holdback=0.2, basis="last_year")
     assert plan.share_basis == "avg_weekly_sales_12mo (no history for \"Women's Dresses\")"
     # FF 40 / VC 10 of 50 -> 80 / 20; FF stores: 0.7*0.75 + 0.3*0.5 = 0.675 -> 54, 0.325 -> 26
     assert [s.season_total for s in plan.stores] == [54, 26, 10, 10]
@@ -127,7 +131,7 @@ def test_share_basis_falls_back_to_all_history_then_to_store_figures() -> None:
 def test_bad_input_is_rejected() -> None:
     with pytest.raises(PlannerError) as err:
         allocate(-3, clusters_of({"A": ["S1"], "B": ["S2"]}), STORES, HISTORY, category=CAT,
-                 season_start=START, horizon_weeks=2, dc_holdback=0.95)
+                 season_start=START, horizon_weeks=2, dc_holdback=0.95, basis="last_year")
     assert err.value.messages == [
         "order_qty = -3 must be a whole number >= 0",
         "dc_holdback = 0.95 is out of range: allowed [0, 0.9]",
@@ -166,7 +170,8 @@ def test_allocation_never_creates_or_loses_a_unit(order: int, holdback: float, d
 
 
 def test_reallocation_moves_unshipped_stock_to_stores_behind_their_new_target() -> None:
-    plan = allocate(1000, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2, dc_holdback=0.45)
+    plan = allocate(1000, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2,
+                    dc_holdback=0.45, basis="last_year")
     states = [
         StoreState(store_id="S1", season_total=564, shipped=400, sold=380),
         StoreState(store_id="S2", season_total=236, shipped=130, sold=130),
@@ -189,7 +194,8 @@ def test_reallocation_moves_unshipped_stock_to_stores_behind_their_new_target() 
 @given(data=st.data())
 def test_reallocation_conserves_units_and_never_goes_below_shipped(data: st.DataObject) -> None:
     order = data.draw(st.integers(min_value=0, max_value=50_000))
-    plan = allocate(order, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2, dc_holdback=0.45)
+    plan = allocate(order, CLUSTERS, STORES, HISTORY, category=CAT, season_start=START, horizon_weeks=2,
+                    dc_holdback=0.45, basis="last_year")
     states = []
     for s in plan.stores:
         shipped = data.draw(st.integers(min_value=s.initial, max_value=s.season_total))

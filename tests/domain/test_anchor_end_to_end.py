@@ -30,7 +30,7 @@ H = 12
 
 
 def test_anchor_normal_season_end_to_end(anchor_dir: Path) -> None:
-    params = make_parameters({"category": CAT, "season_start": "2025-02-17", "horizon_weeks": H})
+    params = make_parameters({"category": CAT, "season_start": "2025-02-17", "horizon_weeks": H, "dc_holdback": 0.45})
     history = parse_history((anchor_dir / "historical_sales_2022_2024.csv").read_bytes(), "history.csv").frame
     stores = parse_stores((anchor_dir / "store_attributes.csv").read_bytes(), "stores.csv").frame
     raw_history = pd.read_csv(anchor_dir / "historical_sales_2022_2024.csv", parse_dates=["date"])
@@ -56,7 +56,7 @@ def test_anchor_normal_season_end_to_end(anchor_dir: Path) -> None:
 
     # 2 allocation: shares from the same weeks of 2024, every unit placed, 45% held at the DC
     plan = allocate(order, clusters, stores, history, category=CAT, season_start=START, horizon_weeks=H,
-                    dc_holdback=params.dc_holdback)
+                    dc_holdback=params.dc_holdback, basis="last_year")
     assert plan.share_basis == "same weeks last year (2024-02-19..2024-05-12)"
     window = raw_history[(raw_history["date"] >= "2024-02-19") & (raw_history["date"] <= "2024-05-12")]
     cluster_units = window.groupby(window["store_id"].map(clusters.assignments))["quantity_sold"].sum()

@@ -9,7 +9,9 @@ from core.domain.markdown_options import depth_steps, markdown_options
 from core.domain.money import Money
 from core.domain.params import SeasonParameters
 
-PARAMS = SeasonParameters(category="Dresses", season_start=date(2025, 3, 3), unit_cost=20.0)  # target .60, cap .40
+# target .60, cap .40; a price response of 1.0 keeps revenue flat over depths (no markdown can pay)
+PARAMS = SeasonParameters(category="Dresses", season_start=date(2025, 3, 3), unit_cost=20.0, price_elasticity=1.0)
+ELASTIC = PARAMS.model_copy(update={"price_elasticity": 1.76})
 MONEY = Money(unit_price=50.0, unit_cost=20.0, currency="EUR", price_source="entered")
 # Selling above plan: +13% season to date, +25..50% in the last three weeks; 34% sold at week 6.
 ACTUALS = [560.0, 540.0, 500.0, 600.0, 600.0, 600.0]
@@ -44,24 +46,44 @@ def test_each_option_projects_sell_through_leftover_revenue_and_margin() -> None
     assert cap.revenue == pytest.approx(3400 * 50 + 6600 * 30)
 
 
-def test_selling_above_plan_says_no_markdown_is_needed_instead_of_the_cap() -> None:
+def test_with_a_price_response_of_one_no_depth_pays_whatever_the_rule_says() -> None:
     out = options(3400, [700.0] * 6)
     assert out.rule_depth == 0.4  # 34% vs 60%: gap 26% x 2 -> capped at 40%
-    assert out.no_markdown_reaches_target and out.recommended_depth == 0.0
+    assert out.no_markdown_reaches_target and out.recommended_depth == 0.0 and out.ranked_by == "profit"
     assert out.season_to_date == pytest.approx(sum(ACTUALS) / sum(PLANS) - 1, abs=1e-6)
     assert [w.week for w in out.trend] == [4, 5, 6]
     assert [round(w.variance, 3) for w in out.trend] == [0.25, 0.364, 0.5]
-    assert out.note == ("No markdown recommended: without one the current plan reaches 76% sell-through by season "
-                        "end, above the 60% target; selling +13% against plan season to date (+25%..+50% in weeks "
-                        "4-6). The checkpoint rule alone (sell-through 34% to date) would propose 40%.")
+    assert out.note == ("No markdown recommended: no depth raises the expected profit of the stock on hand (no "
+                        "markdown projects 76% sell-through by season end); the checkpoint rule (sell-through 34% to "
+                        "date against 60%) says 40%; selling +13% against plan season to date (+25%..+50% in weeks "
+                        "4-6).")
+    short = options(3400, [300.0] * 6)  # 52% without a markdown: the rule's 40% would still lose money
+    assert short.rule_depth == 0.4 and short.recommended_depth == 0.0
+    assert all(o.value <= short.options[0].value + 1e-6 for o in short.options)
 
 
-def test_a_season_short_of_the_target_keeps_the_rule_and_names_the_smallest_depth_that_reaches_it() -> None:
-    out = options(3400, [300.0] * 6)  # 3,400 + 1,800 = 52% without a markdown
-    assert not out.no_markdown_reaches_target and out.recommended_depth == 0.4
-    first = next(o for o in out.options if o.reaches_target)
-    assert first.depth == 0.35  # 1,800 / 0.70 = 2,571 -> 59.7% at 30%; 1,800 / 0.65 = 2,769 -> 61.7% at 35%
+def test_the_recommendation_is_the_depth_with_the_highest_expected_profit() -> None:
+    out = options(3400, [300.0] * 6, p=ELASTIC)  # 3,400 + 1,800 = 52% without a markdown
+    best = max(out.options, key=lambda o: o.profit)
+    assert out.recommended_depth == best.depth > 0 and best.profit > out.options[0].profit
+    assert out.note.startswith(f"Markdown {best.depth:.0%}: the highest expected profit")
+    assert "the checkpoint rule (sell-through 34% to date against 60%) says 40%" in out.note
+    # Plenty of demand for the stock: a markdown only gives money away.
+    assert options(3400, [1500.0] * 6, p=ELASTIC).recommended_depth == 0.0
+
+
+def test_option_profit_is_revenue_to_date_plus_the_stock_value_minus_the_units_made() -> None:
+    salvage = MONEY.model_copy(update={"salvage_value": 5.0})
+    for o in options(3400, [300.0] * 6, p=ELASTIC, money=salvage).options:
+        assert o.profit == pytest.approx(50.0 * 3400 + o.value - 20.0 * 10000, abs=0.02)
+        assert o.value >= 5.0 * (10000 - 3400) - 1e-6  # the stock is worth at least its salvage
+
+
+def test_without_a_price_the_rule_decides() -> None:
+    out = options(3400, [300.0] * 6, money=Money(unit_price=0.0))
+    assert out.ranked_by == "rule" and out.recommended_depth == 0.4
     assert "the smallest depth projected to reach it is 35% (62%)" in out.note
+    assert options(3400, [700.0] * 6, money=Money(unit_price=0.0)).recommended_depth == 0.0
 
 
 def test_without_price_or_cost_the_money_columns_are_unknown() -> None:
@@ -78,7 +100,8 @@ def test_the_gate_proposes_the_recommendation_and_keeps_the_rule_vectors_without
     proposal, opts = decide_markdown(6, 3400, 10000, PARAMS, remaining_plan=[700.0] * 6, **kw)
     assert (proposal.depth, opts.rule_depth, proposal.sell_through) == (0.0, 0.4, 0.34)
     assert proposal.reason == opts.note and proposal.reason.startswith("No markdown recommended")
-    proposal, _ = decide_markdown(6, 3400, 10000, PARAMS, remaining_plan=[300.0] * 6, **kw)
-    assert proposal.depth == 0.4 and proposal.reason.startswith("Markdown 40% (checkpoint rule)")
+    proposal, opts = decide_markdown(6, 3400, 10000, ELASTIC, remaining_plan=[300.0] * 6, **kw)
+    assert proposal.depth == opts.recommended_depth > 0 and proposal.reason.startswith(
+        f"Markdown {proposal.depth:.0%}: the highest expected profit")
     proposal, opts = decide_markdown(6, 6300, 10000, PARAMS, remaining_plan=[300.0] * 6, **kw)
     assert proposal.depth == 0.0 and opts.rule_depth == 0.0 and proposal.reason.startswith("No markdown: sell-through")

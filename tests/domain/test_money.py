@@ -94,7 +94,7 @@ def test_next_season_parameters_keep_the_money_settings() -> None:
 
 def test_closing_before_any_week_counts_only_the_holdback_as_left_at_the_dc() -> None:
     # 0 weeks observed: the initial shipment already left the DC at launch; 45% of 1,000 stayed.
-    params = make_parameters({**BASE, "horizon_weeks": 4})
+    params = make_parameters({**BASE, "horizon_weeks": 4, "dc_holdback": 0.45})
     r = season_report(SeasonInputs(params=params, original_weekly=[100.0] * 4, final_plan_weekly=[100.0] * 4,
                                    actual_weekly=[], approved_qty=1000, closed_early=True))
     advice = next(a for a in r.tuning if a.parameter == "dc_holdback")

@@ -14,10 +14,10 @@ BASE = {"category": "Women's Dresses", "season_start": "2025-02-17"}
 
 def test_defaults_with_weekly_replenishment() -> None:
     p = make_parameters(BASE)
-    assert (p.horizon_weeks, p.replenishment, p.dc_holdback, p.safety_stock) == (12, "weekly", 0.45, 0.20)
+    assert (p.horizon_weeks, p.replenishment, p.dc_holdback, p.safety_stock) == (12, "weekly", 0.10, 0.20)
     assert (p.markdown_week, p.markdown_target, p.variance_threshold, p.emergency_threshold) == (6, 0.60, 0.20, 0.30)
     assert (p.markdown_elasticity, p.markdown_step, p.markdown_cap, p.price_elasticity, p.n_clusters) == (
-        2.0, 0.05, 0.40, 1.0, 3)
+        2.0, 0.05, 0.40, 1.76, 3)
     assert p.season_end == date(2025, 5, 11)  # 2025-02-17 + 12*7 - 1 days
 
 

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from core.domain.params import SeasonParameters, make_parameters
 from core.domain.report import SeasonInputs, season_report, unit_price
 
-PARAMS = SeasonParameters(category="x", season_start=date(2025, 2, 17), horizon_weeks=4, markdown_week=2)
+PARAMS = SeasonParameters(category="x", season_start=date(2025, 2, 17), horizon_weeks=4, markdown_week=2,
+                          dc_holdback=0.45)
 
 
 def four_week_inputs(**overrides) -> SeasonInputs:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ def advise(params: SeasonParameters, **kw):  # type: ignore[no-untyped-def]
 
 
 def P(**kw) -> SeasonParameters:  # type: ignore[no-untyped-def]
-    return SeasonParameters(category="x", season_start=date(2025, 2, 17), **kw)
+    return SeasonParameters(category="x", season_start=date(2025, 2, 17), **{"dc_holdback": 0.0 if kw.get("replenishment") == "none" else 0.45, **kw})
 
 
 def test_a_good_season_keeps_everything() -> None:

@@ -24,10 +24,10 @@ def test_order_what_if_on_a_pending_order(db_url: str) -> None:
     finally:
         svc.close()
     names = [s["name"] for s in doc["sets"]]
-    assert names == ["proposed (safety stock 20%)", "safety stock 10%", "safety stock 15%", "safety stock 25%",
-                     "safety stock 30%"]
+    assert names == ["proposed (expected profit)", "safety stock 10%", "safety stock 15%", "safety stock 20%",
+                     "safety stock 25%", "safety stock 30%"]
     orders = [s["order"] for s in doc["sets"]]
-    assert orders[0] == proposed and orders[1] < orders[2] < proposed < orders[3] < orders[4]
+    assert orders[0] == proposed and orders[1] < orders[2] < orders[3] < orders[4] < orders[5]
     for s in doc["sets"]:
-        assert s["paths"] == 12 and s["metrics"]["margin"] is not None
+        assert s["paths"] == 12 and s["metrics"]["margin"] is not None and s["metrics"]["profit"] is not None
     assert doc["demand"]["source"] == "monte-carlo"

@@ -13,9 +13,12 @@ def test_replay_keeps_an_accepted_markdown_when_the_new_proposal_is_none(db_url)
     svc.decide(wf, accept=True)
     for week in (1, 2, 3):
         doc = svc.upload_actuals(wf, actuals_csv(week, base_daily(0.7)), f"w{week}.csv")
-    assert doc.state == "awaiting_markdown_approval" and doc.pending["proposal"] == 0.4
+    # The rule says 40%; the proposal is the depth of highest expected profit.
+    assert doc.state == "awaiting_markdown_approval" and doc.markdown["rule_depth"] == 0.4
+    depth = doc.pending["proposal"]
+    assert 0 < depth <= 0.4
     doc = svc.decide(wf, accept=True)
-    assert doc.markdown["approved"] == 0.4 and doc.markdown["decision"] == "accepted"
+    assert doc.markdown["approved"] == depth and doc.markdown["decision"] == "accepted"
     seen = dict(doc.markdown)
 
     # Week 2 corrected with far higher sales: sell-through at week 3 is now above the 60% target.
@@ -27,21 +30,21 @@ def test_replay_keeps_an_accepted_markdown_when_the_new_proposal_is_none(db_url)
     for field in ("sell_through", "proposed", "rule_depth", "sold_to_date", "gap", "reason"):
         assert doc.markdown[field] == seen[field], field
     assert doc.markdown["sold_to_date"] < sold
-    assert doc.markdown["approved"] == 0.4 and doc.markdown["decision"] == "accepted"  # the decision stands
+    assert doc.markdown["approved"] == depth and doc.markdown["decision"] == "accepted"  # the decision stands
     [told] = [e for e in svc.events(wf) if e.kind == "markdown" and (e.data or {}).get("replayed")]
     assert told.data["sell_through_now"] > 0.6 and told.data["rule_depth_now"] == 0.0
     assert f"keeps what was seen then (sell-through {seen['sell_through']:.1%}" in told.message
     assert not [s for s in doc.skipped if s["phase"] == "markdown"]
 
-    # The replay re-applied the demand response: weeks 4-6 = the plan before it x (1 - 0.4)^-1.
+    # The replay re-applied the demand response: weeks 4-6 = the plan before it x (1 - depth)^-elasticity.
     revisions = svc.forecast_revisions(wf)
     last, before = revisions[-1], revisions[-2]
-    assert last["reason"] == "markdown 40% from week 4" and last["after_week"] == 3
-    lift = (1 - 0.4) ** -1.0
+    assert last["reason"] == f"markdown {depth:.0%} from week 4" and last["after_week"] == 3
+    lift = (1 - depth) ** -doc.parameters["price_elasticity"]
     for new, old in zip(last["forecast"]["weeks"][3:], before["forecast"]["weeks"][3:]):
         assert abs(new["plan"] - old["plan"] * lift) < 1e-6
     assert [round(w["plan"], 3) for w in doc.forecast["weekly"][3:]] == \
         [round(w["plan"], 3) for w in last["forecast"]["weeks"][3:]]
     assert [(a.kind, a.status, a.decided) for a in svc.approvals(wf)] == [
-        ("order", "accepted", float(doc.order["approved"])), ("markdown", "accepted", 0.4)]
+        ("order", "accepted", float(doc.order["approved"])), ("markdown", "accepted", depth)]
     svc.close()

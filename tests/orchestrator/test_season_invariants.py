@@ -302,12 +302,16 @@ class Tracker:
         assert md is not None and md["week"] == week, where
         assert md["sell_through"] == pytest.approx(sell_through, abs=TOL), where
         assert md["rule_depth"] == pytest.approx(depth, abs=1e-9), f"{where}: ST {sell_through:.4f} -> {md['rule_depth']}"
-        # Issue 16: when the current plan reaches the target by season end without a markdown, the gate
-        # proposes none (worked out here from the plan: sold + the remaining weeks' plan, capped by stock).
+        # The gate proposes the depth of highest expected value of the stock on hand (ties: the shallower);
+        # without a price, none when the current plan reaches the target by season end (sold + the
+        # remaining weeks' plan, capped by stock), else the rule's depth.
         rest = sum(w["plan"] for w in doc.forecast["weekly"][week:])  # type: ignore[index]
         sold = sum(self.week_totals)
         projected = (sold + min(self.approved - sold, rest)) / self.approved
-        proposed = 0.0 if projected >= p["markdown_target"] - 1e-9 else depth
+        if md["options"][0]["value"] is not None:
+            proposed = max(md["options"], key=lambda o: (round(o["value"], 6), -o["depth"]))["depth"]
+        else:
+            proposed = 0.0 if projected >= p["markdown_target"] - 1e-9 else depth
         assert md["proposed"] == pytest.approx(proposed, abs=1e-9), f"{where}: projected {projected:.4f}"
         assert [o["depth"] for o in md["options"]][0] == 0.0 and md["options"][-1]["depth"] == p["markdown_cap"]
         assert md["options"][0]["sell_through"] == pytest.approx(projected, abs=1e-5), where
@@ -369,9 +373,11 @@ def _order_decision(svc: Any, wf: str, combo: Combo, proposed: int) -> tuple[Sta
 def test_demo_season_keeps_its_invariants(db_url: str, combo: Combo) -> None:
     svc = new_service(db_url)
     ds = svc.ensure_demo_dataset()
+    # The safety-stock order policy: this test works SPEC 4.3's rule out by hand (the profit policy:
+    # tests/domain/test_order_profit.py, tests/orchestrator/test_service_season.py).
     params = {"category": CATEGORY, "season_start": SEASON_START.isoformat(), "horizon_weeks": HORIZON,
               "replenishment": combo.replenishment, "dc_holdback": combo.dc_holdback,
-              "markdown_week": combo.markdown_week}
+              "markdown_week": combo.markdown_week, "order_policy": "safety_stock"}
     t = Tracker(combo)
     doc = svc.start_workflow(params, dataset_id=ds.id)
     wf = doc.workflow_id

@@ -23,9 +23,16 @@ def test_full_season_with_markdown_reaches_report(db_url):
     assert wf.startswith("wf-") and len(wf) == 9
     assert doc.state == State.AWAITING_ORDER_APPROVAL
     assert doc.pending["kind"] == "order" and doc.pending["proposal"] == doc.order["proposed"]
-    # order = ceil(forecast total x 1.2)
+    # No unit cost: the profit policy orders the quantity with the lowest expected lost sales + leftover
+    # (the season total's median), and shows the safety-stock rule's ceil(forecast total x 1.2) beside it.
     import math
-    assert doc.order["proposed"] == math.ceil(round(doc.forecast["total"] * 1.2, 6))
+    details = doc.pending["details"]
+    assert details["policy"] == "profit" and details["ranked_by"] == "lost sales + leftover"
+    assert details["rule_quantity"] == math.ceil(round(doc.forecast["total"] * 1.2, 6))
+    options = doc.pending["options"]
+    assert {o["quantity"] for o in options} >= {doc.order["proposed"], details["rule_quantity"]}
+    best = min(options, key=lambda o: (o["lost_sales"] + o["leftover"], o["quantity"]))
+    assert doc.order["proposed"] == best["quantity"] and best["label"] == "proposal"
     versions = [doc.version]
 
     doc = svc.decide(wf, accept=True, by="ann")
@@ -35,9 +42,9 @@ def test_full_season_with_markdown_reaches_report(db_url):
     assert sum(a["season_total"] for a in doc.allocation) == doc.order["approved"]
     assert sum(c["units"] for c in doc.clusters) == doc.order["approved"]
     assert doc.dc_on_hand == sum(a["season_total"] - a["initial"] for a in doc.allocation)
-    # holdback 45%: the DC keeps 45% of the order, to the unit (largest remainder); the initial
-    # 55% is rounded half up (core/domain/allocation.py), not half to even as round() would
-    assert doc.dc_on_hand == doc.order["approved"] - math.floor(doc.order["approved"] * 0.55 + 0.5)
+    # holdback 10% (the default): the DC keeps 10% of the order, to the unit (largest remainder); the
+    # initial 90% is rounded half up (core/domain/allocation.py), not half to even as round() would
+    assert doc.dc_on_hand == doc.order["approved"] - math.floor(doc.order["approved"] * 0.90 + 0.5)
 
     for week in (1, 2, 3):
         doc = svc.upload_actuals(wf, actuals_csv(week, base_daily()), f"week_{week:02d}.csv")
@@ -49,7 +56,8 @@ def test_full_season_with_markdown_reaches_report(db_url):
     assert doc.pending["kind"] == "markdown" and doc.pending["proposal"] == doc.markdown["proposed"]
     assert doc.markdown["rule_depth"] > 0
     assert [o["depth"] for o in doc.pending["options"]] == [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
-    assert {"depth", "sell_through", "leftover", "revenue", "margin"} == set(doc.pending["options"][0].model_dump())
+    assert {"depth", "sell_through", "leftover", "revenue", "margin", "profit", "value"} == set(
+        doc.pending["options"][0].model_dump())
     # uploads wait for the markdown decision
     with pytest.raises(ActionNotAllowed, match="markdown proposal is awaiting approval"):
         svc.upload_actuals(wf, actuals_csv(4, base_daily()), "week_04.csv")

@@ -9,8 +9,9 @@ Per path (SPEC 4.9 definitions where the report has one):
   markdown_units        units sold after the markdown took effect, when a depth > 0 was decided
   markdown_cost         markdown units x unit price x depth (revenue given up)
   revenue               full-price units x price + marked-down units x price x (1 - depth)
-  margin                gross margin: revenue - unit cost x units sold (the product's definition: units
-                        left over are still stock, shown as leftover); None without a cost
+  margin                gross margin on units sold: revenue - unit cost x units sold; None without a cost
+  profit                revenue - unit cost x order + salvage value x leftover: what every choice is
+                        ranked by (docs/planning-rules.md §6); None without a cost
   revenue and money figures are None when the unit price is unknown (0: no revenue in the history)
 Summaries over paths: the median with P10 and P90 (linear interpolation of numpy's percentile).
 """
@@ -25,11 +26,11 @@ from core.domain.report import stockouts
 from core.domain.simulation.simulator import SimulationRun
 
 METRICS = ("sold", "lost_sales", "leftover", "sell_through", "stockout_store_weeks", "markdown_units",
-           "markdown_cost", "revenue", "margin")
+           "markdown_cost", "revenue", "margin", "profit")
 # Which way is better, for "best set per metric".
 HIGHER_IS_BETTER = {"sold": True, "lost_sales": False, "leftover": False, "sell_through": True,
                     "stockout_store_weeks": False, "markdown_units": False, "markdown_cost": False,
-                    "revenue": True, "margin": True}
+                    "revenue": True, "margin": True, "profit": True}
 WEEKLY = ("demand", "sold", "lost_sales", "store_stock", "dc_stock")
 
 
@@ -52,11 +53,14 @@ def path_metrics(run: SimulationRun, unit_cost: float | None = None) -> dict[str
     md_cost = np.round(md_units * price * depth, 2)
     revenue = np.round(sold * price - md_cost, 2) if price > 0 else np.full(n, np.nan)
     margin = revenue - unit_cost * sold if unit_cost is not None else np.full(n, np.nan)
+    leftover = setup.order_qty - sold
+    salvage = float(setup.pset.parameters.salvage_value)
+    profit = revenue - unit_cost * setup.order_qty + salvage * leftover if unit_cost is not None else np.full(n, np.nan)
     shipped = run.received.sum(axis=(1, 2))
     return {
-        "sold": sold, "lost_sales": lost, "leftover": setup.order_qty - sold, "sell_through": sold / setup.order_qty,
+        "sold": sold, "lost_sales": lost, "leftover": leftover, "sell_through": sold / setup.order_qty,
         "stockout_store_weeks": stockout, "markdown_units": md_units, "markdown_cost": md_cost,
-        "revenue": revenue, "margin": np.round(margin, 2),
+        "revenue": revenue, "margin": np.round(margin, 2), "profit": np.round(profit, 2),
         "leftover_stores": (shipped - sold).astype(float), "leftover_dc": run.dc_end.astype(float),
     }
 
@@ -113,3 +117,18 @@ def best_per_metric(sets: list[dict[str, Any]]) -> dict[str, list[str]]:
         top = max(values) if HIGHER_IS_BETTER[key] else min(values)
         best[key] = [name for v, name in scored if abs(v - top) <= 1e-9 * max(1.0, abs(top))]
     return best
+
+
+def best_set(sets: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The set with the highest median profit; without profit figures the lowest median lost sales +
+    leftover (docs/planning-rules.md §6). Ties: the first set."""
+    if not sets:
+        return None
+    profits = [s["metrics"].get("profit") for s in sets]
+    if all(p is not None for p in profits):
+        i = max(range(len(sets)), key=lambda k: (profits[k], -k))
+        return {"name": sets[i]["name"], "by": "profit", "value": profits[i]}
+    mismatch = [float(s["metrics"].get("lost_sales") or 0.0) + float(s["metrics"].get("leftover") or 0.0)
+                for s in sets]
+    i = min(range(len(sets)), key=lambda k: (mismatch[k], k))
+    return {"name": sets[i]["name"], "by": "lost sales + leftover (no unit cost)", "value": mismatch[i]}

@@ -3,7 +3,7 @@
 The season is run the way the workflow runs it, by calling the same domain functions, so a change to
 a rule changes the simulation with it:
 
-  order       manufacturing_order(forecast total, safety stock)         (4.3) or the set's fixed quantity
+  order       decide_order (the order policy, docs/planning-rules.md §6.2) or the set's fixed quantity
   stores      cluster_stores + allocate (initial shipment vs DC holdback)  (4.4, 4.5)
   each week   the week rule, decide_week (core/domain/season_week.py): variance, re-forecast and
               re-allocation, replenishment, the markdown checkpoint; the workflow's week step calls it too
@@ -27,7 +27,7 @@ import pandas as pd
 from core.domain.allocation import allocate
 from core.domain.forecast import markdown_multiplier
 from core.domain.models import AllocationPlan, ClusterResult, ForecastResult
-from core.domain.order import manufacturing_order
+from core.domain.order import decide_order, plausible_season_cap
 from core.domain.money import Money
 from core.domain.report import SeasonInputs
 from core.domain.season_week import WeekState, after_markdown, decide_week
@@ -56,13 +56,21 @@ def prepare_season(pset: ParameterSet, forecast: ForecastResult, *, clusters: Cl
 
     `history` must hold only what was known before the season (the caller cuts a replay)."""
     p = pset.parameters
-    proposed = manufacturing_order(forecast.total, float(p.safety_stock or 0.0))
+    price = pset.price if pset.price is not None else unit_price
+    cap = plausible_season_cap(history, p.category, p.horizon_weeks)
+    proposed = decide_order(forecast, p, season_money(pset, price), cap=cap).quantity
     order = pset.order_qty if pset.order_qty is not None else proposed
     plan = allocate(order, clusters, stores, history, category=p.category, season_start=p.season_start,
                     horizon_weeks=p.horizon_weeks, dc_holdback=float(p.dc_holdback or 0.0))
-    price = pset.price if pset.price is not None else unit_price
     return SeasonSetup(pset=pset, forecast=forecast, proposed_qty=proposed, order_qty=order, allocation=plan,
                        unit_price=float(price))
+
+
+def season_money(pset: ParameterSet, unit_price: float | None) -> Money:
+    """The set's price, cost and salvage: what the order, the replenishment and the markdown are priced with."""
+    p = pset.parameters
+    return Money(unit_price=float(unit_price or 0.0), unit_cost=pset.cost, salvage_value=float(p.salvage_value),
+                 currency=p.currency)
 
 
 @dataclass
@@ -163,7 +171,7 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
         week=week, params=p, original=setup.forecast, forecast=fc, approved=approved,
         order_qty=setup.allocation.order_qty, store_ids=ids, totals=totals[i], shipped=shipped[i],
         sold=sold_cum[i], dc_on_hand=int(dc[i]), actuals=path.week_totals, plans=path.plans,
-        money=Money(unit_price=float(setup.unit_price or 0.0))))
+        money=season_money(setup.pset, setup.unit_price)))
     if decision.forecast is not None:
         path.forecast = decision.forecast
         path.reforecasts.append(week)

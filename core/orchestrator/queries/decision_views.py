@@ -19,12 +19,21 @@ def markdown_extra(md: Any) -> dict[str, Any]:
 
 def option_view(option: Any) -> dict[str, Any]:
     data = option.model_dump(mode="json") if hasattr(option, "model_dump") else dict(option)
-    return {k: data.get(k) for k in ("depth", "sell_through", "leftover", "revenue", "margin")}
+    return {k: data.get(k) for k in ("depth", "sell_through", "leftover", "revenue", "margin", "profit",
+                                                  "value")}
+
+
+ORDER_OPTION_KEYS = ("quantity", "sold", "lost_sales", "leftover", "revenue", "profit", "profit_quantiles", "label")
 
 
 def pending_options(kind: str, details: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """`pending.options` of a markdown approval: [{depth, sell_through, leftover, revenue, margin}]."""
-    if kind != "markdown" or not details:
+    """`pending.options`: a markdown approval's [{depth, sell_through, leftover, revenue, margin, profit, value}];
+    an order approval's [{quantity, sold, lost_sales, leftover, revenue, profit, profit_quantiles, label}]."""
+    if not details:
+        return []
+    if kind == "order":
+        return [{k: o.get(k) for k in ORDER_OPTION_KEYS} for o in details.get("options") or []]
+    if kind != "markdown":
         return []
     return [option_view(o) for o in details.get("options") or []]
 

@@ -173,6 +173,19 @@ class MarkdownOptionView(DocModel):
     leftover: int
     revenue: float | None = None
     margin: float | None = None
+    profit: float | None = None  # expected season profit with this depth (None without a cost)
+    value: float | None = None  # expected revenue of the remaining weeks + salvage: what the depth is ranked by
+
+
+class OrderOptionView(DocModel):
+    quantity: int
+    sold: float  # expected over the season-demand distribution
+    lost_sales: float
+    leftover: float
+    revenue: float | None = None
+    profit: float | None = None
+    profit_quantiles: dict[str, float] = Field(default_factory=dict)  # p10, p25, p50, p75, p90
+    label: str = ""  # proposal | rule | both
 
 
 class TrendWeekView(DocModel):
@@ -222,7 +235,8 @@ class PendingApproval(DocModel):
     week: int | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     requested_at: str
-    options: list[MarkdownOptionView] = Field(default_factory=list)  # markdown: every depth 0..cap (issue 16)
+    # markdown: every depth 0..cap; order: the proposal, the safety-stock rule and quantities around them
+    options: list[OrderOptionView | MarkdownOptionView] = Field(default_factory=list)
 
 
 class ExplanationDoc(DocModel):

@@ -58,6 +58,8 @@ class OrderInfo(BaseModel):
     forecast_total: float
     safety_stock: float
     proposed: int
+    policy: str = "safety_stock"  # profit | safety_stock (docs/planning-rules.md §6.2)
+    rule_quantity: int | None = None  # forecast x (1 + safety stock), shown beside a profit proposal
     approved: int | None = None
     approval_id: int | None = None
     decision: str | None = None  # accepted | modified

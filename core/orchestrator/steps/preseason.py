@@ -44,7 +44,7 @@ def season_money(ctx: WorkflowContext) -> Any:
 
 def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
     from core.domain.forecast import category_weekly_series, forecast_season
-    from core.domain.order import manufacturing_order
+    from core.domain.order import decide_order, plausible_season_cap
 
     p = ctx.parameters
     series = category_weekly_series(history, p.category)
@@ -52,18 +52,24 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
                          category=p.category)
     warnings = list(getattr(series, "warnings", []) or []) + list(fc.warnings)
     safety = float(p.safety_stock if p.safety_stock is not None else 0.0)
-    proposed = manufacturing_order(fc.total, safety)
     ctx = ctx.model_copy(deep=True)
     ctx.forecast_original = fc
     ctx.history_unit_price = _history_price(history, p.category)
+    # The order policy (docs/planning-rules.md §6.2): expected profit over the season-demand distribution,
+    # its paths capped by the history's largest season, or the safety-stock rule.
+    decision = decide_order(fc, p, season_money(ctx), cap=plausible_season_cap(history, p.category, p.horizon_weeks))
+    proposed = decision.quantity
+    warnings += [n for n in decision.notes if "capped" in n]
     ctx.forecast_warnings = warnings
-    ctx.order = OrderInfo(forecast_total=round(fc.total, 3), safety_stock=safety, proposed=proposed)
+    ctx.order = OrderInfo(forecast_total=round(fc.total, 3), safety_stock=safety, proposed=proposed,
+                          policy=decision.policy, rule_quantity=decision.rule_quantity)
     done = EventSpec("completed", f"Forecast {fc.total:,.0f} units over {p.horizon_weeks} weeks ({fc.method})",
                      "forecast", {"total": round(fc.total, 3), "members": fc.members, "method": fc.method,
                                   "warnings": warnings})
+    how = (f"forecast {fc.total:,.0f} x (1 + safety stock {safety:.0%})" if decision.policy == "safety_stock"
+           else _profit_words(decision))
     ask = EventSpec("approval_requested",
-                    f"Manufacturing order of {proposed:,} units awaits approval "
-                    f"(forecast {fc.total:,.0f} x (1 + safety stock {safety:.0%}))",
+                    f"Manufacturing order of {proposed:,} units awaits approval ({how})",
                     "forecast", {"kind": "order", "proposed": proposed})
     _with_explanation(ask, "order", {
         "category": p.category, "forecast_total": round(fc.total, 3), "safety_stock": safety, "order_qty": proposed,
@@ -72,10 +78,21 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
         "hi_total": round(sum(w.hi for w in fc.weeks), 1), "warnings": warnings})
     return StepResult(
         state=State.AWAITING_ORDER_APPROVAL, context=ctx, events=[done, ask],
-        approval=ApprovalSpec("order", float(proposed), details={"forecast_total": round(fc.total, 3),
-                                                                 "safety_stock": safety}),
+        approval=ApprovalSpec("order", float(proposed), details={
+            "forecast_total": round(fc.total, 3), "safety_stock": safety, "policy": decision.policy,
+            "rule_quantity": decision.rule_quantity, "fractile": decision.fractile, "ranked_by": decision.ranked_by,
+            "notes": decision.notes, "options": [o.model_dump(mode="json") for o in decision.options]}),
         forecasts=[(0, "original forecast", 0, fc)],
     )
+
+
+def _profit_words(decision: Any) -> str:
+    if decision.ranked_by != "profit":
+        return (f"lowest expected lost sales + leftover, no unit cost; the safety-stock rule says "
+                f"{decision.rule_quantity:,}")
+    best = decision.option(decision.quantity)
+    return (f"highest expected profit {best.profit:,.0f} at the {decision.fractile:.0%} quantile of season demand; "
+            f"the safety-stock rule says {decision.rule_quantity:,}")
 
 
 # ---------------------------------------------------------------------------------------- phase 2

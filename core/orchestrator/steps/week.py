@@ -224,7 +224,7 @@ def _record_alerts(ctx: WorkflowContext, season: SeasonState, week: int, record:
 
 def _record_replenishment(ctx: WorkflowContext, season: SeasonState, week: int, decision: WeekDecision,
                           result: StepResult) -> None:
-    from core.domain.replenishment import plan_replenishment, queue_summary
+    from core.domain.replenishment import plan_replenishment, queue_summary, service_level
 
     p = ctx.parameters
     if decision.skip is not None:
@@ -238,7 +238,8 @@ def _record_replenishment(ctx: WorkflowContext, season: SeasonState, week: int, 
     states = [by_id[i] for i in ids]
     lines = plan_replenishment(week, strategy=p.replenishment, horizon_weeks=p.horizon_weeks, states=states,
                                dc_on_hand=season.dc_on_hand, plan=[w.plan for w in season.forecast.weeks[week:]],
-                               safety_stock=float(p.safety_stock or 0.0), quantities=list(decision.ship))
+                               safety_stock=float(p.safety_stock or 0.0), quantities=list(decision.ship),
+                               service_level=service_level(season_money(ctx)))
     for line in lines:
         by_id[line.store_id].shipped += line.qty
         season.dc_on_hand -= line.qty

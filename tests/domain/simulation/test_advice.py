@@ -62,3 +62,24 @@ def test_a_dropped_lead_drops_its_follower() -> None:
 
     checked = check_advice(ADVICE[3:], replay)
     assert [a.recommended for a in checked] == [0.2, 0.22]
+
+
+def test_search_advises_the_change_with_the_highest_replayed_profit_and_keeps_the_rest() -> None:
+    from core.domain.models import TuningAdvice
+    from core.domain.simulation.advice import search_advice
+
+    p = {"horizon_weeks": 12, "order_policy": "profit", "replenishment": "weekly", "dc_holdback": 0.3,
+         "markdown_week": 6, "markdown_target": 0.6, "safety_stock": 0.2}
+    profit = {("dc_holdback", 0.1): 120.0, ("dc_holdback", 0.0): 110.0, ("markdown_week", 5): 101.0}
+
+    def replay(overrides: dict) -> dict:
+        key = next(iter(overrides.items()), None)
+        return {"lost_sales": 0.0, "leftover": 0.0, "revenue": 1.0, "margin": 1.0,
+                "profit": profit.get(key, 100.0)}
+
+    rule = [TuningAdvice(parameter="safety_stock", current=0.2, recommended=0.25, reason="stockouts"),
+            TuningAdvice(parameter="dc_holdback", current=0.3, recommended=0.2, reason="DC stock unused")]
+    out = search_advice(rule, p, replay)
+    assert [(a.parameter, a.recommended) for a in out] == [("dc_holdback", 0.1), ("markdown_week", 5),
+                                                           ("safety_stock", 0.2)]
+    assert "(+20)" in out[0].reason and out[2].reason.startswith("keep: replaying this season")

@@ -59,7 +59,7 @@ def test_unlimited_stock_with_a_markdown_sells_the_lifted_demand(small) -> None:
     run = simulate(setup, demand)
     # 10 million units: sell-through at week 3 is far below the target, so a markdown is proposed; the set fixes 20%.
     assert run.proposed_depth[0] > 0 and run.markdown_depth[0] == 0.2
-    lifted = np.floor(100 * markdown_multiplier(0.2, 1.0) + 0.5)  # 125
+    lifted = np.floor(100 * markdown_multiplier(0.2, setup.pset.parameters.price_elasticity) + 0.5)  # 148 at 1.76
     assert (run.sold[0, :, :3] == 100).all() and (run.sold[0, :, 3:] == lifted).all()
     m = path_metrics(run, unit_cost=10.0)
     md_units = lifted * 3 * len(setup.store_ids)

@@ -1,0 +1,39 @@
+"""The decision benchmark: real seasons replayed through the simulator, the default rules against the
+seed's rules and the oracle (figures, not thresholds)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.bench import decisions as D
+
+
+def test_replayed_seasons_give_every_figure(anchor_dir, walmart_dir) -> None:
+    data = anchor_dir.parent
+    seasons = [D.replay_season(D.load_anchor(data), "Men's Shirts", date(2024, 3, 4), D.rule_sets()),
+               D.replay_season(D.load_walmart(data, ["92"]), "92", date(2012, 2, 4), D.rule_sets())]
+    for s in seasons:
+        assert set(s.profit) == {"default", "seed", "oracle"} and s.profit["oracle"] > 0
+        assert s.orders["oracle"] == round(s.demand)
+        lost, while_dc = s.lost_weeks["seed"]
+        assert 0 <= while_dc <= lost
+    doc = D.summarise(seasons)
+    for key in ("profit_vs_oracle_median", "profit_vs_oracle_worst", "lost_sales_share", "lost_while_dc_holds_share"):
+        assert 0 <= doc[key] <= 2 and 0 <= doc[f"seed_{key}"] <= 2
+    assert doc["decision_seasons"] == 2
+
+
+def test_the_seed_rules_are_restored_only_inside_their_context() -> None:
+    from core.domain.simulation import simulator
+
+    before = (simulator.allocate, simulator.replenishment_quantities, simulator.decide_markdown)
+    with D.seed_rules():
+        assert simulator.allocate is not before[0]
+    assert (simulator.allocate, simulator.replenishment_quantities, simulator.decide_markdown) == before
+
+
+@pytest.mark.parametrize("runs", [1])
+def test_order_options_are_timed(runs: int) -> None:
+    assert D.bench_order_options(runs) > 0

@@ -1,0 +1,58 @@
+"""Order-up-to replenishment at a service level from the economics
+(docs/planning-rules.md §6.4)."""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+from core.domain.models import StoreState
+from core.domain.money import Money
+from core.domain.replenishment import STORE_CV, plan_replenishment, replenishment_quantities, service_level
+
+IDS = ["S1", "S2"]
+
+
+def states(on_hand: list[int]) -> list[StoreState]:
+    return [StoreState(store_id=i, season_total=500, shipped=100 + h, sold=100) for i, h in zip(IDS, on_hand)]
+
+
+def test_the_service_level_comes_from_the_economics() -> None:
+    assert service_level(Money(unit_price=1.0)) is None  # no cost: the safety stock rule
+    assert service_level(Money(unit_price=1.0, unit_cost=0.1, salvage_value=0.0)) == pytest.approx(0.9)
+    assert service_level(Money(unit_price=1.0, unit_cost=0.5, salvage_value=0.25)) == 0.9  # floor
+    assert service_level(Money(unit_price=1.0, unit_cost=0.01, salvage_value=0.0)) == 0.99  # top
+
+
+def test_stores_are_brought_up_to_the_mean_plus_a_buffer_when_the_dc_can_spare_it() -> None:
+    plan = [100.0, 100.0, 100.0]  # each store: 50 a week
+    z = NormalDist().inv_cdf(0.9)
+    target = 50 + z * np.sqrt(50 + (STORE_CV * 50) ** 2)
+    lines = plan_replenishment(1, strategy="weekly", horizon_weeks=4, states=states([0, 10]), dc_on_hand=1000,
+                               plan=plan, service_level=0.9)
+    assert [x.qty for x in lines if x.store_id == "S1"] == [int(np.ceil(target))]
+    assert [x.qty for x in lines if x.store_id == "S2"] == [int(np.ceil(target - 10))]
+
+
+def test_no_buffer_from_stock_the_rest_of_the_season_needs() -> None:
+    plan = [100.0, 100.0, 100.0]
+    # DC 300 + stores 0 = exactly the remaining plan: each store gets its mean only.
+    qty = replenishment_quantities(1, strategy="weekly", horizon_weeks=4, store_ids=IDS,
+                                   season_total=np.array([500, 500]), shipped=np.array([100, 100]),
+                                   sold=np.array([100, 100]), dc_on_hand=300, plan=plan, service_level=0.9)
+    assert list(qty) == [50, 50]
+
+
+def test_lines_and_quantities_agree_with_a_service_level() -> None:
+    plan = [120.0, 80.0, 60.0]
+    for dc in (0, 70, 130, 400):
+        st = states([5, 30])
+        lines = plan_replenishment(1, strategy="weekly", horizon_weeks=4, states=st, dc_on_hand=dc, plan=plan,
+                                   service_level=0.95)
+        qty = replenishment_quantities(1, strategy="weekly", horizon_weeks=4, store_ids=IDS,
+                                       season_total=np.array([s.season_total for s in st]),
+                                       shipped=np.array([s.shipped for s in st]), sold=np.array([s.sold for s in st]),
+                                       dc_on_hand=dc, plan=plan, service_level=0.95)
+        assert {x.store_id: x.qty for x in lines} == dict(zip(IDS, qty.tolist()))
