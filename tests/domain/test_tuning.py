@@ -17,7 +17,8 @@ def advise(params: SeasonParameters, **kw):  # type: ignore[no-untyped-def]
 
 
 def P(**kw) -> SeasonParameters:  # type: ignore[no-untyped-def]
-    return SeasonParameters(category="x", season_start=date(2025, 2, 17), **{"dc_holdback": 0.0 if kw.get("replenishment") == "none" else 0.45, **kw})
+    hold = 0.0 if kw.get("replenishment") == "none" else 0.45  # the holdback these rules were written for
+    return SeasonParameters(category="x", season_start=date(2025, 2, 17), **{"dc_holdback": hold, **kw})
 
 
 def test_a_good_season_keeps_everything() -> None:

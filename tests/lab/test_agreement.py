@@ -67,7 +67,8 @@ def test_replayed_actuals_reproduce_the_workflow(db_url: str, scenario: str, ove
     depth = float(md["approved"] or 0.0) if md else 0.0
     demand = actual.copy()
     if depth > 0:
-        demand[:, md["week"]:] /= markdown_multiplier(depth, parameter_set(params, source="x").parameters.price_elasticity)
+        elasticity = parameter_set(params, source="x").parameters.price_elasticity
+        demand[:, md["week"]:] /= markdown_multiplier(depth, elasticity)
 
     season = _season(frames.history[frames.history["category"] == CATEGORY].reset_index(drop=True), frames.stores,
                      CATEGORY, SEASON_START, 12)
