@@ -11,7 +11,7 @@ import streamlit as st
 from core.domain.errors import AlreadyDecided
 from core.domain.rounding import ceiling_operand
 from ui.approvals import DECIDED_HERE_KEY, SEEN_KEY, decided_elsewhere, explanation_for
-from ui.decision_tables import markdown_options_frame, trend_text
+from ui.decision_tables import markdown_options_frame, order_options_frame, trend_text
 from ui.feedback import error_messages, md_escape, render_message
 from ui.layout import require_season, start_page
 from ui.format import as_dict, fmt_int, fmt_pct, fmt_when, state_label
@@ -139,11 +139,26 @@ if pending is not None:
             c[0].metric("Forecast, season total", f"{fmt_int(forecast_total)} units")
             c[1].metric("Safety stock", fmt_pct(params.get("safety_stock"), 0))
             c[2].metric("Proposed order", f"{fmt_int(proposal)} units")
-            factor = 1 + float(params.get("safety_stock") or 0)
-            operand = ceiling_operand(forecast_total or 0.0, factor, round(proposal))
-            if math.ceil(round(float(operand.replace(",", "")) * factor, 6)) == round(proposal):
-                st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({operand} x {factor:.2f}) = "
-                           f"{fmt_int(proposal)}.")
+            details = pending.details or {}
+            if details.get("policy") == "profit":
+                fractile = details.get("fractile")
+                st.caption(("The order with the highest expected season profit: the "
+                            f"{fmt_pct(fractile, 0)} quantile of season demand ((price - cost) / (price - salvage))."
+                            if details.get("ranked_by") == "profit" else
+                            "No unit cost: the order with the lowest expected lost sales + leftover.")
+                           + f" The safety-stock rule would order {fmt_int(details.get('rule_quantity'))} units.")
+            else:
+                factor = 1 + float(params.get("safety_stock") or 0)
+                operand = ceiling_operand(forecast_total or 0.0, factor, round(proposal))
+                if math.ceil(round(float(operand.replace(",", "")) * factor, 6)) == round(proposal):
+                    st.caption(f"Order = ceil(forecast total x (1 + safety stock)) = ceil({operand} x {factor:.2f}) = "
+                               f"{fmt_int(proposal)}.")
+            for note in details.get("notes") or []:
+                st.caption(md_escape(str(note)))
+            if pending.options:
+                currency = status.money.currency if status.money is not None else None
+                st.markdown("**Order options** (expected over the season-demand distribution)")
+                st.dataframe(order_options_frame(pending.options, currency), hide_index=True, width="stretch")
             from ui.lab import order_what_if_panel
 
             order_what_if_panel(service, status)  # proposed and safety stock -10/-5/+5/+10 points, simulated

@@ -64,9 +64,10 @@ r = st.columns(4)
 r[0].metric(f"Revenue ({currency})", fmt_money(report.get("revenue")),
             help="Units sold at full price plus the marked-down units at their reduced price." if price_known
             else "Unknown: the history has no revenue and no unit price was entered.")
-r[1].metric(f"Gross margin ({currency})", fmt_money(report.get("margin")),
-            help="Revenue − unit cost x units sold." if report.get("margin") is not None
-            else "Enter a unit cost in the parameters to see the margin.")
+r[1].metric(f"Profit ({currency})", fmt_money(report.get("profit")),
+            help=(f"Revenue − unit cost x units made + salvage {report.get('salvage_value') or 0:,.2f} x leftover. "
+                  f"Margin on units sold: {fmt_money(report.get('margin'))}.") if report.get("profit") is not None
+            else "Enter a unit cost in the parameters to see the profit.")
 r[2].metric(f"Unit price ({currency})", fmt_money(report.get("unit_price"), digits=2) if price_known else "—")
 r[3].metric(f"Unit cost ({currency})", fmt_money(report.get("unit_cost"), digits=2))
 st.caption(f"Weeks observed: {fmt_int(report.get('weeks_observed'))} · estimated lost sales: "

@@ -25,8 +25,31 @@ def markdown_options_frame(options: Sequence[Any], currency: str | None, *, prop
             "projected sell-through": fmt_pct(o.get("sell_through"), 1),
             "left over (units)": f"{round(float(o.get('leftover') or 0)):,}",
             f"revenue ({currency})" if currency else "revenue": fmt_money(o.get("revenue")),
-            f"gross margin ({currency})" if currency else "gross margin": fmt_money(o.get("margin")),
+            f"margin on units sold ({currency})" if currency else "margin on units sold": fmt_money(o.get("margin")),
+            f"expected profit ({currency})" if currency else "expected profit": fmt_money(o.get("profit")),
             "": "proposed" if proposed is not None and abs(depth - proposed) < 1e-9 else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def order_options_frame(options: Sequence[Any], currency: str | None) -> pd.DataFrame:
+    """One row per order quantity: expected units sold, lost sales, leftover, revenue, profit and its P10..P90."""
+    money = f" ({currency})" if currency else ""
+    rows = []
+    for o in options:
+        o = as_dict(o)
+        q = as_dict(o.get("profit_quantiles") or {})
+        rows.append({
+            "order (units)": f"{int(o.get('quantity') or 0):,}",
+            "expected sold": f"{round(float(o.get('sold') or 0)):,}",
+            "lost sales": f"{round(float(o.get('lost_sales') or 0)):,}",
+            "left over": f"{round(float(o.get('leftover') or 0)):,}",
+            f"revenue{money}": fmt_money(o.get("revenue")),
+            f"expected profit{money}": fmt_money(o.get("profit")),
+            f"profit P10..P90{money}": (f"{fmt_money(q.get('p10'))} .. {fmt_money(q.get('p90'))}"
+                                        if q.get("p10") is not None else ""),
+            "": {"proposal": "proposed", "rule": "safety-stock rule", "both": "proposed = rule"}.get(
+                o.get("label") or "", ""),
         })
     return pd.DataFrame(rows)
 

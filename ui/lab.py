@@ -14,7 +14,7 @@ import streamlit as st
 LABELS = {"sold": "Units sold", "lost_sales": "Lost sales (units)", "leftover": "Leftover (units)",
           "sell_through": "Sell-through", "stockout_store_weeks": "Stockout store-weeks",
           "markdown_units": "Markdown units", "markdown_cost": "Markdown cost", "revenue": "Revenue",
-          "margin": "Gross margin"}
+          "margin": "Margin on units sold", "profit": "Profit"}
 BEST = "★"
 
 
@@ -64,8 +64,8 @@ def tradeoff_figure(doc: dict[str, Any]) -> go.Figure:
 
 
 def money_figure(doc: dict[str, Any]) -> go.Figure:
-    """Gross margin per set (revenue when no unit cost is known), with P10..P90."""
-    key = "margin" if any(s["metrics"].get("margin") is not None for s in doc["sets"]) else "revenue"
+    """Profit per set (revenue when no unit cost is known), with P10..P90."""
+    key = "profit" if any(s["metrics"].get("profit") is not None for s in doc["sets"]) else "revenue"
     names = [s["name"] for s in doc["sets"]]
     med = [s["metrics"].get(key) or 0 for s in doc["sets"]]
     fig = go.Figure(go.Bar(
@@ -86,7 +86,7 @@ def what_if_frame(doc: dict[str, Any]) -> pd.DataFrame:
         rows.append({"Option": s["name"], "Order (units)": f"{s['order']:,}",
                      "Expected lost sales": _fmt("lost_sales", m["lost_sales"]),
                      "Expected leftover": _fmt("leftover", m["leftover"]),
-                     "Expected margin": _fmt("margin", m["margin"]) if m["margin"] is not None
+                     "Expected profit": _fmt("profit", m["profit"]) if m.get("profit") is not None
                      else "n/a (no unit cost)"})
     return pd.DataFrame(rows).set_index("Option")
 

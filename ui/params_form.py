@@ -11,6 +11,7 @@ import streamlit as st
 from core.domain.params import (
     BOUNDS,
     DEFAULT_CURRENCY,
+    ORDER_POLICIES,
     REPLENISHMENT_CHOICES,
     ParameterError,
     SeasonParameters,
@@ -32,7 +33,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "replenishment": ("Replenishment from the DC", "How often stores are refilled from stock held at the DC."),
     "dc_holdback": ("DC holdback (% of the order)", "45 = 45% of the order waits at the DC for "
                     "replenishment; must be 0 when replenishment is none."),
-    "safety_stock": ("Safety stock (% of the forecast)", "Order = ceil(forecast x (1 + safety stock))."),
+    "safety_stock": ("Safety stock (% of the forecast)", "With the safety-stock order policy: order = ceil(forecast x "
+                     "(1 + safety stock)); without a unit cost, also the replenishment buffer."),
+    "order_policy": ("Order policy", "profit: the order with the highest expected season profit (needs a unit "
+                     "cost; without one, the lowest expected lost sales + leftover). safety_stock: forecast x "
+                     "(1 + safety stock)."),
     "markdown_week": ("Markdown checkpoint week (0 = none)", "Week whose actuals trigger the markdown check."),
     "markdown_target": ("Sell-through target at the checkpoint (%)", "60 = 60% of the approved order sold."),
     "variance_threshold": ("Re-forecast threshold (% off plan)", "20 = re-forecast when a week is more "
@@ -47,7 +52,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "n_clusters": ("Store clusters", "Number of K-means store clusters."),
     "unit_price": ("Unit price", "Full selling price of one unit. Empty = the average price in the history's "
                    "revenue."),
-    "unit_cost": ("Unit cost (optional)", "What one unit costs you; with it, gross margin is shown."),
+    "unit_cost": ("Unit cost (optional)", "What one unit costs you; with it, profit ranks the order, the "
+                  "markdown and the advice."),
+    "salvage_value": ("Salvage value", "What one unit left over at season end recovers (clearance, outlet); "
+                      "0 up to the unit cost."),
     "currency": ("Currency", "Three-letter code shown with every money figure, e.g. USD, EUR, GBP."),
 }
 
@@ -60,7 +68,7 @@ NAMES: dict[str, str] = {
     "variance_threshold": "Re-forecast threshold", "emergency_threshold": "Emergency threshold",
     "markdown_elasticity": "Markdown elasticity", "markdown_step": "Markdown step", "markdown_cap": "Markdown cap",
     "price_elasticity": "Price elasticity", "n_clusters": "Store clusters", "unit_price": "Unit price",
-    "unit_cost": "Unit cost", "currency": "Currency",
+    "unit_cost": "Unit cost", "currency": "Currency", "salvage_value": "Salvage value", "order_policy": "Order policy",
 }
 SHARE_FIELDS = {"dc_holdback", "safety_stock", "markdown_target", "variance_threshold", "emergency_threshold",
                 "markdown_step", "markdown_cap"}
@@ -107,8 +115,9 @@ def show_value(field: str, value: Any) -> str:
 
 STEP = {"dc_holdback": 5.0, "safety_stock": 5.0, "markdown_target": 5.0, "variance_threshold": 5.0,
         "emergency_threshold": 5.0, "markdown_elasticity": 0.1, "markdown_step": 1.0, "markdown_cap": 5.0,
-        "price_elasticity": 0.1, "unit_price": 1.0, "unit_cost": 1.0}
+        "price_elasticity": 0.1, "unit_price": 1.0, "unit_cost": 1.0, "salvage_value": 1.0}
 MONEY_FIELDS = ("unit_price", "unit_cost")
+TEXT_FIELDS = ("replenishment", "order_policy")
 # Weeks between the end of the history and the season start beyond which the forecast runs long blind.
 FAR_WEEKS = 8
 
@@ -206,7 +215,7 @@ def apply_values(values: dict[str, Any], categories: list[str]) -> None:
             value = int(value)
         elif field == "currency":
             value = str(value)
-        elif field != "replenishment" and value is not None:
+        elif field not in TEXT_FIELDS and value is not None:
             value = to_widget(field, float(value))
         if value is None and field not in MONEY_FIELDS:
             continue
@@ -280,6 +289,10 @@ def render_form(categories: list[str], category_note: str | None = None, *, hist
         _number("dc_holdback")
         field_slot("dc_holdback")
     with c2:
+        st.session_state.setdefault(key("order_policy"), "profit")
+        st.selectbox(LABELS["order_policy"][0], list(ORDER_POLICIES), key=key("order_policy"),
+                     help=LABELS["order_policy"][1])
+        field_slot("order_policy")
         _number("safety_stock")
         field_slot("safety_stock")
         st.number_input(LABELS["markdown_week"][0], step=1, key=key("markdown_week"),
@@ -306,7 +319,7 @@ def render_form(categories: list[str], category_note: str | None = None, *, hist
             _number("n_clusters")
             field_slot("n_clusters")
     st.session_state.setdefault(key("currency"), DEFAULT_CURRENCY)
-    with st.expander("Money: unit price, cost, currency"):
+    with st.expander("Money: unit price, cost, salvage, currency"):
         m1, m2, m3 = st.columns(3)
         currency = str(st.session_state.get(key("currency")) or DEFAULT_CURRENCY).strip().upper()
         with m1:
@@ -317,6 +330,9 @@ def render_form(categories: list[str], category_note: str | None = None, *, hist
         with m2:
             _money("unit_cost", currency)
             field_slot("unit_cost")
+            st.session_state.setdefault(key("salvage_value"), 0.0)
+            _number("salvage_value")
+            field_slot("salvage_value")
         with m3:
             st.text_input(LABELS["currency"][0], key=key("currency"), max_chars=3, help=LABELS["currency"][1])
             field_slot("currency")

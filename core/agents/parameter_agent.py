@@ -42,6 +42,10 @@ class ParameterDraft(BaseModel):
     markdown_cap: float | None = Field(description="share, or null")
     price_elasticity: float | None = Field(description="number, or null")
     n_clusters: int | None = Field(description="number of store clusters, or null")
+    unit_price: float | None = Field(default=None, description="selling price of one unit, or null")
+    unit_cost: float | None = Field(default=None, description="cost of making or buying one unit, or null")
+    salvage_value: float | None = Field(
+        default=None, description="what one unsold unit recovers at season end ('clear leftovers at $5' -> 5), or null")
     unclear: list[str] = Field(description="phrases of the text that could not be interpreted")
 
 
@@ -84,7 +88,7 @@ def draft_to_raw(draft: ParameterDraft, ctx: ExtractionContext) -> dict[str, Any
     for name in (
         "horizon_weeks", "replenishment", "dc_holdback", "safety_stock", "markdown_target",
         "variance_threshold", "emergency_threshold", "markdown_elasticity", "markdown_step",
-        "markdown_cap", "price_elasticity", "n_clusters",
+        "markdown_cap", "price_elasticity", "n_clusters", "unit_price", "unit_cost", "salvage_value",
     ):
         value = getattr(draft, name)
         if value is not None:

@@ -433,7 +433,13 @@ def _locate(text: str, cat: str) -> tuple[int, int] | None:
 
 
 # ------------------------------------------------------------------------------------ entry point
-_FIELD_READERS = (read_horizon, read_start, read_replenishment, read_holdback, read_markdown, read_other)
+def _read_money(text: str, r: Reading) -> None:
+    from core.agents.money_reader import read_money
+
+    read_money(text, r)
+
+
+_FIELD_READERS = (read_horizon, read_start, read_replenishment, read_holdback, read_markdown, _read_money, read_other)
 
 
 def read_text(text: str, categories: list[str] | None = None) -> Reading:

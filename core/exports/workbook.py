@@ -164,9 +164,11 @@ def _markdown(ws: Any, status: Any) -> None:
     nxt = _table(ws, ["Markdown", ""], rows, {2: _PCT})
     options = rows_of(get(pending, "options") or get(md, "options"))
     if options:
-        _table(ws, ["Depth", "Projected sell-through", "Leftover units", "Revenue", "Margin"],
-               [[get(o, "depth"), get(o, "sell_through"), get(o, "leftover"), get(o, "revenue"), get(o, "margin")]
-                for o in options], {1: _PCT, 2: _PCT, 3: _NUM, 4: _MONEY, 5: _MONEY}, start_row=nxt)
+        _table(ws, ["Depth", "Projected sell-through", "Leftover units", "Revenue", "Margin on units sold",
+                    "Expected profit"],
+               [[get(o, "depth"), get(o, "sell_through"), get(o, "leftover"), get(o, "revenue"), get(o, "margin"),
+                 get(o, "profit")] for o in options], {1: _PCT, 2: _PCT, 3: _NUM, 4: _MONEY, 5: _MONEY, 6: _MONEY},
+               start_row=nxt)
 
 
 def _report(ws: Any, report: Any) -> None:
@@ -188,14 +190,16 @@ def _report(ws: Any, report: Any) -> None:
             [f"Unit price ({currency})", get(report, "unit_price"), None],
             [f"Unit cost ({currency})", get(report, "unit_cost"), None],
             [f"Revenue ({currency})", get(report, "revenue"), None],
-            [f"Gross margin ({currency})", get(report, "margin"), None],
+            [f"Gross margin on units sold ({currency})", get(report, "margin"), None],
+            [f"Profit ({currency})", get(report, "profit"), None],
+            [f"Salvage value per leftover unit ({currency})", get(report, "salvage_value"), None],
             ["Re-forecast weeks", ", ".join(str(w) for w in get(report, "reforecast_weeks") or []) or "none", None],
             ["Runtime (s)", get(report, "runtime_s"), None]]
     nxt = _table(ws, ["Metric", "Value", "Final plan"], rows)
     for r in (2, 3, 4, 5):
         for c in (2, 3):
             ws.cell(row=r, column=c).number_format = _PCT
-    for r in range(11, 16):
+    for r in range(11, 18):
         ws.cell(row=r, column=2).number_format = _MONEY
     advice = rows_of(get(report, "tuning"))
     _table(ws, ["Parameter", "Current", "Recommended", "Why"],

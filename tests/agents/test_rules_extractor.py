@@ -258,7 +258,7 @@ def test_unreadable_text_leaves_defaults_and_flags_everything():
     assert e.found == []
     assert e.values["horizon_weeks"] == 12
     assert e.values["replenishment"] == "weekly"
-    assert e.values["dc_holdback"] == pytest.approx(0.45)
+    assert e.values["dc_holdback"] == pytest.approx(0.10)  # the default chosen by replay
     assert e.values["safety_stock"] == pytest.approx(0.20)
     assert e.values["markdown_week"] == 6
     # Season follows the history: the Monday after 2024-12-31.
@@ -339,3 +339,12 @@ def test_the_week_number_is_not_read_as_the_sell_through_target() -> None:
         reading = read_text(text)
         assert reading.values["markdown_week"] == 6
         assert reading.values["markdown_target"] == 0.45, text
+
+
+def test_money_in_free_text_is_read() -> None:
+    e = read("12 weeks from March 3. It sells at $40, costs $18 to make, and we can clear leftovers at $5.")
+    assert (e.values["unit_price"], e.values["unit_cost"], e.values["salvage_value"]) == (40.0, 18.0, 5.0)
+    assert e.values["order_policy"] == "profit"
+    stated = read("12 weeks from March 3 with 25% safety stock; unsold stock goes to the outlet for $6 a unit")
+    assert stated.values["salvage_value"] == 6.0 and stated.values["order_policy"] == "safety_stock"
+    make_parameters({k: v for k, v in e.values.items() if k != "category"} | {"category": "x"})
