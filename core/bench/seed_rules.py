@@ -31,7 +31,7 @@ def patched(module: Any, **names: Any) -> Iterator[None]:
 
 @contextmanager
 def seed_rules() -> Iterator[None]:
-    from core.domain import allocation, markdown_options, replenishment
+    from core.domain import allocation, markdown_options, replenishment, season_week
     from core.domain.money import Money
     from core.domain.simulation import simulator
 
@@ -41,6 +41,6 @@ def seed_rules() -> Iterator[None]:
     def markdown(*args: Any, money: Any, **kwargs: Any) -> Any:
         return markdown_options.decide_markdown(*args, money=Money(unit_price=0.0), **kwargs)
 
-    with patched(simulator, allocate=partial(allocation.allocate, basis="last_year"),
-                 replenishment_quantities=replenish, decide_markdown=markdown):
+    with patched(simulator, allocate=partial(allocation.allocate, basis="last_year")), \
+            patched(season_week, replenishment_quantities=replenish, decide_markdown=markdown):
         yield

@@ -159,8 +159,9 @@ def decide_order(forecast: ForecastResult, params: SeasonParameters, money: Mone
         fractile = 0.5
     core = ceil_clean(float(np.quantile(totals, fractile))) if totals.size else rule
     grid = {ceil_clean(float(v)) for v in np.quantile(totals, OPTION_QUANTILES)} | {rule, core}
-    grid |= {max(1, round(core * f)) for f in (0.95, 1.05)}
-    options = price_options(sorted(q for q in grid if q > 0), totals, money)
+    grid |= {round(core * f) for f in (0.95, 1.05)}
+    # 0 is an option only when it is among them (a category that never sold: order nothing).
+    options = price_options(sorted(q for q in grid if q >= 0), totals, money)
     best = best_option(options)
     chosen = rule if params.order_policy == "safety_stock" else best.quantity
     for o in options:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import contextlib
@@ -19,7 +20,8 @@ STATUS_KEYS = {"workflow_id", "state", "version", "parameters", "forecast", "ord
                "explanations", "store_weeks", "alerts", "last_error", "notes", "dataset_id", "created_at",
                "updated_at"}
 REPORT_KEYS = {"mape", "wape", "bias", "stockout_store_weeks", "overstock_units", "sell_through", "markdown_units",
-               "markdown_cost", "reforecast_weeks", "approvals", "runtime_s", "tuning", "revenue", "margin", "currency"}
+               "markdown_cost", "reforecast_weeks", "approvals", "runtime_s", "tuning", "revenue", "margin", "currency",
+               "profit", "salvage_value"}
 ANCHOR_TEXT = ("I'm planning a 12-week spring fashion season for Women's Dresses starting 2025-02-17. Send all "
                "inventory to stores at launch with no DC holdback. I don't want ongoing replenishment - just one "
                "initial allocation. Check for markdown opportunities at week 6 if we're below 60% sell-through.")
@@ -287,3 +289,20 @@ def test_anchor_normal_season_from_free_text_to_report(tmp_path, anchor_dir):
     report = js(run("report", wf, "--db", str(db), "--json"))
     assert REPORT_KEYS <= set(report) and 5 in report["reforecast_weeks"]
     assert report["approvals"] == {"accepted": 2, "modified": 0}
+
+
+def test_order_options_and_profit_in_the_json_contract(tmp_path, demo, params_file):
+    db = tmp_path / "p.db"
+    doc = js(plan(db, demo, params_file(unit_price=50.0, unit_cost=20.0, salvage_value=8.0)))
+    pending = doc["pending"]
+    assert pending["kind"] == "order" and pending["details"]["policy"] == "profit"
+    options = pending["options"]
+    assert {"quantity", "sold", "lost_sales", "leftover", "revenue", "profit"} <= set(options[0])
+    assert set(options[0]["profit_quantiles"]) == {"p10", "p25", "p50", "p75", "p90"}
+    best = max(options, key=lambda o: o["profit"])
+    assert pending["proposal"] == best["quantity"] == doc["order"]["proposed"]
+    assert any(o["quantity"] == pending["details"]["rule_quantity"] for o in options)
+    assert doc["parameters"]["salvage_value"] == 8.0 and doc["parameters"]["order_policy"] == "profit"
+    stated = js(plan(tmp_path / "q.db", demo, params_file(safety_stock=0.25)))
+    assert stated["parameters"]["order_policy"] == "safety_stock"
+    assert stated["pending"]["proposal"] == math.ceil(round(stated["forecast"]["total"] * 1.25, 6))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,7 @@ def test_workflow_form_compares_its_own_parameters(db_url: str, files, capsys, t
         doc = svc.start_workflow(params(), dataset_id=ds.id)
         wf = doc.workflow_id
         proposed = doc.order["proposed"] if isinstance(doc.order, dict) else doc.order.proposed
+        total = doc.forecast["total"]
     finally:
         svc.close()
     alt = tmp_path / "lean.json"
@@ -127,7 +129,9 @@ def test_workflow_form_compares_its_own_parameters(db_url: str, files, capsys, t
     result = json.loads(out)
     assert [s["name"] for s in result["sets"]] == ["current", "lean"]
     assert result["sets"][0]["order"] == proposed  # no order decided yet: the proposal
-    assert result["sets"][1]["order"] < proposed
+    # The workflow orders by expected profit; the file states a safety stock, so its set orders by it.
+    assert result["sets"][1]["order"] == math.ceil(round(total * 1.05, 6))
+    assert result["sets"][1]["parameters"]["order_policy"] == "safety_stock"
     assert result["sets"][1]["parameters"]["safety_stock"] == 0.05
     assert result["sets"][1]["parameters"]["markdown_week"] == 3  # the rest is the workflow's
     svc = new_service(db_url)

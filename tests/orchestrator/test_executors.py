@@ -40,7 +40,9 @@ def executor_kind(request, monkeypatch):
 
 def run_season(svc, ds: int) -> str:
     """Order accepted, six weeks uploaded, the markdown modified: waits for each step."""
-    doc = svc.start_workflow(params(), dataset_id=ds)
+    # The safety-stock order (20% over the forecast) leaves the sell-through under target at the checkpoint, so
+    # the season passes a markdown gate on every executor.
+    doc = svc.start_workflow(params(safety_stock=0.2), dataset_id=ds)
     wf = doc.workflow_id
     assert svc.wait(wf, timeout_s=120).state == State.AWAITING_ORDER_APPROVAL
     svc.decide(wf, accept=True)

@@ -139,6 +139,17 @@ def test_start_season_goes_to_the_order_approval(app: AppTest, service):
 
 
 # ------------------------------------------------------------------ Approvals
+def test_the_order_decision_shows_its_options(app: AppTest, service):
+    wf = started(service)
+    status = service.status(wf)
+    open_page(app, "approvals", wf)
+    assert not app.exception
+    [table] = [d.value for d in app.dataframe if "order (units)" in d.value.columns]
+    assert len(table) == len(status.pending.options)
+    [proposed] = table[table[""].str.startswith("proposed")]["order (units)"].tolist()
+    assert proposed == f"{int(status.pending.proposal):,}"
+
+
 def test_accept_the_order_in_the_dialog(app: AppTest, service):
     wf = started(service)
     proposed = service.status(wf).pending["proposal"]
@@ -580,7 +591,8 @@ def test_the_markdown_decision_shows_every_depth_with_money_and_the_trend(app: A
     assert [o.depth for o in options] == [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
     open_page(app, "approvals", wf)
     [table] = [d.value for d in app.dataframe if "projected sell-through" in d.value.columns]
-    assert len(table) == 9 and "revenue (USD)" in table.columns and "gross margin (USD)" in table.columns
+    assert len(table) == 9 and "revenue (USD)" in table.columns and "margin on units sold (USD)" in table.columns
+    assert "expected profit (USD)" in table.columns
     assert table.iloc[0]["projected sell-through"] == f"{options[0].sell_through * 100:.1f}%"
     assert table.iloc[-1]["left over (units)"] == f"{options[-1].leftover:,}"
     assert any(c.value.startswith("Trend: Season to date") for c in app.caption)

@@ -91,7 +91,10 @@ def parameter_set(data: Any, *, source: str, default_name: str | None = None,
         raise ParameterError(f"{source}: must hold a JSON object of SeasonParameters fields, got "
                              f"{type(data).__name__}")
     lab = {k: data[k] for k in _OWN_FIELDS if data.get(k) is not None}
-    season = {**(defaults or {}), **{k: v for k, v in data.items() if k not in _OWN_FIELDS}}
+    base = dict(defaults or {})
+    if data.get("safety_stock") is not None and "order_policy" not in data:
+        base.pop("order_policy", None)  # a file that states a safety stock orders by it (params.py)
+    season = {**base, **{k: v for k, v in data.items() if k not in _OWN_FIELDS}}
     problems: list[str] = []
     params: SeasonParameters | None = None
     try:
