@@ -63,7 +63,8 @@ def test_workbook_sheets_and_totals_match_the_season(closed_season) -> None:  # 
 
     rep = {row[0].value: row[1].value for row in wb["Report"].iter_rows(min_row=2)}
     assert rep["Revenue (EUR)"] == pytest.approx(report.revenue)
-    assert rep["Gross margin (EUR)"] == pytest.approx(report.margin)
+    assert rep["Gross margin on units sold (EUR)"] == pytest.approx(report.margin)
+    assert rep["Profit (EUR)"] == pytest.approx(report.profit)
     assert rep["Sell-through"] == pytest.approx(report.sell_through)
     params_sheet = {row[0].value: row[1].value for row in wb["Parameters"].iter_rows(min_row=2)}
     assert params_sheet["currency"] == "EUR" and params_sheet["unit_cost"] == 20.0

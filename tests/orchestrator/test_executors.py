@@ -125,7 +125,7 @@ def test_a_worker_killed_mid_step_is_resumed_once_by_a_restarted_worker(db_url, 
     slow = Worker(db_url, "allocate", str(flag), module="tests.slow_worker", env=env)
     svc = new_service(db_url, executor="celery")
     ds = small_dataset(svc)
-    doc = svc.start_workflow(params(), dataset_id=ds)
+    doc = svc.start_workflow(params(safety_stock=0.2), dataset_id=ds)  # as run_season
     wf = doc.workflow_id
     assert svc.wait(wf, timeout_s=120).state == State.AWAITING_ORDER_APPROVAL
     svc.decide(wf, accept=True)

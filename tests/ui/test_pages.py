@@ -638,6 +638,6 @@ def test_the_review_shows_money_in_the_currency_and_offers_the_workbook(app: App
     open_page(app, "review", wf)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Revenue (USD)"] == f"{report.revenue:,.0f}"
-    assert metrics["Gross margin (USD)"] == "—"  # no unit cost entered
+    assert metrics["Profit (USD)"] == "—"  # no unit cost entered
     assert any("workflow runtime" in c.value and " s" in c.value for c in app.caption)
     assert [b for b in app.get("download_button") if "workbook" in str(b.proto.label).lower()]

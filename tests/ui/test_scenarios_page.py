@@ -34,9 +34,12 @@ def test_saved_comparison_side_by_side_and_modify_the_pending_order(app: AppTest
     [table] = [d.value for d in app.dataframe if "Order (units)" in d.value.index]
     assert list(table.columns) == ["as planned", "lean"]
     assert table.loc["Order (units)", "lean"] == f"{doc['sets'][1]['order']:,}"
-    assert table.loc["Gross margin", "as planned"] == "n/a"  # no unit cost for that set
-    best_lost = doc["best"]["lost_sales"]
-    assert best_lost == ["as planned"] and table.loc["Lost sales (units)", "as planned"].startswith("★")
+    assert table.loc["Margin on units sold", "as planned"] == "n/a"  # no unit cost for that set
+    assert table.loc["Profit", "as planned"] == "n/a"
+    [best_lost] = doc["best"]["lost_sales"]
+    other = "lean" if best_lost == "as planned" else "as planned"
+    assert table.loc["Lost sales (units)", best_lost].startswith("★")
+    assert not table.loc["Lost sales (units)", other].startswith("★")
     assert len(app.get("plotly_chart")) == 2
     app.selectbox(key="lab_action_set").set_value("lean").run()
     lean = doc["sets"][1]["order"]
@@ -94,7 +97,8 @@ def test_pending_order_shows_its_what_if(app: AppTest, service, monkeypatch) -> 
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     [table] = [d.value for d in app.dataframe if "Expected lost sales" in d.value.columns]
-    assert list(table.index) == ["proposed (safety stock 20%)", "safety stock 10%", "safety stock 15%",
-                                 "safety stock 25%", "safety stock 30%"]
-    assert table.loc["proposed (safety stock 20%)", "Order (units)"] == f"{status['order']['proposed']:,}"
-    assert all(v != "n/a (no unit cost)" for v in table["Expected margin"])
+    # The profit proposal beside the safety-stock orders around the current safety stock.
+    assert list(table.index) == ["proposed (expected profit)", "safety stock 10%", "safety stock 15%",
+                                 "safety stock 20%", "safety stock 25%", "safety stock 30%"]
+    assert table.loc["proposed (expected profit)", "Order (units)"] == f"{status['order']['proposed']:,}"
+    assert all(v != "n/a (no unit cost)" for v in table["Expected profit"])
