@@ -28,6 +28,7 @@ from core.domain.allocation import allocate
 from core.domain.forecast import markdown_multiplier
 from core.domain.models import AllocationPlan, ClusterResult, ForecastResult
 from core.domain.order import decide_order, plausible_season_cap
+from core.domain.price_response import resolve_price_response
 from core.domain.money import Money
 from core.domain.report import SeasonInputs
 from core.domain.season_week import WeekState, after_markdown, decide_week
@@ -55,6 +56,9 @@ def prepare_season(pset: ParameterSet, forecast: ForecastResult, *, clusters: Cl
     """Phases 1 and 2 (SPEC 4.3 .. 4.5): the proposed order, the decided order, the allocation.
 
     `history` must hold only what was known before the season (the caller cuts a replay)."""
+    params, _ = resolve_price_response(pset.parameters, history)
+    if params is not pset.parameters:
+        pset = pset.model_copy(update={"parameters": params})
     p = pset.parameters
     price = pset.price if pset.price is not None else unit_price
     cap = plausible_season_cap(history, p.category, p.horizon_weeks)

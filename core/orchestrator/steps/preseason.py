@@ -45,6 +45,7 @@ def season_money(ctx: WorkflowContext) -> Any:
 def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
     from core.domain.forecast import category_weekly_series, forecast_season
     from core.domain.order import decide_order, plausible_season_cap
+    from core.domain.price_response import resolve_price_response
 
     p = ctx.parameters
     series = category_weekly_series(history, p.category)
@@ -53,6 +54,10 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
     warnings = list(getattr(series, "warnings", []) or []) + list(fc.warnings)
     safety = float(p.safety_stock if p.safety_stock is not None else 0.0)
     ctx = ctx.model_copy(deep=True)
+    # The price response the season plans its markdown with: entered, else estimated from the history,
+    # else the published default (docs/planning-rules.md §6.3).
+    ctx.parameters, price_response = resolve_price_response(p, history)
+    p = ctx.parameters
     ctx.forecast_original = fc
     ctx.history_unit_price = _history_price(history, p.category)
     # The order policy (docs/planning-rules.md §6.2): expected profit over the season-demand distribution,
@@ -81,7 +86,8 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
         approval=ApprovalSpec("order", float(proposed), details={
             "forecast_total": round(fc.total, 3), "safety_stock": safety, "policy": decision.policy,
             "rule_quantity": decision.rule_quantity, "fractile": decision.fractile, "ranked_by": decision.ranked_by,
-            "notes": decision.notes, "options": [o.model_dump(mode="json") for o in decision.options]}),
+            "notes": decision.notes, "price_response": price_response,
+            "options": [o.model_dump(mode="json") for o in decision.options]}),
         forecasts=[(0, "original forecast", 0, fc)],
     )
 
