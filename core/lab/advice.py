@@ -60,23 +60,6 @@ def replay_function(status: dict[str, Any], frames: Any) -> Replay | None:
     return replay
 
 
-def _tolerant(replay: Replay) -> Replay:
-    """A candidate change the season cannot be replayed with (e.g. it orders 0 units) is no advice: it
-    counts as the season as run; only the replay of the parameters used may fail the whole search."""
-    used: dict[str, Any] = {}
-
-    def run(overrides: dict[str, Any]) -> dict[str, Any]:
-        if not overrides:
-            used.update(replay(overrides))
-            return dict(used)
-        try:
-            return replay(overrides)
-        except PlannerError:
-            return dict(used)
-
-    return run
-
-
 def checked_report(svc: Any, workflow_id: str) -> SeasonReport:
     """The season report with its tuning advice checked by replay (unchanged when it cannot be replayed:
     a season closed before its last week has no complete demand)."""
@@ -86,7 +69,7 @@ def checked_report(svc: Any, workflow_id: str) -> SeasonReport:
     if replay is None:
         return report
     try:
-        tuning = search_advice(list(report.tuning), status["parameters"], _tolerant(replay))
+        tuning = search_advice(list(report.tuning), status["parameters"], replay)
     except PlannerError as exc:
         # The check is an extra: a season its advice cannot be replayed on (a forecast of 0, so an advised
         # safety stock orders 0 units) keeps its report and advice, said to be unchecked.

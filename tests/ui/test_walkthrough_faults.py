@@ -143,7 +143,7 @@ def test_the_order_caption_gives_the_proposed_order_back(app: AppTest, service) 
     import math
     import re
 
-    wf = started(service)
+    wf = started(service, {**DEMO_PARAMS, "safety_stock": 0.25})  # the safety-stock order policy
     status = service.status(wf)
     open_page(app, "approvals", wf)
     [caption] = [c for c in texts(app.caption) if c.startswith("Order = ceil")]
