@@ -27,9 +27,16 @@ def _candidates(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
     """(paths, milliseconds per candidate, scale measures) for one history."""
     from statsforecast.models import AutoETS, DynamicOptimizedTheta, SeasonalNaive
 
-    from core.domain.forecast.intervals import base_sigma, weekly_noise
+    from core.domain.forecast.intervals import proxy_sigma, series_scale, weekly_noise
     from core.domain.forecast.members import (
-        WEEKS_PER_YEAR, _mstl, log_mstl_forecast, mstl_forecast, no_near_zero_weeks, seasonal_average, LOG_OFFSET,
+        LOG_OFFSET,
+        WEEKS_PER_YEAR,
+        _mstl,
+        log_mstl_forecast,
+        mstl_forecast,
+        no_near_zero_weeks,
+        seasonal_average,
+        trend_drift,
     )
     from core.domain.forecast.realign import holiday_modes, holiday_week_positions, realign_history
 
@@ -50,7 +57,17 @@ def _candidates(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
     noise = weekly_noise(y)
     years = 2 if n >= 2 * WEEKS_PER_YEAR + 13 else 1
     timed("mstl", lambda: mstl_forecast(z, steps))
-    timed("log_mstl", lambda: log_mstl_forecast(z, steps))
+    timed("log_mstl", lambda: log_mstl_forecast(z, steps))  # the member as it is now
+
+    def log_mstl_drift():  # the member before the many-series benchmark: ETS(A,N,N) + damped drift
+        zz = np.clip(z, 0.0, None)
+        if not no_near_zero_weeks(zz):
+            return mstl_forecast(zz, steps)
+        off = LOG_OFFSET * float(zz.mean()) + 1e-9
+        level, season, trend = _mstl(np.log(zz + off), steps)
+        return np.exp(level + season + trend_drift(trend, steps)) - off
+
+    timed("log_mstl_drift", log_mstl_drift)
     timed("seasonal_avg", lambda: seasonal_average(z, steps, years, noise)[0])
     timed("seasonal_avg_noshift", lambda: seasonal_average(z, steps, years, None)[0])
     timed("snaive", lambda: SeasonalNaive(season_length=WEEKS_PER_YEAR).forecast(y=z, h=steps)["mean"])
@@ -81,9 +98,11 @@ def _candidates(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
     timed("log_mstl_nodrift", log_mstl_nodrift)
     if years == 2 and n >= 3 * WEEKS_PER_YEAR + 13:
         timed("seasonal_avg3", lambda: seasonal_average(z, steps, 3, noise)[0])
-    else:
-        paths["seasonal_avg3"] = paths.get("seasonal_avg")
-    scales = {"base_sigma": base_sigma(z), "noise": noise if noise is not None else float("nan")}
+    elif "seasonal_avg" in paths:
+        paths["seasonal_avg3"] = paths["seasonal_avg"]
+    proxy = proxy_sigma(z)
+    scales = {"proxy_sigma": proxy if proxy is not None else float("nan"),
+              "noise": noise if noise is not None else float("nan"), "scale": series_scale(y, z)}
     return paths, ms, scales
 
 
@@ -113,7 +132,7 @@ def evaluate(frame: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
     """Weekly WAPE, season WAPE, bias per data set (+ mean over data sets) of sum_k w_k path_k."""
     out = {}
     for dataset, f in frame.groupby("dataset"):
-        plan = sum(w * np.stack(f[f"p_{k}"].to_numpy()) for k, w in weights.items())
+        plan = np.sum([w * np.stack(f[f"p_{k}"].to_numpy()) for k, w in weights.items()], axis=0)
         actual = np.stack(f["actual"].to_numpy())
         a = actual.sum()
         out[dataset] = {"weekly_wape": np.abs(plan - actual).sum() / a,

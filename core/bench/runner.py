@@ -227,8 +227,8 @@ def bench_walmart(quick: bool) -> dict[str, Any]:
         r = run_walmart_benchmark(WALMART_DIR)
     elapsed = time.perf_counter() - t
     out = {k: r[k] for k in ("walmart_weekly_wape", "walmart_total_wape", "forecast_ms_per_series")}
-    out["runs"] = {"walmart": {**r, "seconds": elapsed,
-                               "protocol": "quick subset (3 series x 2 origins)" if quick else "full (21 series x 7 origins)"}}
+    protocol = "quick subset (3 series x 2 origins)" if quick else "full (21 series x 7 origins)"
+    out["runs"] = {"walmart": {**r, "seconds": elapsed, "protocol": protocol}}
     # The development benchmark (core/bench/walmart_perturbed.py): the same protocol on perturbed series.
     from core.bench.walmart_perturbed import run_dev_benchmark
 

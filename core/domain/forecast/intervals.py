@@ -133,10 +133,9 @@ def series_scale(y: np.ndarray, z: np.ndarray) -> float:
     if proxy is None:
         # No year to compare with: the wobble alone understates the error of a forecast without a
         # yearly pattern; the benchmark's median ratio of the two is about 2.
-        proxy = 2.0 * float(noise)
-    if noise is None:
-        noise = proxy
-    return float(min(MAX_SCALE, max(MIN_SCALE, np.sqrt(proxy * noise))))
+        proxy = 2.0 * (noise or 0.0)
+    wobble = proxy if noise is None else noise
+    return float(min(MAX_SCALE, max(MIN_SCALE, np.sqrt(proxy * wobble))))
 
 
 def error_quantiles(horizons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
