@@ -25,7 +25,8 @@ SIGMA = 0.1
 def flat_plan(weeks: int = 6, plan: float = 999.0) -> ForecastResult:
     band = math.exp(Z80 * SIGMA)
     rows = [
-        WeekForecast(week=k + 1, start=date(2025, 2, 17) + timedelta(weeks=k), plan=plan, lo=plan / band, hi=plan * band)
+        WeekForecast(week=k + 1, start=date(2025, 2, 17) + timedelta(weeks=k), plan=plan, lo=plan / band,
+                     hi=plan * band)
         for k in range(weeks)
     ]
     return ForecastResult(category="D", method="test", weeks=rows, members={"a": plan * weeks},
@@ -165,7 +166,8 @@ def check_scenarios(cases: list[tuple[str, ForecastResult, np.ndarray]], shifted
         assert triggers, f"{name}: the scenario never triggers a re-forecast"
         for k, new_error in triggers:
             old_error = remaining_wape(old, actual, k)
-            assert new_error <= old_error + 1e-9, f"{name} week {k}: re-forecast {new_error:.2%} vs old plan {old_error:.2%}"
+            assert new_error <= old_error + 1e-9, (
+                f"{name} week {k}: re-forecast {new_error:.2%} vs old plan {old_error:.2%}")
         if name.split("/")[0] in shifted:
             for k in range(1, len(actual)):
                 new = np.array([w.plan for w in reforecast(fc, actual[:k]).weeks])

@@ -29,7 +29,8 @@ def test_sums_stores_and_drops_partial_edge_weeks() -> None:
 
 
 def test_missing_inner_week_is_interpolated_and_reported() -> None:
-    rows = [("2024-01-01", "S1", "D", 100.0, 7), ("2024-01-15", "S1", "D", 200.0, 7), ("2024-01-22", "S1", "D", 50.0, 7)]
+    rows = [("2024-01-01", "S1", "D", 100.0, 7), ("2024-01-15", "S1", "D", 200.0, 7),
+            ("2024-01-22", "S1", "D", 50.0, 7)]
     ws = category_weekly_series(frame(rows), "D")
     assert ws.values.loc["2024-01-08"] == 150.0
     assert len(ws.values) == 4
@@ -37,7 +38,8 @@ def test_missing_inner_week_is_interpolated_and_reported() -> None:
 
 
 def test_negative_quantities_are_clipped_with_a_warning() -> None:
-    rows = [("2024-01-01", "S1", "D", 100.0, 7), ("2024-01-01", "S2", "D", -40.0, 7), ("2024-01-08", "S1", "D", 80.0, 7)]
+    rows = [("2024-01-01", "S1", "D", 100.0, 7), ("2024-01-01", "S2", "D", -40.0, 7),
+            ("2024-01-08", "S1", "D", 80.0, 7)]
     ws = category_weekly_series(frame(rows), "D")
     assert list(ws.values) == [100.0, 80.0]
     assert any("1 negative quantities clipped" in w for w in ws.warnings)
