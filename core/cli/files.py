@@ -31,9 +31,11 @@ class CliRefusal(PlannerError):
 
 
 def limit_for(kind: str) -> int:
+    """A history is read by path in chunks: its limit is the file cap (SEASON_PLANNER_MAX_HISTORY_MB
+    sets another), not the browser's."""
     from core.domain.ingest import limits
 
-    return {"history": limits.MAX_HISTORY_BYTES, "stores": limits.MAX_STORES_BYTES,
+    return {"history": limits.history_file_limit(), "stores": limits.MAX_STORES_BYTES,
             "actuals": limits.MAX_ACTUALS_BYTES}.get(kind, PARAMS_MAX_BYTES)
 
 
@@ -141,7 +143,7 @@ def prepare_out_dir(out: Path, force: bool) -> None:
 def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     """Read and validate everything `plan` needs, storing nothing.
 
-    Returns history/stores bytes, the parameter values (n_clusters possibly capped), the notes
+    Returns the history's path and the stores' bytes, the parameter values (n_clusters possibly capped), the notes
     to print, the source text and the extraction (when --text was given).
     """
     import json
@@ -154,11 +156,13 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     check_db_value(getattr(args, "db", None))
     given = getattr(args, "week_start", None)
     day = None if given is None else weekday_index(given, what="--week-start")
-    history = read_input(args.history, "history")
+    check_input(args.history, "history")  # sized from the file system; then read in chunks, never whole
+    history = Path(args.history)
     stores = read_input(args.stores, "stores")
     raw_params = read_input(args.params, "parameters") if args.params else None
     hname, sname = Path(args.history).name, Path(args.stores).name
-    hist, st = parse_dataset(history, hname, stores, sname, week_start=day, mapping=getattr(args, "column_map", None))
+    hist, st = parse_dataset(history, hname, stores, sname, week_start=day, mapping=getattr(args, "column_map", None),
+                             max_history_bytes=limit_for("history"))
     # What reading the files changed (weekly rows counted in another week start, absent columns): said.
     notes: list[str] = [f"{hname}: {w}" for w in hist.warnings] + [f"{sname}: {w}" for w in st.warnings]
     extraction = None

@@ -39,12 +39,14 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         raise PlannerError(f"--fiscal = {fiscal!r} is not a fiscal calendar: allowed {', '.join(CALENDARS)}")
     if not 1 <= weeks <= 52:
         raise PlannerError(f"--weeks = {weeks} is out of range: allowed 1..52")
+    from core.cli.files import limit_for
+
     history_csv = Path(history_csv)
-    try:
-        data = history_csv.read_bytes()
+    try:  # read in chunks by the parser; never whole
+        upload = parse_history(history_csv, history_csv.name, week_start=week_start, mapping=mapping,
+                               max_bytes=limit_for("history"))
     except OSError as exc:
         raise PlannerError(f"--history {history_csv}: cannot read the file ({exc.strerror})") from None
-    upload = parse_history(data, history_csv.name, week_start=week_start, mapping=mapping)
     if week_start is None and upload.week_start != 0:
         told.append(f"weeks run {week_span(upload.week_start)}: every weekly row of {history_csv.name} is dated "
                     f"on a {weekday_name(upload.week_start)} (--week-start chooses another day)")

@@ -98,10 +98,12 @@ def _frames(history_csv: str, stores_csv: str, mapping: dict[str, str] | None = 
 
     def read(path: str, what: str) -> bytes:
         # Sized before a byte is read: a 3 GB file is refused from its size, not after filling memory.
-        limit = limits.MAX_HISTORY_BYTES if what == "history" else limits.MAX_STORES_BYTES
-        return checked_size(path, what, limit).read_bytes()
+        return checked_size(path, what, limits.MAX_STORES_BYTES).read_bytes()
 
-    history = parse_history(read(history_csv, "history"), Path(history_csv).name, mapping=mapping).frame
+    # The history is read by path in chunks (sized first, the file cap): never whole.
+    limit = limits.history_file_limit()
+    history = parse_history(checked_size(history_csv, "history", limit), Path(history_csv).name, mapping=mapping,
+                            max_bytes=limit).frame
     stores = parse_stores(read(stores_csv, "stores"), Path(stores_csv).name, mapping=mapping).frame
     return history, stores
 

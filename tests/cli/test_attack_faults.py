@@ -70,8 +70,10 @@ def test_compare_refuses_a_negative_seed_and_deeply_nested_json(tmp_path: Path, 
     assert "nested too deeply" in capsys.readouterr().err
 
 
-def test_compare_refuses_oversize_files_from_their_size(tmp_path: Path, capsys) -> None:
+def test_compare_refuses_oversize_files_from_their_size(tmp_path: Path, capsys, monkeypatch) -> None:
     import resource
+
+    monkeypatch.setenv("SEASON_PLANNER_MAX_HISTORY_MB", "1024")  # a history file's limit (default 64 GB)
 
     f = _compare_files(tmp_path)
     with open(f["h.csv"], "r+b") as fh:

@@ -54,7 +54,10 @@ def test_a_fifo_or_a_directory_given_as_a_csv_says_what_it_is(tmp_path: Path, fi
     assert not db.exists()
 
 
-def test_an_oversize_file_is_refused_from_its_size_without_reading_it(tmp_path: Path, files, capsys) -> None:
+def test_an_oversize_file_is_refused_from_its_size_without_reading_it(tmp_path: Path, files, capsys,
+                                                                     monkeypatch) -> None:
+    # A history file is read in chunks, so its limit is configurable (default 64 GB): set to 300 MB here.
+    monkeypatch.setenv(limits.HISTORY_FILE_LIMIT_ENV, "300")
     big = tmp_path / "huge.csv"
     size = limits.MAX_HISTORY_BYTES + 1
     with open(big, "wb") as fh:  # sparse: costs no disk

@@ -11,12 +11,13 @@ from core.domain.ingest.stores import StoresUpload, parse_stores
 
 def parse_dataset(history: object, history_name: str, stores: bytes, stores_name: str, *,
                   week_start: int | None = None, mapping: Mapping[str, str] | None = None,
-                  stores_mapping: Mapping[str, str] | None = None) -> tuple[HistoryUpload, StoresUpload]:
+                  stores_mapping: Mapping[str, str] | None = None,
+                  max_history_bytes: int | None = None) -> tuple[HistoryUpload, StoresUpload]:
     """Both files parsed; IngestError listing the problems of both when either is rejected.
 
     `mapping` {our column: theirs} applies to both files; `stores_mapping`, when given, to the stores file."""
     hist, st = scan_dataset(history, history_name, stores, stores_name, week_start=week_start, mapping=mapping,
-                            stores_mapping=stores_mapping)
+                            stores_mapping=stores_mapping, max_history_bytes=max_history_bytes)
     return hist.upload(), st
 
 

@@ -82,7 +82,7 @@ def scan_history(data: object, filename: str, *, week_start: int | None = None,
         limit = max_bytes
     else:
         limit = limits.MAX_HISTORY_BYTES if isinstance(data, (bytes, bytearray, memoryview)) else \
-            limits.MAX_HISTORY_FILE_BYTES
+            limits.history_file_limit()
     csv_file = open_csv(data, filename, HISTORY_COLUMNS, max_bytes=limit, what="history",
                         mapping=for_kind(mapping, "history"))
     has_revenue = "revenue" in csv_file.columns

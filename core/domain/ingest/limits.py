@@ -9,6 +9,16 @@ MAX_HISTORY_BYTES = 300 * MB  # a browser upload (a weekly history of 10,000 sto
 # A history file given by path (command line, or a path handed to the service) is read in chunks and
 # summed into weeks as it streams, so its size only costs time: a high default, configurable per call.
 MAX_HISTORY_FILE_BYTES = 64 * 1024 * MB
+HISTORY_FILE_LIMIT_ENV = "SEASON_PLANNER_MAX_HISTORY_MB"  # sets another limit for a file given by path
+
+
+def history_file_limit() -> int:
+    """The size limit of a history file given by path: SEASON_PLANNER_MAX_HISTORY_MB when set, else
+    MAX_HISTORY_FILE_BYTES."""
+    import os
+
+    given = os.environ.get(HISTORY_FILE_LIMIT_ENV, "").strip()
+    return int(given) * MB if given.isdigit() else MAX_HISTORY_FILE_BYTES
 MAX_STORES_BYTES = 5 * MB
 MAX_ACTUALS_BYTES = 20 * MB
 

@@ -189,7 +189,7 @@ def history_limit(history: Any, max_bytes: int | None) -> int:
     if max_bytes is not None:
         return max_bytes
     return limits.MAX_HISTORY_BYTES if isinstance(history, (bytes, bytearray, memoryview)) else \
-        limits.MAX_HISTORY_FILE_BYTES
+        limits.history_file_limit()
 
 
 def check_history_size(history: Any, history_name: str, limit: int) -> None:

@@ -69,7 +69,7 @@ def load_frames(repo: Repository, dataset_id: int, cache_key: str, *, category: 
     """A dataset's frames; with `category`, the history holds only that category's rows (a workflow's
     steps read nothing else), read by query in batches: a 10,000-store dataset's three categories are
     never all in memory for one season. When that category has no revenue, every category is read:
-    the price then falls back on the whole history (docs/planning-rules.md §4, the unit price)."""
+    the price then falls back on the whole history (docs/planning-rules.md §6, money)."""
     if category is not None:
         hit = _cached(cache_key, dataset_id, None)  # the whole dataset, when the import kept it
         if hit is not None:
