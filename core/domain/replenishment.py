@@ -20,8 +20,9 @@ economics give): a store's expected demand over the next cycle is mu = share x t
 the cycle's weeks; its spread sd = sqrt(mu + (STORE_CV x mu)^2) (sales counts around a plan that is
 itself uncertain); the store is brought up to mu + z(service level) x sd, so it runs out before the
 next shipment arrives with probability about 1 - service level. The buffers above mu are only as
-large as the stock (DC + stores) beyond the plan of all remaining weeks allows. safety_stock is not
-used then.
+large as the stock (DC + stores) beyond the plan of all remaining weeks allows; the shares learn from
+the season's sales (the allocation's share weighs as PRIOR_WEEKS weeks of them); the season's last
+shipment sends out all the DC holds. safety_stock is not used then.
 Allocation rule (SPEC 4.6 as written, kept for callers without a plan):
 per store: remaining = season_total - shipped; need = remaining / weeks_left x weeks_per_cycle;
 on_hand = max(0, shipped - sold) (a store cannot hold negative stock; sales above what was shipped
@@ -70,6 +71,20 @@ def order_up_to(mu: np.ndarray, level: float) -> np.ndarray:
     return mu + z * np.sqrt(mu + (STORE_CV * mu) ** 2)
 
 
+PRIOR_WEEKS = 4.0  # weeks of sales the allocation's shares count for against the season's own
+
+
+def _learned_share(share: np.ndarray, sold: np.ndarray, week: int) -> np.ndarray:
+    """The stores' shares of demand, learning from the season's sales: the allocation's shares weigh as
+    PRIOR_WEEKS weeks of sales, the season's `week` weeks of sales as themselves."""
+    if PRIOR_WEEKS <= 0 and sold.sum() > 0:
+        return sold / sold.sum()
+    if sold.sum() <= 0:
+        return share
+    w = week / (week + PRIOR_WEEKS)
+    return (1.0 - w) * share + w * sold / sold.sum()
+
+
 def _need(share: np.ndarray, plan: Sequence[float], cycle: int, safety_stock: float, level: float | None,
           stock: float) -> np.ndarray:
     """Each store's stock target for the next cycle. With a service level the buffers above the mean are
@@ -82,6 +97,10 @@ def _need(share: np.ndarray, plan: Sequence[float], cycle: int, safety_stock: fl
     buffer = order_up_to(mu, level) - mu
     surplus = max(0.0, stock - RESERVE * float(sum(plan)))
     scale = min(1.0, max(MIN_BUFFER, surplus / float(buffer.sum()))) if buffer.sum() > 0 else 0.0
+    if len(plan) <= cycle:
+        # The last shipment of the season: what stays at the DC can no longer sell, so all of the stock
+        # goes out, in proportion to each store's expected demand.
+        return np.maximum(mu + scale * buffer, share * stock)
     return mu + scale * buffer
 
 
@@ -172,6 +191,8 @@ def _demand_lines(week: int, cycle: int, states: list[StoreState], dc_on_hand: i
         raise PlannerError(f"safety_stock = {safety_stock:g} must be in [0, 1] and the plan finite and >= 0")
     totals = np.array([max(0, s.season_total) for s in states], dtype=float)
     share = totals / totals.sum() if totals.sum() > 0 else np.full(len(states), 1.0 / len(states))
+    if service_level is not None:
+        share = _learned_share(share, np.array([s.sold for s in states], dtype=float), week)
     cycle_plan = float(sum(plan[:cycle]))
     on_hand = np.array([max(0, s.shipped - s.sold) for s in states], dtype=np.int64)
     need = _need(share, plan, cycle, safety_stock, service_level, float(dc_on_hand + on_hand.sum()))
@@ -243,6 +264,8 @@ def replenishment_quantities(
             raise PlannerError(f"safety_stock = {safety_stock:g} must be in [0, 1] and the plan finite and >= 0")
         totals = np.maximum(season_total, 0).astype(float)
         share = totals / totals.sum() if totals.sum() > 0 else np.full(len(store_ids), 1.0 / len(store_ids))
+        if service_level is not None:
+            share = _learned_share(share, sold.astype(float), week)
         stock = float(dc_on_hand + np.maximum(shipped - sold, 0).sum())
         need = _need(share, plan, cycle, safety_stock, service_level, stock)
         wanted = np.maximum(0, ceil_clean_array(need - np.maximum(shipped - sold, 0)))

@@ -56,3 +56,19 @@ def test_lines_and_quantities_agree_with_a_service_level() -> None:
                                        shipped=np.array([s.shipped for s in st]), sold=np.array([s.sold for s in st]),
                                        dc_on_hand=dc, plan=plan, service_level=0.95)
         assert {x.store_id: x.qty for x in lines} == dict(zip(IDS, qty.tolist()))
+
+
+def test_the_last_shipment_sends_out_what_the_dc_still_holds() -> None:
+    qty = replenishment_quantities(3, strategy="weekly", horizon_weeks=4, store_ids=IDS,
+                                   season_total=np.array([500, 500]), shipped=np.array([100, 100]),
+                                   sold=np.array([100, 100]), dc_on_hand=300, plan=[100.0], service_level=0.9)
+    assert qty.sum() == 300  # nothing it keeps could sell after the season's last shipment
+
+
+def test_shares_learn_from_the_season_s_sales() -> None:
+    # Equal allocation, but S1 sold three times what S2 sold in 4 weeks: half the weight is the season's.
+    qty = replenishment_quantities(4, strategy="weekly", horizon_weeks=12, store_ids=IDS,
+                                   season_total=np.array([500, 500]), shipped=np.array([300, 100]),
+                                   sold=np.array([300, 100]), dc_on_hand=10_000, plan=[100.0] * 8,
+                                   service_level=0.5)
+    assert list(qty) == [63, 38]  # shares 0.625 / 0.375 of 100
