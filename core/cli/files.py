@@ -163,6 +163,10 @@ def plan_inputs(args: Any, llm_settings: Any = None) -> dict[str, Any]:
     hname, sname = Path(args.history).name, Path(args.stores).name
     hist, st = parse_dataset(history, hname, stores, sname, week_start=day, mapping=getattr(args, "column_map", None),
                              max_history_bytes=limit_for("history"))
+    unknown = sorted(set(hist.stores) - set(st.store_ids))
+    if unknown:  # refused here, before a database (file) is created or opened
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        raise CliRefusal(f"{hname}: stores not in {sname}: {shown}")
     # What reading the files changed (weekly rows counted in another week start, absent columns): said.
     notes: list[str] = [f"{hname}: {w}" for w in hist.warnings] + [f"{sname}: {w}" for w in st.warnings]
     extraction = None

@@ -371,6 +371,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
     value = decision_value(args.modify)
     svc = _existing_service(args)
+    svc.settle(args.workflow)  # a step queued by an earlier --no-wait runs (or is waited for) first
     doc = svc.decide(args.workflow, accept=bool(args.accept), value=value, reason=args.reason, by=args.by)
     return _finish(_settled(svc, doc, args), args)
 
@@ -378,6 +379,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def cmd_actuals(args: argparse.Namespace) -> int:
     data = _read_file(args.csv, "actuals")
     svc = _existing_service(args)
+    svc.settle(args.workflow)  # e.g. the allocation `decide --no-wait` queued: the season starts first
     doc = svc.upload_actuals(args.workflow, data, Path(args.csv).name, replace=args.replace,
                              confirm_missing_as_zero=args.confirm_missing, confirm_partial_week=args.partial,
                              by=args.by)
@@ -386,6 +388,7 @@ def cmd_actuals(args: argparse.Namespace) -> int:
 
 def cmd_close(args: argparse.Namespace) -> int:
     svc = _existing_service(args)
+    svc.settle(args.workflow)
     return _finish(_settled(svc, svc.close_season(args.workflow, by=args.by), args), args)
 
 

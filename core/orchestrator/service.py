@@ -301,6 +301,18 @@ class PlannerService:
                 resumed.append(wid)
         return resumed
 
+    def settle(self, workflow_id: str, timeout_s: float = 120.0) -> StatusDocument:
+        """The workflow once the step pending before an action has run: run here when nothing else will
+        (`--no-wait` without a worker queued it for "the next command"), else waited for, at most
+        `timeout_s` (the action then says the step is still running)."""
+        doc = self.status(workflow_id)
+        if doc.running_step is None:
+            return doc
+        if self.executor.name == "deferred":
+            self.steps.run(workflow_id)
+            return self.queries.status(workflow_id)
+        return self.wait(workflow_id, timeout_s=timeout_s)
+
     def wait(self, workflow_id: str, timeout_s: float | None = None, poll_s: float = 0.05) -> StatusDocument:
         """The status once no step is pending (or after `timeout_s`): what `--no-wait` skips."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s

@@ -100,3 +100,36 @@ def test_weekly_rows_counted_in_another_week_start_are_noted(tmp_path: Path, cap
     assert code == 0
     assert "note: sun.csv: weekly rows are dated on Sunday, not Monday; each row was counted in the " \
            "Monday..Sunday week that contains its date" in err
+
+
+def test_decide_no_wait_then_actuals_no_wait_stores_the_week(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Attack round: `decide --no-wait` then `actuals --no-wait` was refused "season has not started"."""
+    monkeypatch.delenv("SEASON_PLANNER_BROKER_URL", raising=False)
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    (tmp_path / "h.csv").write_bytes(history_csv())
+    (tmp_path / "s.csv").write_bytes(stores_csv())
+    (tmp_path / "p.json").write_text(json.dumps(params()))
+    (tmp_path / "w1.csv").write_bytes(actuals_csv(1, 5))
+    assert main(["plan", "--db", db, "--history", str(tmp_path / "h.csv"), "--stores", str(tmp_path / "s.csv"),
+                 "--params", str(tmp_path / "p.json"), "--json"]) == 0
+    wf = json.loads(capsys.readouterr().out)["workflow_id"]
+    assert main(["decide", wf, "--db", db, "--accept", "--no-wait", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "allocating"
+    code = main(["actuals", wf, str(tmp_path / "w1.csv"), "--db", db, "--no-wait", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    svc = new_service(db)
+    assert [u["week"] for u in svc.uploads(wf)] == [1]
+    assert svc.status(wf).weeks_done == 1  # the queued week runs on the next command (status here)
+    svc.close()
+
+
+def test_plan_refused_for_an_unknown_store_creates_no_database(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "new.db"
+    (tmp_path / "h.csv").write_bytes(history_csv())
+    (tmp_path / "s.csv").write_bytes(b"store_id\nS1\nS2\n")  # the history has S1..S6
+    (tmp_path / "p.json").write_text(json.dumps(params()))
+    code = main(["plan", "--db", str(db), "--history", str(tmp_path / "h.csv"), "--stores", str(tmp_path / "s.csv"),
+                 "--params", str(tmp_path / "p.json")])
+    assert code == 2 and "stores not in s.csv: S3, S4, S5, S6" in capsys.readouterr().err
+    assert not db.exists()
