@@ -191,6 +191,22 @@ class Repository:
         if rows:
             self.s.execute(insert(HistoryRow), rows)
 
+    def db_now(self) -> datetime:
+        """The database server's time (UTC, aware): one clock for every process's leases, whatever the
+        clocks of their machines say (a process 45 s ahead took over a live step)."""
+        from datetime import timezone
+
+        from sqlalchemy import text
+
+        name = self.s.get_bind().dialect.name
+        if name == "sqlite":
+            raw = self.s.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+            return datetime.fromisoformat(str(raw)).replace(tzinfo=timezone.utc)
+        if name == "postgresql":
+            value = self.s.execute(text("SELECT clock_timestamp()")).scalar_one()
+            return value.astimezone(timezone.utc)
+        return utcnow()
+
     def column_mapping(self, layout_key: str) -> dict[str, str] | None:
         from core.db.models import ColumnMapping
 

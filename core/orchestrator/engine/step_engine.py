@@ -79,6 +79,9 @@ class StepEngine:
         self.uow = uow
         self.db_url = db_url
         self.clock = clock
+        # Leases are timed by the database's clock (one clock for all hosts); an injected clock (tests
+        # that move time) times them itself.
+        self.lease_from_db = clock is utcnow
         self.sleep = sleep
         self.retry_delays = tuple(retry_delays)
         self.step_warning_s = step_warning_s
@@ -119,7 +122,7 @@ class StepEngine:
             if not marker:
                 return None
             lease = repo.lease(workflow_id)
-            if lease is not None and why_dead(lease, self.clock()) is None:
+            if lease is not None and why_dead(lease, self._lease_now(repo)) is None:
                 return None
             asked = datetime.fromisoformat(str(marker["started_at"]).replace("Z", "+00:00"))
             return PendingStep(name=str(marker["name"]), asked_at=asked, claim_died=lease is not None)
@@ -133,7 +136,7 @@ class StepEngine:
                 marker = (wf.context or {}).get("step")
                 if not marker:
                     return None
-                now = self.clock()
+                now = self._lease_now(repo)
                 lease = repo.lease(workflow_id, for_update=True)
                 replacing, dead = None, None
                 if lease is not None:
@@ -154,6 +157,9 @@ class StepEngine:
         except IntegrityError:
             # Two claimers at once: the loser's insert or update fails; the winner runs the step.
             return None
+
+    def _lease_now(self, repo: Any) -> datetime:
+        return repo.db_now() if self.lease_from_db else self.clock()
 
     # ------------------------------------------------------------------ running
     def _run_claimed(self, claim: Claim) -> st.StepResult | None:
@@ -253,8 +259,8 @@ class StepEngine:
     def _heartbeat(self, claim: Claim, stop: threading.Event) -> None:
         while not stop.wait(self.heartbeat_s):
             try:
-                now = self.clock()
                 with self.uow.begin() as repo:
+                    now = self._lease_now(repo)
                     if not repo.renew_lease(claim.workflow_id, claim.token, heartbeat_at=now,
                                             expires_at=expiry(now, self.lease_ttl_s)):
                         return  # released (committed) or taken over
