@@ -126,7 +126,9 @@ def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], re
                      progress: Progress | None = None, mapping: dict[str, str] | None = None
                      ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(document, inputs) of the first form; `mapping` {our column: theirs} reads both files."""
-    from core.domain.params import monday_of
+    import pandas as pd
+
+    from core.domain.calendar import WEEKDAYS, start_of_week, weekday_name
     from core.lab.runner import DemandSpec, compare
     from core.domain.categories import categories_by_sales
 
@@ -134,13 +136,17 @@ def files_comparison(*, history_csv: str, stores_csv: str, params: list[str], re
         raise PlannerError(f"{len(params)} --params files given: a comparison takes 2 to 8")
     history, stores = _frames(history_csv, stores_csv, mapping)
     categories = categories_by_sales(history)
-    starts = [monday_of(d) for d in _dates(replay or [])]
-    defaults: dict[str, Any] = {"category": categories[0]}
+    # The history's own weeks (Saturday weeks stay Saturday weeks): replays start on its week's first day.
+    first_day = int(pd.Timestamp(history["week_start"].iloc[0]).weekday()) if len(history) else 0
+    starts = [start_of_week(d, first_day) for d in _dates(replay or [])]
+    defaults: dict[str, Any] = {"category": categories[0], "week_start": WEEKDAYS[first_day]}
     if starts:
         defaults["season_start"] = starts[0].isoformat()
+        day = weekday_name(first_day)
         for d, raw in zip(starts, replay or []):
             if d.isoformat() != raw:
-                notes.append(f"--replay {raw} is not a Monday: the season starts on Monday {d.isoformat()}")
+                notes.append(f"--replay {raw} is not a {day}, the first day of the history's weeks: the season "
+                             f"starts on {day} {d.isoformat()}")
     override = {"season_start": starts[0].isoformat()} if starts else None
     sets = load_sets(params, defaults=defaults, categories=categories, history_name=Path(history_csv).name,
                      override=override)

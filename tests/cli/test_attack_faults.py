@@ -133,3 +133,23 @@ def test_plan_refused_for_an_unknown_store_creates_no_database(tmp_path: Path, c
                  "--params", str(tmp_path / "p.json")])
     assert code == 2 and "stores not in s.csv: S3, S4, S5, S6" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_compare_replays_a_saturday_week_data_set_on_its_own_weeks(tmp_path: Path, capsys) -> None:
+    """Attack round: every replay date was moved to a Monday, so Saturday-week data sets were refused."""
+    from datetime import date, timedelta
+
+    f = _compare_files(tmp_path)
+    lines = history_csv().decode().splitlines()
+    saturdays = [lines[0]] + [f"{date.fromisoformat(x.split(',')[0]) + timedelta(days=5)},{x.split(',', 1)[1]}"
+                              for x in lines[1:]]
+    Path(f["h.csv"]).write_text("\n".join(saturdays) + "\n")
+    argv = ["compare", "--history", f["h.csv"], "--stores", f["s.csv"], "--params", f["a.json"], "--params",
+            f["b.json"], "--replay", "2024-03-05", "--json"]
+    code = main(argv)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    doc = json.loads(out.out)
+    assert doc["demand"]["seasons"][0]["start"] == "2024-03-02"  # the Saturday of 5 March's week
+    assert "is not a Saturday, the first day of the history's weeks: the season starts on Saturday 2024-03-02" \
+        in out.err

@@ -67,7 +67,7 @@ def test_replay_text_output_and_storage(files, capsys, tmp_path: Path) -> None:
                           f"{d}/a.json", "--params", f"{d}/c.json", "--replay", "2024-03-06", "--db", str(db)], capsys)
     assert code == 0, err
     assert "a" in out and "lost_sales" in out and "best on that metric" in out
-    assert "--replay 2024-03-06 is not a Monday: the season starts on Monday 2024-03-04" in err
+    assert "--replay 2024-03-06 is not a Monday, the first day of the history's weeks: the season starts on Monday 2024-03-04" in err
     with create_engine(f"sqlite:///{db}").connect() as conn:
         rows = conn.execute(text("SELECT source, label, inputs FROM comparisons")).all()
     assert len(rows) == 1 and rows[0][0] == "replay" and rows[0][1] == "a, c"
