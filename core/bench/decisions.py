@@ -10,8 +10,11 @@ Economics of every season: price 1, cost 0.5, salvage 0.25 a leftover unit.
 Per season and rule set, one replay of the season's actual store-week demand:
   profit   revenue - cost x order + salvage x leftover (core/domain/money.py)
   oracle   the same simulator with the order exactly the season's demand and the seed's other rules
+  oracle_default   the order exactly the season's demand with the product's own other rules (placement,
+           replenishment, markdown): the stricter yardstick, since it gains from the better placement too
 Figures:
   profit_vs_oracle_median / _worst   median / lowest over the seasons of profit / the oracle's profit
+  profit_vs_default_oracle_median / _worst   the same against oracle_default
   lost_sales_share                   median over the seasons of lost sales / demand
   lost_while_dc_holds_share          store-weeks with lost sales while the DC still held stock, over all
                                      store-weeks with lost sales (pooled over the seasons)
@@ -176,7 +179,8 @@ DEFAULT_SET: dict[str, Any] = {}
 
 def rule_sets() -> dict[str, dict[str, Any]]:
     return {"default": dict(DEFAULT_SET), "seed": {**SEED_SET, "_rules": seed_rules},
-            "oracle": {**SEED_SET, "_rules": seed_rules, "_oracle": True}}
+            "oracle": {**SEED_SET, "_rules": seed_rules, "_oracle": True},
+            "oracle_default": {**DEFAULT_SET, "_oracle": True}}
 
 
 def summarise(seasons: list[Replayed], names: tuple[str, ...] = ("default", "seed")) -> dict[str, Any]:
@@ -188,6 +192,10 @@ def summarise(seasons: list[Replayed], names: tuple[str, ...] = ("default", "see
         weeks = np.array([s.lost_weeks[name] for s in seasons]).sum(axis=0)
         out[f"{prefix}profit_vs_oracle_median"] = round(float(np.median(ratio)), 4)
         out[f"{prefix}profit_vs_oracle_worst"] = round(float(np.min(ratio)), 4)
+        if all("oracle_default" in s.profit for s in seasons):
+            strict = [s.profit[name] / s.profit["oracle_default"] for s in seasons if s.profit["oracle_default"] > 0]
+            out[f"{prefix}profit_vs_default_oracle_median"] = round(float(np.median(strict)), 4)
+            out[f"{prefix}profit_vs_default_oracle_worst"] = round(float(np.min(strict)), 4)
         out[f"{prefix}lost_sales_share"] = round(float(np.median(lost)), 4)
         out[f"{prefix}lost_while_dc_holds_share"] = round(float(weeks[1] / weeks[0]) if weeks[0] else 0.0, 4)
     if "seed" in names and "default" in names:
@@ -245,7 +253,7 @@ def main(argv: list[str]) -> None:
     for s in seasons:
         print(f"{s.dataset:9} {s.category:16} {s.start}  demand {s.demand:>12,.0f}  "
               + "  ".join(f"{k} {s.profit[k] / s.profit['oracle']:.3f} (order {s.orders[k]:,}, lost "
-                          f"{s.lost_share[k]:.1%})" for k in s.profit if k != "oracle"))
+                          f"{s.lost_share[k]:.1%})" for k in s.profit if not k.startswith("oracle")))
     for key, value in summarise(seasons).items():
         print(f"{key:32} {value}")
 
