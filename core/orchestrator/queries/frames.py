@@ -130,14 +130,25 @@ def read_history(conn: Any, dataset_id: int, category: str | None = None) -> Any
         text(sql), {"d": dataset_id, **({"c": category} if category is not None else {})})
     parts: list[Any] = []
     names: dict[str, str] = {}
+    days_of: dict[Any, Any] = {}
+
+    def shared(values: tuple, cache: dict, convert: Any = None) -> Any:
+        """Each distinct value converted once; rows point at the one object (hashing in C)."""
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        mapped = np.empty(len(uniques), dtype=object)
+        for k, u in enumerate(uniques):
+            mapped[k] = cache.setdefault(u, u if convert is None else convert(u))
+        return mapped[codes]
+
     for rows in result.partitions(HISTORY_BATCH):
         week, store, cat, qty, rev, days = zip(*rows)
         parts.append(pd.DataFrame({
-            "week_start": pd.to_datetime(pd.Series(week).astype(str), format="%Y-%m-%d").to_numpy("datetime64[ns]"),
-            "store_id": np.array([names.setdefault(v, v) for v in store], dtype=object),
-            "category": np.array([names.setdefault(v, v) for v in cat], dtype=object),
+            # SQLite gives 'YYYY-MM-DD' text, PostgreSQL a date: the same day either way
+            "week_start": shared(week, days_of, lambda d: np.datetime64(str(d), "D")).astype("datetime64[ns]"),
+            "store_id": shared(store, names),
+            "category": shared(cat, names),
             "quantity": np.array(qty, dtype=float),
-            "revenue": np.array([np.nan if r is None else r for r in rev], dtype=float),
+            "revenue": np.array(rev, dtype=float),  # None (no revenue) reads as NaN
             "days": np.array(days, dtype=np.int64),
         }))
         del rows, week, store, cat, qty, rev, days
