@@ -29,7 +29,8 @@ from core.domain.ingest.csv_reading import (
     weekday_of,
 )
 from core.domain.ingest.mapping import for_kind
-from core.domain.ingest.weekly_grid import SeenDays, WeekSums
+from core.domain.ingest.weekly_grid import SeenDays, WeekSums, partial_week_warnings
+from core.domain.ingest.weekly_grid import frequency as series_frequency
 
 HISTORY_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("date"),
@@ -297,7 +298,7 @@ def _add_chunk(scan: _Scan, days: np.ndarray, pair: np.ndarray, category: np.nda
 
 def _finish(scan: _Scan, week_start: int | None, has_revenue: bool) -> HistoryScan:
     sums = scan.sums
-    frequency = _frequency(sums)
+    frequency = series_frequency(sums)
     warnings: list[str] = []
     chosen = MONDAY if week_start is None else week_start
     detected, shift = None, 0
@@ -316,7 +317,7 @@ def _finish(scan: _Scan, week_start: int | None, has_revenue: bool) -> HistorySc
                 f"{week_span(chosen)} week that contains its date"
             )
     else:
-        warnings.extend(_partial_week_warnings(sums))
+        warnings.extend(partial_week_warnings(sums))
     if not has_revenue:
         warnings.append("no revenue column: revenue is left empty")
     stores = np.asarray(scan.stores.values, dtype=object)
@@ -386,42 +387,3 @@ def _first_lines(csv_file: CsvFile, scan: _Scan, keys: set[tuple[int, int]],
         if len(found) == len(keys):
             break
     return found
-
-
-def _frequency(sums: WeekSums) -> Literal["daily", "weekly"]:
-    """Weekly when every store/category series has its rows at least 7 days apart."""
-    days = sums.grid["days"]
-    if days.size == 0 or int(days.max()) == 0 or int(days.max()) > 1:
-        return "daily"
-    pair, cols = sums.present()  # one row per week: its day is the week's start plus its offset
-    day = sums.column_days(cols) + sums.grid["offset"][pair, cols]
-    same = pair[1:] == pair[:-1]
-    if not same.any():
-        return "daily"  # one row per series: nothing says these are weeks
-    gaps = np.diff(day)[same]
-    return "weekly" if int(gaps.min()) >= 7 else "daily"
-
-
-def _partial_week_warnings(sums: WeekSums) -> list[str]:
-    days = sums.grid["days"]
-    with_rows = np.flatnonzero((days > 0).any(axis=0))
-    if with_rows.size == 0:
-        return []
-    per_week = days[:, with_rows].max(axis=0)
-    warnings: list[str] = []
-    for label, k in (("first", 0), ("last", -1)):
-        seen = int(per_week[k])
-        if seen < 7:
-            start = pd.Timestamp(day_to_date(sums.column_days(with_rows[[k]]))[0]).date()
-            warnings.append(
-                f"the {label} week ({start}) has only {seen} of 7 days; forecasting drops partial weeks"
-            )
-        if with_rows.size == 1:
-            break
-    inner = days[:, with_rows[1:-1]]
-    incomplete = int(((inner > 0) & (inner < 7)).sum())
-    if incomplete:
-        warnings.append(
-            f"{incomplete} store-weeks inside the history have fewer than 7 days of rows (missing days count as 0)"
-        )
-    return warnings

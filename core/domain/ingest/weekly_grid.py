@@ -9,8 +9,12 @@ store-week) plus one byte per (pair, day) for the duplicate check, never that of
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 import numpy as np
+import pandas as pd
+
+from core.domain.ingest.csv_reading import day_to_date
 
 
 class Grid:
@@ -130,3 +134,42 @@ class SeenDays:
         again |= seen[pair, col]
         seen[pair, col] = True
         return again
+
+
+def frequency(sums: WeekSums) -> Literal["daily", "weekly"]:
+    """Weekly when every store/category series has its rows at least 7 days apart."""
+    days = sums.grid["days"]
+    if days.size == 0 or int(days.max()) == 0 or int(days.max()) > 1:
+        return "daily"
+    pair, cols = sums.present()  # one row per week: its day is the week's start plus its offset
+    day = sums.column_days(cols) + sums.grid["offset"][pair, cols]
+    same = pair[1:] == pair[:-1]
+    if not same.any():
+        return "daily"  # one row per series: nothing says these are weeks
+    gaps = np.diff(day)[same]
+    return "weekly" if int(gaps.min()) >= 7 else "daily"
+
+
+def partial_week_warnings(sums: WeekSums) -> list[str]:
+    days = sums.grid["days"]
+    with_rows = np.flatnonzero((days > 0).any(axis=0))
+    if with_rows.size == 0:
+        return []
+    per_week = days[:, with_rows].max(axis=0)
+    warnings: list[str] = []
+    for label, k in (("first", 0), ("last", -1)):
+        seen = int(per_week[k])
+        if seen < 7:
+            start = pd.Timestamp(day_to_date(sums.column_days(with_rows[[k]]))[0]).date()
+            warnings.append(
+                f"the {label} week ({start}) has only {seen} of 7 days; forecasting drops partial weeks"
+            )
+        if with_rows.size == 1:
+            break
+    inner = days[:, with_rows[1:-1]]
+    incomplete = int(((inner > 0) & (inner < 7)).sum())
+    if incomplete:
+        warnings.append(
+            f"{incomplete} store-weeks inside the history have fewer than 7 days of rows (missing days count as 0)"
+        )
+    return warnings
