@@ -160,7 +160,7 @@ def _store_history(repo: Repository, dataset_id: int, hist: Any) -> Any:
     """Write the weekly rows in batches; the whole normalised frame when it is small enough to cache."""
     import pandas as pd
 
-    from core.db.bulk import insert_rows
+    from core.db.bulk import insert_frames
 
     keep = hist.sums.present()[0].size <= CACHE_ROWS
     kept: list[Any] = []
@@ -170,11 +170,11 @@ def _store_history(repo: Repository, dataset_id: int, hist: Any) -> Any:
             frame = normalise_history(part)
             if keep:
                 kept.append(frame)
-            yield _history_tuples(dataset_id, frame)
+            yield frame.assign(dataset_id=dataset_id)
 
     # Straight through the driver (COPY / executemany): the ORM bulk path costs ~10x more per row.
-    insert_rows(repo.s.connection(), "dataset_history",
-                ("dataset_id", "week_start", "store_id", "category", "quantity", "revenue", "days"), batches())
+    insert_frames(repo.s.connection(), "dataset_history",
+                  ("dataset_id", "week_start", "store_id", "category", "quantity", "revenue", "days"), batches())
     if not keep:
         return None
     if not kept:
@@ -223,16 +223,3 @@ def _store_value(column: str, value: Any) -> Any:
     if value is None or (isinstance(value, float) and value != value):
         return None
     return str(value) if column in TEXT_STORE_COLUMNS else float(value)
-
-
-def _history_tuples(dataset_id: int, frame: Any) -> list[tuple]:
-    import numpy as np
-
-    # ISO text, each distinct week formatted once: what the driver would store for a date (SQLite keeps
-    # dates as 'YYYY-MM-DD'; COPY reads the same text), without a date object per row.
-    codes, uniques = np.unique(frame["week_start"].to_numpy(dtype="datetime64[D]"), return_inverse=True)
-    weeks = np.asarray(np.datetime_as_string(codes, unit="D"), dtype=object)[uniques].tolist()
-    revenue = frame["revenue"].to_numpy(dtype=float)
-    rev = [None if r != r else r for r in revenue.tolist()] if np.isnan(revenue).any() else revenue.tolist()
-    return list(zip([dataset_id] * len(frame), weeks, frame["store_id"].tolist(), frame["category"].tolist(),
-                    frame["quantity"].astype(float).tolist(), rev, frame["days"].astype(int).tolist()))
