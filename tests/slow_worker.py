@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.orchestrator.engine.celery_app import run_worker
+from core.orchestrator.worker import run_worker
 
 
 def _pause_in(step: str, flag: Path):  # type: ignore[no-untyped-def]

@@ -3,13 +3,13 @@
   compare_mc_s      8 parameter sets x 200 Monte Carlo seasons on the demo data (50 stores x 12 weeks)
   compare_replay_s  8 parameter sets x 3 past seasons of the demo history
 each the median of `runs` whole core.lab.runner.compare calls (demand, forecast, set-ups, the fan-out
-over the default executor: a process pool of one worker per core, or Celery with a broker set), after
+over the default executor: a process pool of one worker per core), after
 one untimed warm-up (lazy imports, numba compilation of the forecast). `--quick`: 2 sets x 20 seasons
 and 2 sets x 1 season, indicative only.
 
   compare_celery_1w_s, compare_celery_2w_s, compare_celery_speedup
                     when Redis answers at 127.0.0.1:6379: 8 sets x 50 Monte Carlo seasons on Celery with one
-                    lab worker (`python -m core.lab.tasks`), then with two; speed-up = one / two
+                    worker (`python -m core worker`), then with two; speed-up = one / two
 """
 
 from __future__ import annotations
@@ -61,8 +61,7 @@ def bench_lab(runs: int = 3, quick: bool = False) -> dict[str, Any]:
         "compare_mc_s": statistics.median(w for w, _ in mc),
         "compare_replay_s": statistics.median(w for w, _ in replay),
         "runs": {"compare": {"sets": n_sets, "mc_paths": paths, "replay_seasons": [d.isoformat() for d in starts],
-                             "workers": os.cpu_count(), "executor": "celery" if os.environ.get(
-                                 "SEASON_PLANNER_BROKER_URL") else "process pool",
+                             "workers": os.cpu_count(), "executor": "process pool",
                              "mc_s": [w for w, _ in mc], "replay_s": [w for w, _ in replay],
                              "parent_cpu_s": [c for _, c in mc + replay]}},
     }
@@ -81,26 +80,30 @@ def _redis_up() -> bool:
 
 
 def _timed_on_workers(n_workers: int, run: Any) -> float:
-    from core.lab import tasks
+    """`run(executor)` with `n_workers` `python -m core worker` processes taking the lab's parts."""
+    from core.orchestrator.engine import celery_app as wiring
+    from core.orchestrator.lab_remote import lab_executor
 
     queue = f"lab-bench-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "SEASON_PLANNER_BROKER_URL": REDIS_URL, "SEASON_PLANNER_LAB_QUEUE": queue,
+    env = {**os.environ, "SEASON_PLANNER_BROKER_URL": REDIS_URL, "SEASON_PLANNER_QUEUE": queue,
            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    procs = [subprocess.Popen([sys.executable, "-m", "core.lab.tasks"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for _ in range(n_workers)]
-    old = os.environ.get(tasks.QUEUE_ENV)
-    os.environ[tasks.QUEUE_ENV] = queue
-    tasks._apps.clear()
+    env.pop("SEASON_PLANNER_LAB_QUEUE", None)
+    procs = [subprocess.Popen([sys.executable, "-m", "core", "worker", "--loglevel", "WARNING"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n_workers)]
+    old = {k: os.environ.get(k) for k in (wiring.QUEUE_ENV, wiring.LAB_QUEUE_ENV)}
+    os.environ[wiring.QUEUE_ENV] = queue
+    os.environ.pop(wiring.LAB_QUEUE_ENV, None)
     try:
-        ex = tasks.CeleryExecutor(REDIS_URL)
+        app = wiring.celery_app(REDIS_URL)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            replies = ex.app.control.ping(timeout=1.0) or []
-            if len(replies) >= n_workers:
+            replies = app.control.inspect(timeout=1.0).active_queues() or {}
+            if sum(any(q.get("name") == wiring.lab_queue_name() for q in qs) for qs in replies.values()) >= n_workers:
                 break
-        t = time.perf_counter()
-        run(ex)
-        return time.perf_counter() - t
+        with lab_executor(REDIS_URL) as ex:
+            t = time.perf_counter()
+            run(ex)
+            return time.perf_counter() - t
     finally:
         for p in procs:
             p.terminate()
@@ -109,11 +112,11 @@ def _timed_on_workers(n_workers: int, run: Any) -> float:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
-        tasks._apps.clear()
-        if old is None:
-            os.environ.pop(tasks.QUEUE_ENV, None)
-        else:
-            os.environ[tasks.QUEUE_ENV] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def bench_celery(quick: bool = False) -> dict[str, Any]:

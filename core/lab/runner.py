@@ -8,8 +8,9 @@ Demand (core.domain.simulation.demand): `replay` of one or more past seasons cut
 
 The work is one task per (set, season[, chunk of paths]) (core.lab.work.run_task). `executor` is
 anything with concurrent.futures' `submit(fn, arg) -> Future`; by default a process pool on this
-machine (inline when there is one task or one core), or Celery workers when
-SEASON_PLANNER_BROKER_URL is set and a lab worker answers (core.lab.tasks; else the local pool).
+machine (inline when there is one task or one core); the service hands in the worker's executor
+(core.lab.tasks.RemoteExecutor) when SEASON_PLANNER_BROKER_URL is set. An executor's `notes` (where
+the parts ran when not where asked) go into the document.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ from core.lab.work import Season, Task, run_task
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-BROKER_ENV = "SEASON_PLANNER_BROKER_URL"
 
 
 @dataclass
@@ -157,15 +157,7 @@ class InlineExecutor(Executor):
 
 @contextmanager
 def default_executor(n_tasks: int, workers: int | None = None) -> Iterator[Executor]:
-    if os.environ.get(BROKER_ENV) and n_tasks > 1:
-        from core.lab.tasks import CeleryExecutor
-
-        celery = CeleryExecutor(os.environ[BROKER_ENV])
-        if celery.workers_available():
-            yield celery
-            return
-        log.warning("no scenario-lab worker answers on %s (python -m core.lab.tasks): running on this machine",
-                    BROKER_ENV)
+    """This machine's cores (the service hands in the worker's executor when a broker is set)."""
     n = min(workers or os.cpu_count() or 1, n_tasks)
     if n <= 1:
         yield InlineExecutor()
@@ -248,5 +240,9 @@ def compare(history: pd.DataFrame, stores: pd.DataFrame, sets: list[ParameterSet
         demand.update(seasons[0][2], label=spec.label)
     else:
         demand.update(seasons[0][2], paths=spec.paths)
-    return {"sets": docs, "demand": demand, "seed": spec.seed, "best": best_per_metric(docs),
-            "best_set": best_set(docs)}
+    doc: dict[str, Any] = {"sets": docs, "demand": demand, "seed": spec.seed, "best": best_per_metric(docs),
+                           "best_set": best_set(docs)}
+    notes = list(getattr(executor, "notes", None) or [])  # where the parts ran, when not where asked
+    if notes:
+        doc["notes"] = notes
+    return doc

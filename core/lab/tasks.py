@@ -1,53 +1,36 @@
-"""Scenario-lab work as Celery tasks, when SEASON_PLANNER_BROKER_URL is set (e.g. redis://127.0.0.1:6379/0).
+"""Scenario-lab parts on the one worker (`python -m core worker`), when SEASON_PLANNER_BROKER_URL is set.
 
 Each core.lab.work.Task travels as JSON (never pickle: whoever can write to the broker must not be
-able to run code in a worker) on its own queue; the worker runs the same run_task and the figures
-come back through the result backend (the broker's Redis). Workers:
+able to run code in a worker); the worker runs the same run_task and the figures come back through
+the result backend. The lab is library code: it knows neither the broker nor the Celery app. The
+service (core/orchestrator/lab_remote.py) gives RemoteExecutor the functions that send a part and
+ask whether a worker answers.
 
-    python -m core.lab.tasks [--concurrency N]      # consumes the lab queue of $SEASON_PLANNER_BROKER_URL
-
-CeleryExecutor has concurrent.futures' submit(); when no lab worker answers a ping, the runner falls
-back to the local process pool instead of waiting for ever (core.lab.runner.default_executor).
+RemoteExecutor has concurrent.futures' submit() and never waits for a worker that is not there:
+- no worker answers when the comparison starts: every part runs on this machine;
+- no part is taken or finished for `take_s` (a few seconds) and no worker answers: the parts not yet
+  done run on this machine (a worker killed mid-comparison, or one busy elsewhere);
+each time with a note that the comparison document carries (`notes`) and the pages show.
+Parts are pure: a part that runs twice (here and, later, on a worker) gives the same figures, and
+the first answer counts.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-RUN = "season_planner.lab.run_task"
-QUEUE_ENV = "SEASON_PLANNER_LAB_QUEUE"
+log = logging.getLogger(__name__)
+TAKE_S = 5.0
 TIMEOUT_S = 600.0
-_apps: dict[str, Any] = {}
-
-
-def queue_name() -> str:
-    return os.environ.get(QUEUE_ENV, "season-planner-lab")
-
-
-_lock = threading.Lock()
-
-
-def lab_app(broker_url: str) -> Any:
-    from celery import Celery
-
-    with _lock:
-        if broker_url in _apps:
-            return _apps[broker_url]
-        backend = broker_url if broker_url.startswith(("redis://", "rediss://")) else "rpc://"
-        app = Celery("season_planner_lab", broker=broker_url, backend=backend, set_as_current=False)
-        app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
-                        task_default_queue=queue_name(), result_expires=3600, worker_prefetch_multiplier=1,
-                        broker_connection_retry_on_startup=True, worker_hijack_root_logger=False)
-        app.task(name=RUN)(run_json)
-        _apps[broker_url] = app
-        return app
 
 
 # ------------------------------------------------------------------------------ JSON both ways
@@ -117,55 +100,114 @@ def run_json(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ executor
-class CeleryExecutor:
-    """submit(run_task, task) -> Future resolved from the Celery result (a thread waits for it)."""
+@dataclass
+class _Part:
+    task: Any
+    future: Future
+    result: Any = None  # the broker's AsyncResult; None when the part runs here
 
-    def __init__(self, broker_url: str, timeout_s: float = TIMEOUT_S):
-        self.app = lab_app(broker_url)
-        self.timeout_s = timeout_s
 
-    def workers_available(self, wait_s: float = 1.5) -> bool:
-        try:
-            return bool(self.app.control.ping(timeout=wait_s))
-        except Exception:  # broker unreachable: no Celery here
-            return False
+@dataclass
+class RemoteExecutor:
+    """submit(run_task, task) -> Future, resolved from the worker's answer or from a local run."""
+
+    send: Callable[[dict[str, Any]], Any]  # payload -> AsyncResult (ready(), successful(), get(), state)
+    ping: Callable[[float], bool]  # timeout -> does a worker answer?
+    take_s: float = TAKE_S
+    poll_s: float = 0.2
+    notes: list[str] = field(default_factory=list)
+    _parts: list[_Part] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _monitor: threading.Thread | None = None
+    _local_only: bool | None = None
 
     def submit(self, fn: Any, task: Any) -> Future:
         future: Future = Future()
-        result = self.app.send_task(RUN, args=[task_to_json(task)], queue=queue_name())
-
-        def wait() -> None:
-            try:
-                future.set_result(_arrays(result.get(timeout=self.timeout_s)))
-            except BaseException as exc:  # handed to the caller through the future
-                future.set_exception(exc)
-
-        threading.Thread(target=wait, daemon=True, name="lab-celery-result").start()
+        with self._lock:
+            if self._local_only is None:
+                self._local_only = not self._answers()
+                if self._local_only:
+                    self.notes.append("ran on this machine: no worker answered on the broker (start `python -m "
+                                      "core worker` to run comparisons there)")
+            part = _Part(task, future)
+            if not self._local_only:
+                try:
+                    part.result = self.send(task_to_json(task))
+                except Exception as exc:  # the broker went away: this part runs here
+                    log.warning("lab part not sent (%s): running it here", exc)
+            self._parts.append(part)
+            if self._monitor is None:
+                self._monitor = threading.Thread(target=self._follow, daemon=True, name="lab-remote")
+                self._monitor.start()
         return future
 
-    def __enter__(self) -> "CeleryExecutor":
+    def _answers(self, timeout: float = 1.5) -> bool:
+        try:
+            return bool(self.ping(timeout))
+        except Exception:  # broker unreachable: no worker
+            return False
+
+    def _follow(self) -> None:
+        last_progress = time.monotonic()
+        deadline = time.monotonic() + TIMEOUT_S
+        misses = 0  # unanswered "are you there?" in a row (a loaded worker may miss one)
+        while True:
+            with self._lock:
+                open_parts = [p for p in self._parts if not p.future.done()]
+                if not open_parts:
+                    self._monitor = None
+                    return
+            for p in open_parts:
+                if p.result is None:
+                    _run_here(p)
+                    last_progress = time.monotonic()
+                elif _settle(p):
+                    last_progress, misses = time.monotonic(), 0
+            quiet = time.monotonic() - last_progress
+            if quiet >= self.take_s:
+                misses = 0 if self._answers(timeout=2.0) else misses + 1
+            if misses >= 2 or time.monotonic() > deadline:
+                self._fall_back(open_parts, quiet)
+                last_progress, misses = time.monotonic(), 0
+            time.sleep(self.poll_s)
+
+    def _fall_back(self, parts: list[_Part], quiet: float) -> None:
+        left = [p for p in parts if not p.future.done()]
+        if not left:
+            return
+        self.notes.append(f"ran on this machine: no worker took or finished the lab's parts within {quiet:.0f} s "
+                          f"and none answers ({len(left)} of {len(self._parts)} parts ran here)")
+        for p in left:
+            p.result = None
+
+    def __enter__(self) -> RemoteExecutor:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m core.lab.tasks", description="a Celery worker for scenario-lab runs")
-    p.add_argument("--concurrency", type=int, default=1)
-    p.add_argument("--loglevel", default="WARNING")
-    args = p.parse_args(argv)
-    broker = os.environ.get("SEASON_PLANNER_BROKER_URL")
-    if not broker:
-        sys.stderr.write("error: set SEASON_PLANNER_BROKER_URL (e.g. redis://127.0.0.1:6379/0)\n")
-        return 2
-    pool = ["--pool=solo"] if args.concurrency <= 1 else ["--pool=prefork", f"--concurrency={args.concurrency}"]
-    lab_app(broker).worker_main(argv=["worker", f"--queues={queue_name()}", f"--loglevel={args.loglevel}",
-                                      "--without-gossip", "--without-mingle", *pool])
-    return 0
+def _settle(p: _Part) -> bool:
+    """True when the worker's answer is in (the future then holds it, or its error)."""
+    try:
+        if not p.result.ready():
+            return False
+        value = p.result.get(timeout=5, propagate=True, disable_sync_subtasks=False)
+        if not p.future.done():
+            p.future.set_result(_arrays(value))
+    except Exception as exc:  # handed to the caller through the future, as a pool would
+        if not p.future.done():
+            p.future.set_exception(exc)
+    return True
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def _run_here(p: _Part) -> None:
+    from core.lab.work import run_task
+
+    try:
+        value = run_task(p.task)
+        if not p.future.done():
+            p.future.set_result(value)
+    except BaseException as exc:  # handed to the caller through the future
+        if not p.future.done():
+            p.future.set_exception(exc)

@@ -1,14 +1,10 @@
-"""Scenario-lab tasks on Celery: JSON round trip, and a real worker on Redis (127.0.0.1:6379) giving the
-same document as running inline."""
+"""Scenario-lab parts on the one worker (`python -m core worker`, Redis at 127.0.0.1:6379): JSON round
+trip; the same document as running inline; no worker -> run here with a note; a worker killed
+mid-comparison -> the parts left run here, no 600 s wait."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,12 +14,10 @@ from core.domain.simulation import parameter_set
 from core.lab.runner import DemandSpec, InlineExecutor, _tasks, build_seasons, compare
 from core.lab.tasks import _arrays, _plain, task_from_json, task_to_json
 from core.lab.work import run_task
+from tests.celery_support import QUEUE, REDIS_URL, Worker, need_redis, worker_env
 from tests.orchestrator.conftest import SEASON_START, history_csv, stores_csv
 
 pytestmark = pytest.mark.slow  # the fast tier (scripts/test.sh --fast) leaves it out
-
-ROOT = Path(__file__).resolve().parents[2]
-REDIS = "redis://127.0.0.1:6379/15"
 
 
 def frames():
@@ -49,53 +43,75 @@ def test_a_task_survives_the_json_round_trip() -> None:
     assert np.allclose(direct["weekly"]["sold"], via["weekly"]["sold"])
 
 
-def _redis_reason() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means no Redis here
-        return f"Redis not reachable at {REDIS}: {exc}"
+@pytest.fixture
+def broker(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Redis, and a queue of this test's own (no other test's worker takes its parts)."""
+    need_redis()
+    queue = f"{QUEUE}-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("SEASON_PLANNER_BROKER_URL", REDIS_URL)
+    monkeypatch.setenv("SEASON_PLANNER_QUEUE", queue)
+    monkeypatch.delenv("SEASON_PLANNER_LAB_QUEUE", raising=False)
+    return queue
 
 
 @pytest.fixture
-def lab_worker(monkeypatch: pytest.MonkeyPatch):
-    reason = _redis_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    queue = f"lab-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("SEASON_PLANNER_LAB_QUEUE", queue)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SEASON_PLANNER_BROKER_URL": REDIS,
-           "SEASON_PLANNER_LAB_QUEUE": queue}
-    proc = subprocess.Popen([sys.executable, "-m", "core.lab.tasks"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def lab_worker(broker: str):
+    """`python -m core worker`: the one worker takes the lab's parts too (on the queue's "-lab" twin)."""
+    worker = Worker(env=worker_env(SEASON_PLANNER_QUEUE=broker))
     try:
-        yield queue
+        yield worker
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        worker.stop()
 
 
-def test_compare_on_a_celery_worker_matches_inline(lab_worker) -> None:
-    from core.lab import tasks
+def four_sets():
+    base = {"category": "Dresses", "season_start": SEASON_START.isoformat(), "horizon_weeks": 6, "markdown_week": 3,
+            "n_clusters": 2}
+    more = [parameter_set({**base, "name": n, "dc_holdback": h}, source=n) for n, h in (("c", 0.1), ("d", 0.5))]
+    return sets() + more
 
-    tasks._apps.clear()  # a fresh app reads this test's queue name
-    CeleryExecutor = tasks.CeleryExecutor
-    executor = CeleryExecutor(REDIS, timeout_s=240)
-    deadline = time.monotonic() + 60
-    while not executor.workers_available() and time.monotonic() < deadline:
-        time.sleep(1)
-    assert executor.workers_available(), "the lab worker did not start"
+
+def test_compare_on_the_worker_matches_inline(broker, lab_worker) -> None:
+    from core.orchestrator.lab_remote import lab_executor
+
     history, stores = frames()
     spec = DemandSpec("monte-carlo", paths=8, seed=3)
     done: list[int] = []
-    remote = compare(history, stores, sets(), spec, executor=executor, progress=lambda d, t: done.append(d))
+    with lab_executor() as executor:
+        remote = compare(history, stores, sets(), spec, executor=executor, progress=lambda d, t: done.append(d))
     local = compare(history, stores, sets(), spec, executor=InlineExecutor())
+    assert "notes" not in remote, remote.get("notes")  # the worker took every part
     assert remote == local
     assert done == [1, 2]
+
+
+def test_without_a_worker_the_lab_runs_here_and_says_so(broker) -> None:
+    from core.orchestrator.lab_remote import lab_executor
+
+    history, stores = frames()
+    spec = DemandSpec("monte-carlo", paths=4, seed=1)
+    with lab_executor() as executor:
+        remote = compare(history, stores, sets(), spec, executor=executor)
+    notes = remote.pop("notes")
+    assert notes and "ran on this machine: no worker answered" in notes[0]
+    assert remote == compare(history, stores, sets(), spec, executor=InlineExecutor())
+
+
+def test_a_worker_killed_mid_comparison_does_not_hang_it(broker, lab_worker) -> None:
+    """kill -9 of the worker after its first part: the parts left run here (a few seconds later, not
+    after 600 s), the figures are those of an undisturbed run, and the document says what happened."""
+    from core.orchestrator.lab_remote import lab_executor
+
+    history, stores = frames()
+    spec = DemandSpec("monte-carlo", paths=8, seed=5)
+
+    def kill_after_first(done: int, total: int) -> None:
+        if done == 1:
+            lab_worker.kill9()
+
+    with lab_executor() as executor:
+        remote = compare(history, stores, four_sets(), spec, executor=executor, progress=kill_after_first)
+    assert lab_worker.proc.poll() is not None, "the worker was not killed"
+    notes = remote.pop("notes")
+    assert any("none answers" in n and "parts ran here" in n for n in notes), notes
+    assert remote == compare(history, stores, four_sets(), spec, executor=InlineExecutor())
