@@ -30,9 +30,7 @@ if status.why_not("report") is not None:
 
 @st.cache_data(show_spinner="Loading the season report…", max_entries=16)
 def _report(workflow_id: str, version: int) -> dict[str, Any]:  # a closed season's report never changes
-    from core.lab.advice import checked_report
-
-    return as_dict(checked_report(service, workflow_id))  # tuning advice checked by replaying the season
+    return as_dict(service.checked_report(workflow_id))  # tuning advice checked by replaying the season
 
 
 try:

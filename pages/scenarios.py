@@ -100,24 +100,23 @@ def _run_new() -> None:
         if not 2 <= len(edited) <= 8:
             st.caption("A comparison takes 2 to 8 sets.")
         return
-    from core.lab.runner import DemandSpec
-    from core.lab.service import dataset_comparison, save
-
-    spec = (DemandSpec("monte-carlo", paths=int(paths), seed=int(seed)) if not starts else
-            DemandSpec("replay", starts=[d - timedelta(days=d.weekday()) for d in starts]))
     bar = st.progress(0.0, text="Simulating…")
 
     def progress(done: int, total: int) -> None:
         bar.progress(done / total, text=f"Simulated {done} of {total} parts")
 
-    ok, result = call_service(dataset_comparison, service, dataset_id, _rows(edited, base), spec, progress=progress)
+    demand = ({"source": "monte-carlo", "paths": int(paths), "seed": int(seed)} if not starts else
+              {"source": "replay", "starts": [d - timedelta(days=d.weekday()) for d in starts]})
+    ok, result = call_service(service.compare_on_dataset, dataset_id, _rows(edited, base), progress=progress,
+                              **demand)
     bar.empty()
     if not ok:
         return
     doc, inputs = result
     if workflow_id:
         inputs["workflow_id"] = workflow_id
-    cid = save(service, doc, inputs, label=", ".join(s["name"] for s in doc["sets"]), workflow_id=workflow_id)
+    cid = service.save_comparison(doc, inputs, label=", ".join(s["name"] for s in doc["sets"]),
+                                  workflow_id=workflow_id)
     st.session_state["lab_selected"] = cid
     flash("success", f"Comparison #{cid} stored.")
     st.rerun()
@@ -162,9 +161,7 @@ def _actions(doc: dict[str, Any], inputs: dict[str, Any]) -> None:
 
 
 def _show(cid: int) -> None:
-    from core.db.comparisons import get_comparison
-
-    stored = get_comparison(service.engine, cid)
+    stored = service.get_comparison(cid)
     if stored is None:
         st.info(f"Comparison #{cid} is not stored.")
         return
@@ -174,6 +171,8 @@ def _show(cid: int) -> None:
     st.subheader(f"#{cid}: {stored.label}")
     st.caption(f"{d['source']} · {runs} season(s) per set · {d.get('category', '')} · seed {doc.get('seed')} · "
                f"{fmt_when(stored.created_at)}. Median of the runs with P10..P90; {chr(9733)} best on that metric.")
+    for note in doc.get("notes") or []:  # e.g. run on this machine because no worker took the parts
+        st.info(note.capitalize())
     st.dataframe(comparison_frame(doc), width="stretch")
     c1, c2 = st.columns(2)
     with c1:
@@ -186,9 +185,7 @@ def _show(cid: int) -> None:
 with st.expander("New comparison", expanded=False):
     _run_new()
 
-from core.db.comparisons import list_comparisons  # noqa: E402 - after the page's first paint
-
-saved = list_comparisons(service.engine)
+saved = service.list_comparisons()
 if not saved:
     render_message("info", ["No comparisons yet: open “New comparison” above, or run "
                             "`python -m core compare WF --db DB --alt FILE.json`."])

@@ -100,11 +100,8 @@ _JOB_LIMIT = 64
 
 
 def _run_job(future: Future, service: Any, workflow_id: str) -> None:
-    from core.lab.runner import InlineExecutor
-    from core.lab.service import order_what_if
-
     try:
-        future.set_result(order_what_if(service, workflow_id, executor=InlineExecutor()))
+        future.set_result(service.order_what_if(workflow_id, local=True))
     except BaseException as exc:  # shown by the panel
         future.set_exception(exc)
 

@@ -25,9 +25,9 @@ def dashboard_executor() -> str:
     SEASON_PLANNER_EXECUTOR=inline|thread|celery chooses explicitly."""
     import os
 
-    from core.orchestrator.engine.executors import default_kind
+    from core.orchestrator.service import default_executor_kind
 
-    return os.environ.get(EXECUTOR_ENV) or default_kind("thread")
+    return os.environ.get(EXECUTOR_ENV) or default_executor_kind("thread")
 
 
 @st.cache_resource(show_spinner="Opening the planner database…")

@@ -97,7 +97,7 @@ def _check_files(args: argparse.Namespace) -> list[str]:
 def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]) -> int:
     """`compare` for core.cli.main: PlannerError (exit 2) on bad input; the comparison is stored with --db."""
     from core.domain.errors import PlannerError
-    from core.lab.comparisons import files_comparison, read_files, workflow_comparison
+    from core.lab.comparisons import read_files
 
     problems = _check_args(args) + _check_files(args)
     if problems:
@@ -105,23 +105,26 @@ def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]
     notes: list[str] = []
     if args.workflow:
         from core.cli.files import refuse_missing_database
-        from core.db.comparisons import save_comparison
         from core.orchestrator.service import PlannerService
 
         refuse_missing_database(args.db, args.workflow)  # a mistyped --db is refused, not created empty
         svc = PlannerService(args.db)
         try:
-            doc, inputs = workflow_comparison(svc, args.workflow, read_files(args.alt), monte_carlo=args.monte_carlo,
-                                              seed=args.seed)
-            doc["comparison_id"] = save_comparison(svc.engine, label=f"{args.workflow}: {len(doc['sets'])} sets",
-                                                   inputs=inputs, results=doc, workflow_id=args.workflow,
-                                                   dataset_id=inputs["dataset_id"])
+            doc, inputs = svc.workflow_comparison(args.workflow, read_files(args.alt), monte_carlo=args.monte_carlo,
+                                                  seed=args.seed)
+            doc["comparison_id"] = svc.save_comparison(doc, inputs, label=f"{args.workflow}: {len(doc['sets'])} sets",
+                                                       workflow_id=args.workflow)
         finally:
             svc.close()
     else:
-        doc, inputs = files_comparison(history_csv=args.history, stores_csv=args.stores, params=args.params,
-                                       replay=args.replay, monte_carlo=args.monte_carlo, seed=args.seed, notes=notes,
-                                       mapping=getattr(args, "column_map", None))
+        from core.lab.comparisons import files_comparison
+        from core.orchestrator.lab_remote import lab_executor
+
+        with lab_executor() as executor:  # the worker when a broker is set and one takes the parts
+            doc, inputs = files_comparison(history_csv=args.history, stores_csv=args.stores, params=args.params,
+                                           replay=args.replay, monte_carlo=args.monte_carlo, seed=args.seed,
+                                           notes=notes, mapping=getattr(args, "column_map", None),
+                                           executor=executor)
         if args.db:
             from core.config import resolve_db_url
             from core.db.comparisons import save_comparison
@@ -133,7 +136,7 @@ def run_command(args: argparse.Namespace, emit: Callable[[Any, bool, str], None]
                                                        inputs=inputs, results=doc)
             finally:
                 engine.dispose()
-    for note in notes:
+    for note in notes + list(doc.get("notes") or []):
         sys.stderr.write(f"note: {note}\n")
     emit(doc, args.json, comparison_text(doc))
     return 0

@@ -361,8 +361,12 @@ def _existing_service(args: argparse.Namespace) -> Any:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    doc = _existing_service(args).status(args.workflow)
+    """A read: shows the workflow whatever the broker's state; runs, sends and writes nothing."""
+    svc = _existing_service(args)
+    doc = svc.status(args.workflow)
     _emit(_dump(doc), args.json, _status_text(doc))
+    for note in svc.step_notes(args.workflow, doc):
+        sys.stderr.write(f"note: {note}\n")
     return EXIT_OK
 
 
@@ -399,8 +403,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from core.config import resolve_db_url
-    from core.orchestrator.engine.celery_app import run_worker
     from core.orchestrator.engine.executors import BROKER_ENV
+    from core.orchestrator.worker import run_worker
 
     broker = os.environ.get(BROKER_ENV)
     if not broker:
@@ -410,9 +414,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from core.lab.advice import checked_report
-
-    report = checked_report(_existing_service(args), args.workflow)  # tuning advice checked by replay (issue 13)
+    report = _existing_service(args).checked_report(args.workflow)  # tuning advice checked by replaying the season
     _emit(_report_doc(report), args.json, _report_text(args.workflow, report))
     return EXIT_OK
 

@@ -34,29 +34,42 @@ def _summary(row: Comparison) -> dict[str, Any]:
             "created_at": row.created_at}
 
 
-def save_comparison(engine: Engine, *, label: str, inputs: dict[str, Any], results: dict[str, Any],
-                    workflow_id: str | None = None, dataset_id: int | None = None) -> int:
-    """Store one comparison in its own transaction; returns its id."""
+def add_comparison(session: Session, *, label: str, inputs: dict[str, Any], results: dict[str, Any],
+                   workflow_id: str | None = None, dataset_id: int | None = None) -> int:
+    """Add one comparison in the caller's transaction (the service's unit of work); returns its id."""
     row = Comparison(label=label[:200], source=str(results.get("demand", {}).get("source", ""))[:20],
                      workflow_id=workflow_id, dataset_id=dataset_id, inputs=inputs, results=results)
-    with Session(engine) as s, s.begin():
-        s.add(row)
-        s.flush()
-        return int(row.id)
+    session.add(row)
+    session.flush()
+    return int(row.id)
 
 
-def list_comparisons(engine: Engine, workflow_id: str | None = None) -> list[ComparisonSummary]:
+def comparison_summaries(session: Session, workflow_id: str | None = None) -> list[ComparisonSummary]:
     """Newest first; only one workflow's when `workflow_id` is given."""
     q = select(Comparison).order_by(Comparison.id.desc())
     if workflow_id is not None:
         q = q.where(Comparison.workflow_id == workflow_id)
+    return [ComparisonSummary(**_summary(r)) for r in session.scalars(q)]
+
+
+def stored_comparison(session: Session, comparison_id: int) -> StoredComparison | None:
+    row = session.get(Comparison, comparison_id)
+    if row is None:
+        return None
+    return StoredComparison(**_summary(row), inputs=row.inputs, results=row.results)
+
+
+# The same on an engine, each in its own transaction (the command line's file comparisons).
+def save_comparison(engine: Engine, **kw: Any) -> int:
+    with Session(engine) as s, s.begin():
+        return add_comparison(s, **kw)
+
+
+def list_comparisons(engine: Engine, workflow_id: str | None = None) -> list[ComparisonSummary]:
     with Session(engine) as s:
-        return [ComparisonSummary(**_summary(r)) for r in s.scalars(q)]
+        return comparison_summaries(s, workflow_id)
 
 
 def get_comparison(engine: Engine, comparison_id: int) -> StoredComparison | None:
     with Session(engine) as s:
-        row = s.get(Comparison, comparison_id)
-        if row is None:
-            return None
-        return StoredComparison(**_summary(row), inputs=row.inputs, results=row.results)
+        return stored_comparison(s, comparison_id)

@@ -1,5 +1,6 @@
-"""What the dashboard asks of the scenario lab: comparisons on a dataset or a workflow, stored; the
-pending order's what-if (proposed quantity and safety stock -10, -5, +5, +10 points)."""
+"""What the dashboard asks of the scenario lab, through PlannerService (core/orchestrator/scenarios.py):
+comparisons on a dataset or a workflow; the pending order's what-if (proposed quantity and safety
+stock -10, -5, +5, +10 points). Storing a comparison is the service's unit of work, not the lab's."""
 
 from __future__ import annotations
 
@@ -61,10 +62,3 @@ def order_what_if(svc: Any, workflow_id: str, *, paths: int | None = None, seed:
     doc["sets"][0]["name"] = ("proposed (expected profit)" if p.get("order_policy") == "profit"
                               else f"proposed (safety stock {float(p.get('safety_stock') or 0):.0%})")
     return doc
-
-
-def save(svc: Any, doc: dict[str, Any], inputs: dict[str, Any], label: str, workflow_id: str | None = None) -> int:
-    from core.db.comparisons import save_comparison
-
-    return save_comparison(svc.engine, label=label, inputs=inputs, results=doc, workflow_id=workflow_id,
-                           dataset_id=inputs.get("dataset_id"))

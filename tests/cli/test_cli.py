@@ -208,7 +208,8 @@ def test_killed_processes_resume_to_the_same_result(tmp_path, demo, params_file)
     [row] = js(run("list", "--db", str(db), "--json"))
     assert row["state"] == "forecasting"
     wf = row["workflow_id"]
-    doc = js(run("status", wf, "--db", str(db), "--json"))  # the next call re-runs the interrupted step
+    assert js(run("status", wf, "--db", str(db), "--json"))["running_step"] == "forecast"  # a read runs nothing
+    doc = js(run("retry", wf, "--db", str(db), "--json"))  # re-runs the interrupted step
     _compare(doc, ref)
     events = js(run("status", wf, "--db", str(db), "--json"))["events"]
     assert events == doc["events"]
@@ -228,7 +229,7 @@ def test_killed_processes_resume_to_the_same_result(tmp_path, demo, params_file)
     crashed = run("actuals", wf, week2, "--db", str(db), "--json", env={"SEASON_PLANNER_TEST_CRASH_AT": "week:2"},
                   check=None)
     assert crashed.returncode == -signal.SIGKILL
-    doc = js(run("status", wf, "--db", str(db), "--json"))
+    doc = js(run("retry", wf, "--db", str(db), "--json"))
     assert doc["running_step"] is None
     _compare(doc, ref_doc)
     kinds = [e["kind"] for e in _events(db, wf)]

@@ -133,7 +133,7 @@ def test_a_worker_killed_mid_step_is_resumed_once_by_a_restarted_worker(db_url, 
     while not flag.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert flag.exists(), slow.log.read_text()[-2000:]
-    assert svc.status(wf, resume=False).running_step == "allocate"
+    assert svc.status(wf).running_step == "allocate"
     slow.kill9()
     fresh = Worker("--db", db_url, env=env)
     try:

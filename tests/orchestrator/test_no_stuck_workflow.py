@@ -150,7 +150,8 @@ def test_disk_full_after_an_upload_says_the_week_was_stored_and_the_step_resumes
     assert "week 1 (2025-03-03..2025-03-09) from w1.csv was stored" in exc.value.messages[0]
     assert "database or disk is full" in exc.value.messages[0]
     assert [(u["week"], u["status"]) for u in svc.uploads(wf)] == [(1, "active")]  # the truth: it is stored
-    full["on"] = False  # space freed: the next look at the workflow runs the step
+    full["on"] = False  # space freed: Retry runs the step (a read only shows it pending)
     svc.steps.before_commit = None
-    doc = svc.status(wf)
+    assert svc.status(wf).running_step == "week"
+    doc = svc.retry(wf)
     assert doc.state == State.IN_SEASON and doc.weeks_done == 1

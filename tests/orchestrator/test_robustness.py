@@ -217,9 +217,9 @@ def _rewind_to_a_claimed_week_1(svc, wf: str, *, pid: int, process_start: str) -
 
 
 @pytest.mark.parametrize("who", ["pid gone", "pid reused"])
-def test_abandoned_step_is_resumed_on_next_call(db_url, who):
+def test_abandoned_step_is_resumed_by_the_sweep_not_by_a_read(db_url, who):
     """A claim whose process is gone - or whose PID now belongs to another process (the start time
-    differs) - is dead although its lease has not expired: the next call runs the step again."""
+    differs) - is dead although its lease has not expired: the sweep runs the step again."""
     import os
 
     from core.orchestrator.engine.leases import process_start_of
@@ -235,7 +235,11 @@ def test_abandoned_step_is_resumed_on_next_call(db_url, who):
         real = process_start_of(parent)
         assert real is not None
         _rewind_to_a_claimed_week_1(svc, wf, pid=parent, process_start=str(int(real) + 1))
-    assert svc.status(wf, resume=False).running_step == "week"
+    # A read never resumes: the step stays pending and nothing is written, however often one looks.
+    before = (svc.status(wf).version, len(svc.events(wf)))
+    assert svc.status(wf).running_step == "week"
+    assert (svc.status(wf).version, len(svc.events(wf))) == before
+    assert svc.resume_all() == [wf]  # the engine's sweep (a worker, the dashboard, the next command)
     doc = svc.status(wf)
     assert doc.running_step is None and doc.weeks_done == 1
     assert doc.weeks == expected.weeks and doc.allocation == expected.allocation

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.lab.runner import DemandSpec, InlineExecutor
-from core.lab.service import dataset_comparison, save
+from core.lab.service import dataset_comparison
 from tests.ui.conftest import texts
 from tests.ui.test_pages import DEMO_PARAMS, button, open_page, started
 
@@ -18,7 +18,7 @@ def stored_comparison(service, wf: str) -> tuple[int, dict]:
     doc, inputs = dataset_comparison(service, status["dataset_id"], rows, DemandSpec("monte-carlo", paths=4, seed=2),
                                      executor=InlineExecutor())
     inputs["workflow_id"] = wf
-    return save(service, doc, inputs, label="as planned, lean", workflow_id=wf), doc
+    return service.save_comparison(doc, inputs, label="as planned, lean", workflow_id=wf), doc
 
 
 def test_no_comparisons_yet(app: AppTest) -> None:
@@ -71,9 +71,7 @@ def test_run_a_new_comparison_from_the_page(app: AppTest, service) -> None:
     paths.set_value(10).run()
     button(app, "Run comparison").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    from core.db.comparisons import list_comparisons
-
-    [stored] = list_comparisons(service.engine, workflow_id=wf)
+    [stored] = service.list_comparisons(workflow_id=wf)
     assert stored.sets == ["current", "less safety stock", "more safety stock", "lower holdback"]
     assert any(f"Comparison #{stored.id} stored." in t for t in texts(app.success))
     [table] = [d.value for d in app.dataframe if "Order (units)" in d.value.index]
@@ -102,3 +100,17 @@ def test_pending_order_shows_its_what_if(app: AppTest, service, monkeypatch) -> 
                                  "safety stock 20%", "safety stock 25%", "safety stock 30%"]
     assert table.loc["proposed (expected profit)", "Order (units)"] == f"{status['order']['proposed']:,}"
     assert all(v != "n/a (no unit cost)" for v in table["Expected profit"])
+
+
+def test_a_comparison_run_on_this_machine_says_so(app: AppTest, service) -> None:
+    """A comparison whose parts no worker took carries the note, and the page shows it."""
+    wf = started(service)
+    status = service.status(wf).model_dump(mode="json")
+    rows = [{**DEMO_PARAMS, "name": "as planned"}, {**DEMO_PARAMS, "name": "lean", "safety_stock": 0.05}]
+    doc, inputs = dataset_comparison(service, status["dataset_id"], rows, DemandSpec("monte-carlo", paths=2, seed=2),
+                                     executor=InlineExecutor())
+    doc["notes"] = ["ran on this machine: no worker answered on the broker"]
+    cid = service.save_comparison(doc, inputs, label="noted", workflow_id=wf)
+    assert service.get_comparison(cid).results["notes"] == doc["notes"]
+    open_page(app, "scenarios", wf)
+    assert any("Ran on this machine: no worker answered" in t for t in texts(app.info))

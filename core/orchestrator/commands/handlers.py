@@ -297,8 +297,8 @@ class Commands:
 
             raise StoredButNotFinished([
                 f"{workflow_id}: {stored} was stored, but the step it started did not finish: {error_text(exc)}",
-                "nothing stored is lost: the step runs again on the next status or action once the cause is "
-                "fixed (free disk space, database reachable)"]) from exc
+                "nothing stored is lost: once the cause is fixed (free disk space, database reachable) the "
+                f"step runs again on the next action, or now with `python -m core retry {workflow_id}`"]) from exc
 
 
 def week_file_mapping(repo: Any, data: bytes, given: dict[str, str] | None,

@@ -21,6 +21,7 @@ from core.orchestrator.engine.step_engine import StepEngine
 
 log = logging.getLogger(__name__)
 BROKER_ENV = "SEASON_PLANNER_BROKER_URL"
+SWEEP_S = float(os.environ.get("SEASON_PLANNER_SWEEP_S", "2"))
 
 
 class Executor(Protocol):
@@ -66,20 +67,26 @@ class DeferredExecutor:
 
 
 class ThreadExecutor:
-    """A small pool of daemon threads fed by a queue; a workflow already queued is not queued twice."""
+    """A small pool of daemon threads fed by a queue; a workflow already queued is not queued twice.
+
+    Its sweep (every `sweep_s`) hands over each pending step that nobody runs: a claim that died with
+    another process, or a step recorded by a command that did not run it (`--no-wait`)."""
 
     name = "thread"
     requeue_after_s = 0.0
 
-    def __init__(self, engine: StepEngine, workers: int = 2):
+    def __init__(self, engine: StepEngine, workers: int = 2, sweep_s: float = SWEEP_S):
         self.engine = engine
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._queued: set[str] = set()
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, daemon=True, name=f"step-worker-{i}")
                          for i in range(workers)]
         for t in self._threads:
             t.start()
+        self._sweeper = threading.Thread(target=self._sweep_loop, args=(sweep_s,), daemon=True, name="step-sweep")
+        self._sweeper.start()
 
     def submit(self, workflow_id: str) -> None:
         with self._lock:
@@ -100,26 +107,40 @@ class ThreadExecutor:
             except Exception:  # the step's failure is recorded by the engine; this is plumbing
                 log.exception("background step of %s failed", workflow_id)
 
+    def _sweep_loop(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            try:
+                for workflow_id in self.engine.abandoned():
+                    self.submit(workflow_id)
+            except Exception:  # e.g. the database is unreachable for a moment: the next tick tries again
+                log.warning("step sweep failed", exc_info=True)
+
     def shutdown(self) -> None:
+        self._stop.set()
         for _ in self._threads:
             self._queue.put(None)
 
 
 class CeleryExecutor:
+    """A task per step on the broker. A step never claimed is sent again after `requeue_after_s` (the
+    broker's own redelivery time), at most once per that time (the service keeps the count)."""
+
     name = "celery"
     requeue_after_s = 120.0
 
     def __init__(self, engine: StepEngine, broker_url: str):
-        from core.orchestrator.engine.celery_app import celery_app, task_db_ref
+        from core.orchestrator.engine.celery_app import celery_app, task_db_ref, visibility_timeout_s
 
         self.engine = engine
+        self.broker_url = broker_url
         self.app = celery_app(broker_url)
         self.db_ref = task_db_ref(engine.db_url)
+        self.requeue_after_s = max(visibility_timeout_s(), engine.lease_ttl_s)
 
     def submit(self, workflow_id: str) -> None:
-        from core.orchestrator.engine.celery_app import RUN_STEP, queue_name
+        from core.orchestrator.engine.celery_app import send_step
 
-        self.app.send_task(RUN_STEP, args=[self.db_ref, workflow_id], queue=queue_name())
+        send_step(self.app, self.db_ref, workflow_id)
 
     def shutdown(self) -> None:
         pass

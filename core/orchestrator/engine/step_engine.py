@@ -127,6 +127,12 @@ class StepEngine:
             asked = datetime.fromisoformat(str(marker["started_at"]).replace("Z", "+00:00"))
             return PendingStep(name=str(marker["name"]), asked_at=asked, claim_died=lease is not None)
 
+    def abandoned(self) -> list[str]:
+        """The engine's sweep: workflows whose pending step nobody runs (never claimed, or its claim died)."""
+        with self.uow.read() as repo:
+            ids = [wf.id for wf in repo.workflows() if (wf.context or {}).get("step")]
+        return [wid for wid in ids if self.pending_unclaimed(wid) is not None]
+
     def claim(self, workflow_id: str) -> Claim | None:
         """Take the pending step's claim: a new lease, or the takeover of a dead one (with an event)."""
         me = this_process()
