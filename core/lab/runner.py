@@ -123,7 +123,8 @@ def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[Parame
     if spec.source == "observed":
         units = np.asarray(spec.observed, dtype=float)
         if units.shape != (len(ids), horizon):
-            raise PlannerError(f"observed demand has shape {units.shape}: expected ({len(ids)} stores, {horizon} weeks)")
+            raise PlannerError(f"observed demand has shape {units.shape}: expected ({len(ids)} stores, "
+                               f"{horizon} weeks)")
         return [(season, units[None], {"start": p.season_start.isoformat(), "total": round(float(units.sum()), 1),
                                        "forecast_total": round(season.forecast.total, 1)})]
     # Each store's demand follows its own history (its sales in the same weeks last year, else all its
@@ -138,7 +139,8 @@ def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[Parame
     totals = units.totals()
     desc = {"start": p.season_start.isoformat(), "forecast_total": round(season.forecast.total, 1),
             "weights_from": f"store sales: {basis}", "week_correlation": round(correlation(season.forecast), 4),
-            "total": {q: round(float(np.percentile(totals, v)), 1) for q, v in (("p10", 10), ("median", 50), ("p90", 90))}}
+            "total": {q: round(float(np.percentile(totals, v)), 1)
+                      for q, v in (("p10", 10), ("median", 50), ("p90", 90))}}
     return [(season, units, desc)]
 
 

@@ -56,8 +56,8 @@ def order_what_if(svc: Any, workflow_id: str, *, paths: int | None = None, seed:
     from core.lab.comparisons import workflow_comparison
 
     status = svc.status(workflow_id).model_dump(mode="json")
-    doc, _ = workflow_comparison(svc, workflow_id, workflow_alternatives(status), monte_carlo=paths or WHAT_IF_PATHS, seed=seed,
-                                 executor=executor, progress=progress)
+    doc, _ = workflow_comparison(svc, workflow_id, workflow_alternatives(status), monte_carlo=paths or WHAT_IF_PATHS,
+                                 seed=seed, executor=executor, progress=progress)
     p = status["parameters"]
     doc["sets"][0]["name"] = ("proposed (expected profit)" if p.get("order_policy") == "profit"
                               else f"proposed (safety stock {float(p.get('safety_stock') or 0):.0%})")

@@ -29,7 +29,7 @@ class ScenarioLab:
         from core.lab.runner import DemandSpec
         from core.lab.service import dataset_comparison
 
-        spec = (DemandSpec("replay", starts=list(starts), seed=seed) if source == "replay" else
+        spec = (DemandSpec("replay", starts=list(starts or []), seed=seed) if source == "replay" else
                 DemandSpec("monte-carlo", paths=int(paths), seed=int(seed)))
         with self.lab_executor() as executor:
             doc, inputs = dataset_comparison(self, dataset_id, rows, spec, executor=executor, progress=progress)

@@ -78,7 +78,8 @@ class ReadModel:
         with self.uow.read() as repo:
             repo.workflow(workflow_id)
             return [{"revision": f.revision, "reason": f.reason, "after_week": f.after_week, "total": f.total,
-                     "forecast": f.data, "created_at": aware(f.created_at)} for f in repo.forecast_revisions(workflow_id)]
+                     "forecast": f.data, "created_at": aware(f.created_at)}
+                    for f in repo.forecast_revisions(workflow_id)]
 
     def report(self, workflow_id: str) -> SeasonReport:
         with self.uow.read() as repo:
