@@ -120,7 +120,9 @@ def test_decide_no_wait_then_actuals_no_wait_stores_the_week(tmp_path: Path, cap
     assert code == 0, out.err
     svc = new_service(db)
     assert [u["week"] for u in svc.uploads(wf)] == [1]
-    assert svc.status(wf).weeks_done == 1  # the queued week runs on the next command (status here)
+    assert svc.status(wf).running_step == "week"  # queued; a read runs nothing
+    svc.resume_all()  # the engine's sweep (the dashboard, a worker, the next command) runs it
+    assert svc.status(wf).weeks_done == 1
     svc.close()
 
 
