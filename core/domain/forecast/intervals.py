@@ -35,15 +35,16 @@ LEVEL = 13
 MIN_POINTS = 8
 OFFSET_SHARE = 0.02  # of the mean week of the last year
 FALLBACK_SCALE = 0.15  # a history too short to measure anything
+PROXY_WEIGHT = 0.5  # s = proxy^w x wobble^(1 - w): the geometric mean (0.3 tried: no better)
 MIN_SCALE = 0.02
 MAX_SCALE = 1.5
 ERROR_CLIP = 1.5  # one log error counts at most this much in the year-on-year proxy (a launch, a closure)
 # Standardised error quantiles per week ahead h: q(h) = A + B * (h - 1), h >= 1 (benchmark fit).
-Q10 = (-1.258, -0.0039)
-Q90 = (1.222, 0.0116)
+Q10 = (-1.271, -0.0034)
+Q90 = (1.230, 0.0080)
 # The week straight after the history has its own quantiles (its level is the freshest): the line
 # overstates them by about 6% on the benchmark.
-Q_FIRST = (-1.243, 1.172)
+Q_FIRST = (-1.254, 1.180)
 MAX_AHEAD = 26  # the line is not extended further than this
 # Week correlation = CORRELATION_BASE + CORRELATION_SLOPE x the persistence of the series' own proxy errors.
 CORRELATION_BASE = 0.13
@@ -135,7 +136,7 @@ def series_scale(y: np.ndarray, z: np.ndarray) -> float:
         # yearly pattern; the benchmark's median ratio of the two is about 2.
         proxy = 2.0 * (noise or 0.0)
     wobble = proxy if noise is None else noise
-    return float(min(MAX_SCALE, max(MIN_SCALE, np.sqrt(proxy * wobble))))
+    return float(min(MAX_SCALE, max(MIN_SCALE, proxy**PROXY_WEIGHT * wobble ** (1 - PROXY_WEIGHT))))
 
 
 def error_quantiles(horizons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
