@@ -1,4 +1,4 @@
-"""`python -m core`: the command line (SPEC section 8)."""
+"""`python -m core`: the command line (docs/planning-rules.md §8)."""
 
 from core.cli.main import main
 

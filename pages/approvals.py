@@ -206,7 +206,7 @@ opened = st.session_state.get(DIALOG_KEY)
 all_approvals = [as_dict(a) for a in service.approvals(wf)]
 elsewhere = None
 if not (opened and (pending is None or opened[1] != pending.approval_id)):
-    # Issue 16: a tab that showed an approval someone else (another tab, the CLI) has decided since is told so.
+    # A tab that showed an approval someone else (another tab, the CLI) has decided since is told so.
     elsewhere = decided_elsewhere(st.session_state.get(SEEN_KEY), pending, all_approvals,
                                   st.session_state.get(DECIDED_HERE_KEY, set()))
 st.session_state[SEEN_KEY] = {"id": pending.approval_id, "kind": pending.kind} if pending is not None else None

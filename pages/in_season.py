@@ -45,7 +45,7 @@ if not status.allocation:
 
 # ------------------------------------------------------------------ alerts and headline numbers
 for alert in status.alerts:
-    if alert.kind == "shortfall":  # a deep week below plan: look at it, no reorder (issue 16)
+    if alert.kind == "shortfall":  # a deep week below plan: look at it, no reorder
         st.warning(md_escape(alert.message), icon=":material/trending_down:")
     else:
         st.error(md_escape(alert.message), icon=":material/emergency:")

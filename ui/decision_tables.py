@@ -1,4 +1,4 @@
-"""Tables a planner weighs a decision with: markdown options, the replenishment queue (issue 16).
+"""Tables a planner weighs a decision with: markdown options, the replenishment queue.
 
 Plain shaping of what the service computed; no planning number is derived here.
 """

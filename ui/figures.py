@@ -1,4 +1,4 @@
-"""Plotly figure builders. Inputs are plain dicts / lists from the status document (SPEC section 8).
+"""Plotly figure builders. Inputs are plain dicts / lists from the status document (docs/planning-rules.md §8).
 
 Each builder draws what the service computed; none of them derives a planning number.
 """

@@ -2,7 +2,7 @@
 
 While a step is pending or running, every page shows a panel that re-reads the status each second
 (a Streamlit fragment, so only the panel reruns): which step, for how long, the phases done, the
-events as they arrive, and a warning past 60 s (SPEC section 5). When the step has finished, the
+events as they arrive, and a warning past 60 s (docs/planning-rules.md §5). When the step has finished, the
 whole page reruns once and shows the result. Other pages stay usable meanwhile.
 """
 

@@ -1,4 +1,4 @@
-"""Agents and LLM layer (SPEC 0 and 6): free text -> parameters, explanations of decisions.
+"""Agents and LLM layer (docs/planning-rules.md §1, §6): free text -> parameters, explanations of decisions.
 
 Optional LLM via the OpenAI Agents SDK; deterministic rules and templates otherwise. Importing
 this package does not import the SDK (about a second): only an actual LLM call does.

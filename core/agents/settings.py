@@ -19,7 +19,7 @@ from core.scrub import register_secret
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_ATTEMPTS = 3
-# Waits between attempts 1->2 and 2->3 (SPEC 5: 1 s, 2 s, 4 s; the 4 s wait would only precede
+# Waits between attempts 1->2 and 2->3 (docs/planning-rules.md §5: 1 s, 2 s, 4 s; the 4 s wait would only precede
 # the fallback, which needs no waiting, so it is not spent).
 DEFAULT_BACKOFF_S: tuple[float, ...] = (1.0, 2.0, 4.0)
 # After a call has failed every attempt, later calls skip the endpoint for this long so that one

@@ -1,1 +1,1 @@
-"""Benchmarks that print figures (SPEC section 9)."""
+"""Benchmarks that print figures (docs/planning-rules.md §9)."""

@@ -1,4 +1,4 @@
-"""Executor figures for `python -m core bench` (SPEC section 9, round 2).
+"""Executor figures for `python -m core bench` (docs/planning-rules.md §9, round 2).
 
   queue_latency_ms      median time from an action to its step's claim (the step starting), on the
                         thread executor and on Celery (`queue_latency_thread_ms`, `queue_latency_celery_ms`);

@@ -1,4 +1,4 @@
-"""Scenario-lab figures of `python -m core bench` (SPEC 9):
+"""Scenario-lab figures of `python -m core bench` (docs/planning-rules.md §9):
 
   compare_mc_s      8 parameter sets x 200 Monte Carlo seasons on the demo data (50 stores x 12 weeks)
   compare_replay_s  8 parameter sets x 3 past seasons of the demo history

@@ -1,4 +1,4 @@
-"""`python -m core bench`: the figures of SPEC section 9, measured through the real service.
+"""`python -m core bench`: the figures of docs/planning-rules.md §9, measured through the real service.
 
 Figures (seconds unless named otherwise; medians of several runs):
   preseason_warm_s   in one warm process on the built-in demo data: start_workflow (forecast + order
@@ -393,7 +393,7 @@ def _table(doc: dict[str, Any]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m core bench", description="performance figures of SPEC section 9")
+    p = argparse.ArgumentParser(prog="python -m core bench", description="performance figures of docs/planning-rules.md §9")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--quick", action="store_true",
                    help="fewer runs, a 100-store scale run and a Walmart subset (figures are indicative only)")

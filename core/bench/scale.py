@@ -51,7 +51,7 @@ def scale_data_dir(n_stores: int, *, seed: int = 2026, cache_dir: Path = DEFAULT
 
 
 def write_scale_data(out_dir: Path, *, n_stores: int, seed: int = 2026) -> dict[str, Any]:
-    """Write history.csv (daily, SPEC 3 format) and stores.csv; returns row counts and sizes."""
+    """Write history.csv (daily, docs/planning-rules.md §3 format) and stores.csv; returns row counts and sizes."""
     from core.demo import generate_demo
     from core.demo.writer import actuals_csv, stores_csv
 

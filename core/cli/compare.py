@@ -1,4 +1,4 @@
-"""`python -m core compare`: the scenario lab on the command line (SPEC 8, section 10).
+"""`python -m core compare`: the scenario lab on the command line (docs/planning-rules.md §8, §7).
 
     compare --history CSV --stores CSV --params A.json --params B.json ... (--replay DATE | --monte-carlo N)
             [--seed S] [--db DB] --json

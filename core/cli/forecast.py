@@ -1,4 +1,4 @@
-"""`python -m core forecast`: the engine alone, no database (SPEC section 8)."""
+"""`python -m core forecast`: the engine alone, no database (docs/planning-rules.md §8)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
     """{category: {total, members, weights, backtest, weekly: [{week, start, plan, lo, hi}]}}; PlannerError on
     bad input.
 
-    `members` {member: season total} as SPEC 8; `weights` {member: weight in the plan};
+    `members` {member: season total} as docs/planning-rules.md §8; `weights` {member: weight in the plan};
     `backtest` {"ensemble" | member: {wape, mape, bias, weeks, origin}}, the held-out last weeks of
     the history (empty when the history is too short to hold weeks out).
 
     Weeks start on weekday `week_start` (Monday = 0); None detects it from the history (weekly rows
-    all dated on one weekday), else Monday. What the planner should be told but the SPEC 8 document
+    all dated on one weekday), else Monday. What the planner should be told but the docs/planning-rules.md §8 document
     has no field for (the calendar detected, the start moved to its week's first day, data warnings,
     model fallbacks) is appended to `notes` when a list is given. `fiscal` ('nrf-4-5-4') adds each
     week's fiscal label (core/domain/fiscal.py) as "fiscal" to its row."""
@@ -74,7 +74,7 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         document[category] = {
             "total": round(fc.total, 1),
             "members": {name: round(total, 1) for name, total in fc.members.items()},
-            # Beside the SPEC 8 keys: each member's weight in the plan and the held-out error of the
+            # Beside the docs/planning-rules.md §8 keys: each member's weight in the plan and the held-out error of the
             # ensemble and of each member (docs/forecasting.md, Backtest).
             "weights": {name: round(w, 4) for name, w in fc.weights.items()},
             "backtest": {name: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}

@@ -1,4 +1,4 @@
-"""Command line over PlannerService (SPEC section 8): the same service layer as the UI, headless.
+"""Command line over PlannerService (docs/planning-rules.md §8): the same service layer as the UI, headless.
 
 Exit codes: 0 success; 2 rejected input or an action not allowed now (reasons on stderr, nothing
 changed); 1 anything unexpected (a short message; the traceback only with SEASON_PLANNER_DEBUG=1).
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loglevel", default="INFO", metavar="LEVEL")
 
     # No help of its own: -h/--help goes on to the runner, which lists its real options.
-    p = sub.add_parser("bench", add_help=False, help="the performance and accuracy figures of SPEC section 9 "
+    p = sub.add_parser("bench", add_help=False, help="the performance and accuracy figures of docs/planning-rules.md §9 "
                                                      "(python -m core bench --help lists its options)")
     json_arg(p)
     return parser
@@ -274,7 +274,7 @@ def _report_text(workflow_id: str, r: Any) -> str:
 
 def _report_doc(r: Any) -> dict[str, Any]:
     doc = _dump(r)
-    # SPEC 8 lists reforecast_weeks and the accuracy figures by these names; keep them at the top level.
+    # docs/planning-rules.md §8 lists reforecast_weeks and the accuracy figures by these names; keep them at the top level.
     return doc
 
 

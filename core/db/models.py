@@ -257,7 +257,7 @@ class PlanRevision(Base):
 
 
 class Comparison(Base):
-    """A scenario-lab comparison (issue 13): its inputs (parameter sets, demand source, seed) and the
+    """A scenario-lab comparison: its inputs (parameter sets, demand source, seed) and the
     results document, as `python -m core compare` and the Scenarios page produced them."""
 
     __tablename__ = "comparisons"

@@ -70,7 +70,7 @@ NOISE_SHAPE = 25.0  # gamma shape of the day-level noise; larger = closer to pla
 
 @dataclass
 class DemoData:
-    stores: pd.DataFrame  # SPEC 3 stores format
+    stores: pd.DataFrame  # docs/planning-rules.md §3 stores format
     history: pd.DataFrame  # date (datetime64), store_id, category, quantity_sold, revenue
     actuals: dict[str, pd.DataFrame]  # scenario -> date, store_id, category, quantity_sold, week
     season_start: date = SEASON_START

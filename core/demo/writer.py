@@ -1,4 +1,4 @@
-"""Demo data as CSV files in the SPEC section 3 formats, and as in-memory bytes for the service."""
+"""Demo data as CSV files in the docs/planning-rules.md §3 formats, and as in-memory bytes for the service."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Stock goes where demand is (docs/planning-rules.md §6.4):
       category in the history is given the sales a store of its floor space sells (the median units
       per square foot of the stores with sales). Clusters are the sums of their stores. The window
       was chosen by replaying past seasons of both benchmark data sets (docs/performance.md).
-  basis "last_year" (SPEC 4.5 as written, the seed's rule): cluster share = the cluster's share of
+  basis "last_year" (docs/planning-rules.md §4.5 as written, the seed's rule): cluster share = the cluster's share of
       the category's sales in the same weeks last year; within it, store factor = 0.7 x share of the
       cluster's sales + 0.3 x share of its floor space.
 Then initial shipment vs DC reserve (holdback). Every level is split with `largest_remainder`, so

@@ -1,4 +1,4 @@
-"""Season calendar (SPEC 3, 4.1): weeks start on the dataset's week-start day, Monday by default.
+"""Season calendar (docs/planning-rules.md §3, 4.1): weeks start on the dataset's week-start day, Monday by default.
 
 Retailers do not all run Monday..Sunday weeks: the NRF 4-5-4 calendar runs Sunday..Saturday,
 Walmart's weekly data Saturday..Friday. A week-start day is a weekday number as Python counts

@@ -1,4 +1,4 @@
-"""Store clusters (SPEC 4.4): K-means on seven standardised store features.
+"""Store clusters (docs/planning-rules.md §4.4): K-means on seven standardised store features.
 
 Features, in this order:
   avg_weekly_sales  from the category's history when the store has any (7 x units / days seen,

@@ -41,7 +41,7 @@ class IngestError(PlannerError):
 
 
 class InfeasibleSeason(PlannerError):
-    """Parameters and data that could never reach the end of a season (SPEC 10, feasibility)."""
+    """Parameters and data that could never reach the end of a season (docs/planning-rules.md §7, feasibility)."""
 
 
 class QuantityOutOfRange(PlannerError):

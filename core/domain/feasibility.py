@@ -1,12 +1,12 @@
-"""Can a season with these parameters and this dataset reach its end? (SPEC 10, feasibility.)
+"""Can a season with these parameters and this dataset reach its end? (docs/planning-rules.md §7, feasibility.)
 
 Checked before anything is stored, so an input that would wedge a workflow later (a forecast that
 cannot run, clustering that cannot split the stores) is refused with its reasons instead:
 
 - the season starts when there are at least MIN_WEEKS complete weeks of the category's history
-  before it (SPEC 4.1 forecasts from that history) and at most MAX_LEAD_WEEKS after its last week
+  before it (docs/planning-rules.md §4.1 forecasts from that history) and at most MAX_LEAD_WEEKS after its last week
   (the forecast runs through the gap; 9999-12-27 would mean half a million weeks of it);
-- clustering needs at least two stores with different attributes (SPEC 4.4); fewer distinct stores
+- clustering needs at least two stores with different attributes (docs/planning-rules.md §4.4); fewer distinct stores
   than n_clusters caps n_clusters at that number, with a note;
 - a category that sold nothing has a forecast and a proposed order of 0: that is feasible, but the
   planner is told that the order has to be modified (a 0 order cannot be accepted, quantities.py).

@@ -1,4 +1,4 @@
-"""NRF 4-5-4 retail fiscal calendar: labels shown beside week dates (SPEC 5, issue 15).
+"""NRF 4-5-4 retail fiscal calendar: labels shown beside week dates (docs/planning-rules.md §5).
 
 The National Retail Federation's calendar runs Sunday..Saturday weeks. A fiscal year ends on the
 Saturday nearest 31 January and is named after the calendar year it starts in: fiscal 2023 ran

@@ -1,8 +1,8 @@
-"""What each markdown depth would do, and what the season's trend says (issue 16, on SPEC 4.8).
+"""What each markdown depth would do, and what the season's trend says (docs/planning-rules.md §4.8).
 
 At the checkpoint week k, for every depth d = 0, step, 2 x step, ..., cap:
   projected remaining sales = min(stock left, current plan of weeks k+1..H x (1 - d)^(-price_elasticity))
-  (the SPEC 4.8 price response applied to the current plan; the season cannot sell more than the units
+  (the docs/planning-rules.md §4.8 price response applied to the current plan; the season cannot sell more than the units
   it still holds, stock left = approved - sold to date);
   projected sell-through = (sold to date + projected remaining) / approved; leftover = approved - both;
   revenue = price x (sold to date + projected remaining x (1 - d)); margin = revenue - cost x units sold
@@ -18,7 +18,7 @@ the season's: revenue to date + that - unit cost x units made (None without a co
 does not need the cost). Ties go to the shallower depth, so a depth that earns no more than no
 markdown is never recommended. Without a price there is nothing to rank; the recommendation is then
 the rule's: no markdown when the current plan reaches the target by season end, else the rule depth.
-The SPEC 4.8 rule's own depth stays visible as `rule_depth`.
+The docs/planning-rules.md §4.8 rule's own depth stays visible as `rule_depth`.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class MarkdownOptions(BaseModel):
     week: int
     currency: str
     target: float
-    rule_depth: float  # what the SPEC 4.8 rule proposes from the sell-through to date
+    rule_depth: float  # what the docs/planning-rules.md §4.8 rule proposes from the sell-through to date
     recommended_depth: float
     ranked_by: str = "profit"  # "profit", or "rule" without a price
     price_elasticity: float = 0.0
@@ -134,7 +134,7 @@ def markdown_options(proposal: MarkdownProposal, *, params: SeasonParameters, mo
                      plans: Sequence[float]) -> MarkdownOptions:
     """Options for every depth 0..cap and the recommendation (module docstring).
 
-    proposal        the SPEC 4.8 rule's proposal at the checkpoint (sold to date, approved quantity)
+    proposal        the docs/planning-rules.md §4.8 rule's proposal at the checkpoint (sold to date, approved quantity)
     remaining_plan  the current plan for weeks k+1..H, before any markdown
     actuals, plans  category actuals of weeks 1..k and the plan each week had when its actuals arrived
     """
@@ -206,7 +206,7 @@ def decide_markdown(week: int, sold_to_date: int, approved_qty: int, params: Sea
                     ) -> tuple[MarkdownProposal, MarkdownOptions]:
     """The checkpoint's proposal as the approval gate shows it, and its options.
 
-    The gate opens when the SPEC 4.8 rule finds a gap (options.rule_depth > 0); the proposed depth is
+    The gate opens when the docs/planning-rules.md §4.8 rule finds a gap (options.rule_depth > 0); the proposed depth is
     the recommendation (0 when the current plan reaches the target without a markdown) and the reason
     is the options' note. With no gap the proposal is the rule's "no markdown" as before.
     """

@@ -11,7 +11,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 
-# ---------------------------------------------------------------- forecast (SPEC 4.1, 4.2, 4.7)
+# ---------------------------------------------------------------- forecast (docs/planning-rules.md §4.1, 4.2, 4.7)
 class WeekForecast(BaseModel):
     week: int  # 1-based season week
     start: date  # Monday of that week
@@ -37,7 +37,7 @@ class ForecastResult(BaseModel):
     # Log level correction a re-forecast applied to each week's plan (empty = none): plan / exp(level) is
     # the plan before any correction, so every revision can refit the level on all actual weeks.
     level: list[float] = Field(default_factory=list)
-    # Log demand multiplier of an approved markdown per week (empty = none; SPEC 4.8's assumed price
+    # Log demand multiplier of an approved markdown per week (empty = none; docs/planning-rules.md §4.8's assumed price
     # response): a re-forecast measures the real response on the weeks after the markdown.
     response: list[float] = Field(default_factory=list)
     # Weight of each member in the plan (sums to 1; docs/forecasting.md says how they are chosen).
@@ -115,7 +115,7 @@ class ReplenishmentLine(BaseModel):
     on_hand: int  # store stock when the shipment is planned
     qty: int
     partial: bool  # got less than it asked for because the DC ran short
-    # Demand rule (issue 16): weeks of the current plan the on-hand stock covers before the shipment
+    # Demand rule: weeks of the current plan the on-hand stock covers before the shipment
     # (None when the store has no planned demand), and why nothing ships when qty is 0.
     cover_weeks: float | None = None
     reason: str = ""
@@ -177,7 +177,7 @@ class SeasonReport(BaseModel):
     closed_early: bool
     tuning: list[TuningAdvice]
     next_parameters: dict  # SeasonParameters fields for the next season
-    # Money (issue 16): None when the unit price (for margin: the unit cost) is unknown.
+    # Money: None when the unit price (for margin: the unit cost) is unknown.
     currency: str = "USD"
     unit_cost: float | None = None
     revenue: float | None = None

@@ -1,4 +1,4 @@
-"""Money figures of a season (issue 16): unit price, optional unit cost, currency, revenue and margin.
+"""Money figures of a season: unit price, optional unit cost, currency, revenue and margin.
 
 The unit price is the planner's entry (SeasonParameters.unit_price) or, when left empty, the average
 selling price of the history: revenue / quantity over the category's rows that carry revenue (all

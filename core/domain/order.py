@@ -1,7 +1,7 @@
-"""The manufacturing order: SPEC 4.3's rule and the profit-maximising proposal with its options.
+"""The manufacturing order: docs/planning-rules.md §4.3's rule and the profit-maximising proposal with its options.
 
 docs/planning-rules.md §6.2:
-  safety_stock  ceil(forecast total x (1 + safety stock)), the rule of SPEC 4.3;
+  safety_stock  ceil(forecast total x (1 + safety stock)), the rule of docs/planning-rules.md §4.3;
   profit        the quantity with the highest expected season profit over the season-demand
                 distribution (core/domain/forecast/distribution.py). For a season sold from one pool
                 of stock that is the newsvendor quantity: the quantile of the season total at the
@@ -70,7 +70,7 @@ class OrderOption(BaseModel):
 class OrderDecision(BaseModel):
     policy: str  # profit | safety_stock
     quantity: int  # the proposal
-    rule_quantity: int  # SPEC 4.3's forecast x (1 + safety stock)
+    rule_quantity: int  # docs/planning-rules.md §4.3's forecast x (1 + safety stock)
     fractile: float | None  # the critical fractile used (profit policy), None for safety_stock
     ranked_by: str  # "profit" or "lost sales + leftover"
     options: list[OrderOption] = Field(default_factory=list)

@@ -1,4 +1,4 @@
-"""SeasonParameters: the single source of truth for what a season plan does (SPEC section 2).
+"""SeasonParameters: the single source of truth for what a season plan does (docs/planning-rules.md §2).
 
 Every rule lives here so the UI form, the CLI and the agents all validate the same way.
 Error messages name the field, the value and the allowed range.
@@ -91,14 +91,14 @@ class SeasonParameters(BaseModel):
     markdown_cap: float = 0.40
     price_elasticity: float = DEFAULT_PRICE_ELASTICITY
     n_clusters: int = 3
-    # Money (issue 16): None = the average selling price of the history's revenue rows; the unit cost
+    # Money: None = the average selling price of the history's revenue rows; the unit cost
     # is optional (no cost -> no margin figures); currency is a label for every money figure.
     unit_price: float | None = None
     unit_cost: float | None = None
     currency: str = DEFAULT_CURRENCY
     # What one leftover unit recovers at season end (clearance, outlet, jobber); 0 <= salvage <= cost.
     salvage_value: float = 0.0
-    # 'profit' unless the planner states a safety stock (then 'safety_stock', SPEC 4.3's rule).
+    # 'profit' unless the planner states a safety stock (then 'safety_stock', docs/planning-rules.md §4.3's rule).
     order_policy: OrderPolicy | None = None
     # The dataset's week-start day (lower-case weekday name); the service sets it from the dataset.
     week_start: str = "monday"

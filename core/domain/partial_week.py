@@ -1,4 +1,4 @@
-"""A confirmed partial week against the plan for its own days (SPEC 4.7, issue 15).
+"""A confirmed partial week against the plan for its own days (docs/planning-rules.md §4.7).
 
 A file holding Monday..Wednesday of a week is not a week of weak sales: its variance compares it
 with the part of the week's plan those days carry. The week's plan is spread over its days by the

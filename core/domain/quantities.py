@@ -1,4 +1,4 @@
-"""Bounds of the quantities a planner types at an approval gate (SPEC 4.3 order, 4.8 markdown).
+"""Bounds of the quantities a planner types at an approval gate (docs/planning-rules.md §4.3 order, 4.8 markdown).
 
 An order is a whole number of units in 1..MAX_ORDER_UNITS: 0 would make sell-through a division by
 zero at the markdown checkpoint, and anything near 2**63 overflows the int64 arithmetic of the

@@ -1,4 +1,4 @@
-"""Replenishment from the DC (SPEC 4.6, with the need rule replaced by issue 16's demand rule).
+"""Replenishment from the DC (docs/planning-rules.md §4.6, with the need rule replaced by the demand rule).
 
 Timing, precisely: `plan_replenishment(k, ...)` runs once week k's actuals are in (states carry
 shipped/sold up to and including week k) and plans the shipment that reaches the stores for
@@ -8,7 +8,7 @@ week k+1. So:
   * bi-weekly: runs after weeks 2, 4, ... and covers two weeks per cycle;
   * the cycle never reaches past the season: weeks_per_cycle = min(cycle, weeks_left);
   * 'none': no lines at all; the caller records "Replenishment skipped: strategy is none".
-Demand rule (issue 16, used whenever the caller passes the current plan): a store's share of the
+Demand rule (used whenever the caller passes the current plan): a store's share of the
 plan is its season_total / the sum of all season totals (the allocation follows the sales after a
 re-forecast); need = share x the category plan of the next cycle's weeks x (1 + safety_stock);
 ship = max(0, ceil(need - on_hand)), capped by the DC only - not by what is left of the store's
@@ -23,7 +23,7 @@ next shipment arrives with probability about 1 - service level. The buffers abov
 large as the stock (DC + stores) beyond the plan of all remaining weeks allows; the shares learn from
 the season's sales (the allocation's share weighs as PRIOR_WEEKS weeks of them); the season's last
 shipment sends out all the DC holds. safety_stock is not used then.
-Allocation rule (SPEC 4.6 as written, kept for callers without a plan):
+Allocation rule (docs/planning-rules.md §4.6 as written, kept for callers without a plan):
 per store: remaining = season_total - shipped; need = remaining / weeks_left x weeks_per_cycle;
 on_hand = max(0, shipped - sold) (a store cannot hold negative stock; sales above what was shipped
 are treated as already gone); ship = max(0, ceil(need - on_hand)), never more than remaining.

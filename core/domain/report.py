@@ -1,4 +1,4 @@
-"""Season report (SPEC 4.9): accuracy, stock outcomes, markdown cost, approvals, tuning advice.
+"""Season report (docs/planning-rules.md §4.9): accuracy, stock outcomes, markdown cost, approvals, tuning advice.
 
 Definitions (weeks 1..n are the weeks with actuals; n < horizon when the season closed early):
   MAPE  = mean over weeks with actual > 0 of |actual - plan| / actual

@@ -1,4 +1,4 @@
-"""Parameter tuning advice for the next season (SPEC 4.9).
+"""Parameter tuning advice for the next season (docs/planning-rules.md §4.9).
 
 One `TuningAdvice` per tuned parameter, each with the rule that fired and its numbers. Rules:
 

@@ -1,4 +1,4 @@
-"""Weekly variance check (SPEC 4.7): against the current plan, the original forecast, season to date
+"""Weekly variance check (docs/planning-rules.md §4.7): against the current plan, the original forecast, season to date
 and per store; re-forecast and emergency-reorder triggers.
 
 Conventions:
@@ -7,14 +7,14 @@ Conventions:
   * re-forecast when |variance| > variance_threshold (strictly greater: exactly at the threshold
     does not trigger);
   * emergency when the week sold more than planned by more than emergency_threshold AND projected
-    season demand > available stock. SPEC 4.7 writes |variance|; a week that sold *less* than planned
+    season demand > available stock. docs/planning-rules.md §4.7 writes |variance|; a week that sold *less* than planned
     is evidence of less demand, never a reason to manufacture more. Without the direction, a plan
     that was already above stock (e.g. lifted by a markdown's demand response) made every weak week
     recommend a reorder. Projected demand = actuals of weeks 1..k + demand of weeks k+1..H, where the latter is
     `projected_remaining` when the caller has it (e.g. a fresh re-forecast), else the current
     plan's remaining weeks scaled by this week's observed ratio actual_k / plan_k (the gap that
     tripped the alarm is assumed to persist). emergency_qty = ceil(projected - available).
-  * shortfall (issue 16) when the week sold less than planned by more than emergency_threshold: not a
+  * shortfall when the week sold less than planned by more than emergency_threshold: not a
     reorder, an alert to look at the week (missing data, a store closed, demand falling away) and at
     the markdown and replenishment that follow from it.
 """

@@ -1,4 +1,4 @@
-"""One Excel workbook per season (issue 16): the weekly plan and actuals, the store allocation, the
+"""One Excel workbook per season: the weekly plan and actuals, the store allocation, the
 replenishment queue, the markdown decision and the season report, one sheet each.
 
 Input is the status document and the season report the service hands out (typed pydantic objects;

@@ -1,4 +1,4 @@
-"""The deterministic free-text extractor (no LLM): SPEC section 0/2 and the usual phrasings."""
+"""The deterministic free-text extractor (no LLM): docs/planning-rules.md §1/2 and the usual phrasings."""
 
 from __future__ import annotations
 

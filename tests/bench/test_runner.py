@@ -1,4 +1,4 @@
-"""The bench command produces every SPEC section 9 figure (values are not timed here: no thresholds)."""
+"""The bench command produces every docs/planning-rules.md §9 figure (values are not timed here: no thresholds)."""
 
 from __future__ import annotations
 

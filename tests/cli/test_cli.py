@@ -281,7 +281,7 @@ def test_anchor_normal_season_from_free_text_to_report(tmp_path, anchor_dir):
     for week in range(1, 13):
         doc = js(run("actuals", wf, str(folder / f"actuals_week_{week:02d}.csv"), "--db", str(db), "--json"))
         if doc["state"] == "awaiting_markdown_approval":
-            # the checkpoint rule finds a gap; the proposal follows the projection to season end (issue 16)
+            # the checkpoint rule finds a gap; the proposal follows the projection to season end
             assert week == 6 and doc["markdown"]["rule_depth"] > 0 and len(doc["pending"]["options"]) == 9
             doc = js(run("decide", wf, "--db", str(db), "--accept", "--json"))
     assert doc["state"] == "closed" and doc["replenishment"] == []

@@ -1,4 +1,4 @@
-"""Feasibility (SPEC 10): inputs that could never reach the end of a season are refused up front."""
+"""Feasibility (docs/planning-rules.md §7): inputs that could never reach the end of a season are refused up front."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SeasonParameters: defaults that depend on other fields, ranges, and readable errors (SPEC 2)."""
+"""SeasonParameters: defaults that depend on other fields, ranges, and readable errors (docs/planning-rules.md §2)."""
 
 from __future__ import annotations
 

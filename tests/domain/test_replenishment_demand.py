@@ -1,4 +1,4 @@
-"""The demand rule of issue 16: cover the store's share of the current plan for the next cycle plus
+"""The demand rule: cover the store's share of the current plan for the next cycle plus
 safety stock, minus stock on hand, capped by the DC."""
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def test_checked_advice_never_does_worse_on_the_season_it_came_from(db_url: str)
     assert replay is not None
     used = replay({})
     # The replay sells what the season sold, except where a store reported more sales than the stock it had:
-    # the demand-based replenishment (issue 16) sends a store its plan share plus safety stock, and the
+    # the demand-based replenishment sends a store its plan share plus safety stock, and the
     # replay censors sales by stock (0.2% of the units in this season).
     actual = sum(w["actual"] for w in status["weeks"])
     assert actual * 0.995 <= used["sold"] <= actual

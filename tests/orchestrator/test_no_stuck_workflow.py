@@ -1,4 +1,4 @@
-"""No workflow can get stuck (issue 14), through the service the pages call: impossible starts and
+"""No workflow can get stuck, through the service the pages call: impossible starts and
 decisions are refused with nothing stored, a step that fails for good says retrying will not help
 and the season can still be closed, and a step that cannot finish after the planner's action was
 committed says what was stored."""

@@ -4,12 +4,12 @@ Each combination of parameters, order decision, markdown decision and demand sce
 built-in demo category through all twelve weeks. After every upload and every decision the status
 document is checked against numbers worked out here, independently of the engine: units are
 conserved between the order, the stores and the DC; weeks, variances and re-forecast flags follow
-SPEC 4.7; history (observed plans, the original forecast) never changes; the markdown follows
-SPEC 4.8 from the actuals; replenishment follows the strategy (SPEC 4.6); the report agrees with
+docs/planning-rules.md §4.7; history (observed plans, the original forecast) never changes; the markdown follows
+docs/planning-rules.md §4.8 from the actuals; replenishment follows the strategy (docs/planning-rules.md §4.6); the report agrees with
 what was sold and decided.
 
 Not an invariant: sold <= shipped per store. Actuals are what the shops report and the service
-stores them as given (SPEC 3/4.9 count the weeks where cumulative sold reached shipped as
+stores them as given (docs/planning-rules.md §3/4.9 count the weeks where cumulative sold reached shipped as
 stockouts rather than rejecting them), so a store may report more than it was sent.
 """
 
@@ -69,7 +69,7 @@ def _round_half_up(x: float) -> int:
 
 
 def expected_depth(sell_through: float, *, target: float, elasticity: float, step: float, cap: float) -> float:
-    """SPEC 4.8 by hand: depth = min(cap, round(gap x elasticity / step) x step), 0 when gap <= 0."""
+    """docs/planning-rules.md §4.8 by hand: depth = min(cap, round(gap x elasticity / step) x step), 0 when gap <= 0."""
     gap = round(target - sell_through, 9)
     if gap <= 0:
         return 0.0
@@ -166,7 +166,7 @@ class Tracker:
             f"{where}: shipped {shipped} + DC {doc.dc_on_hand} != approved {approved}")
         assert sum(c["units"] for c in doc.clusters) == approved, where
         for a in alloc:
-            # Replenishment follows demand, not the season allocation (issue 16): a store selling above its
+            # Replenishment follows demand, not the season allocation: a store selling above its
             # share may receive more than its season total; its notional DC reserve is then 0, never negative.
             assert 0 <= a["initial"] <= a["shipped"], f"{where}: {a}"
             assert a["dc_reserve"] == max(0, a["season_total"] - a["shipped"]), f"{where}: {a}"
@@ -241,7 +241,7 @@ class Tracker:
 
     def _check_demand_rule(self, doc: StatusDocument, new: list, before: dict[str, int], week: int,
                            where: str) -> None:
-        """Issue 16, by hand: need = the store's share of the current plan for the next cycle x (1 + safety
+        """By hand: need = the store's share of the current plan for the next cycle x (1 + safety
         stock); ship = ceil(need - on hand) when the DC holds enough, never more; one line per store."""
         p = doc.parameters
         cycle = min(2 if self.combo.replenishment == "bi-weekly" else 1, HORIZON - week)
@@ -329,7 +329,7 @@ class Tracker:
         assert gate is not None
         self.check(doc, f"markdown {status}")
         where = f"{self.combo.id} markdown {status}"
-        # SPEC 4.8: the weeks after the checkpoint are re-planned with demand x (1 - depth)^(-price_elasticity).
+        # docs/planning-rules.md §4.8: the weeks after the checkpoint are re-planned with demand x (1 - depth)^(-price_elasticity).
         week = gate.markdown["week"]  # type: ignore[index]
         factor = (1 - depth) ** (-doc.parameters["price_elasticity"])
         for before, after in zip(gate.forecast["weekly"][week:], doc.forecast["weekly"][week:]):  # type: ignore[index]
@@ -344,7 +344,7 @@ class Tracker:
 
 
 def expected_stockouts(t: Tracker) -> int:
-    """SPEC 4.9 by hand: store-weeks where the store's cumulative sold reached what it had received."""
+    """docs/planning-rules.md §4.9 by hand: store-weeks where the store's cumulative sold reached what it had received."""
     count = 0
     for sid, sold in t.weekly_sold.items():
         cum = 0
@@ -373,7 +373,7 @@ def _order_decision(svc: Any, wf: str, combo: Combo, proposed: int) -> tuple[Sta
 def test_demo_season_keeps_its_invariants(db_url: str, combo: Combo) -> None:
     svc = new_service(db_url)
     ds = svc.ensure_demo_dataset()
-    # The safety-stock order policy: this test works SPEC 4.3's rule out by hand (the profit policy:
+    # The safety-stock order policy: this test works docs/planning-rules.md §4.3's rule out by hand (the profit policy:
     # tests/domain/test_order_profit.py, tests/orchestrator/test_service_season.py).
     params = {"category": CATEGORY, "season_start": SEASON_START.isoformat(), "horizon_weeks": HORIZON,
               "replenishment": combo.replenishment, "dc_holdback": combo.dc_holdback,
@@ -386,7 +386,7 @@ def test_demo_season_keeps_its_invariants(db_url: str, combo: Combo) -> None:
     assert doc.pending is not None and doc.pending["kind"] == "order"
     proposed = doc.pending["proposal"]
     p = doc.parameters
-    # SPEC 4.3 by hand from the forecast total and the safety stock.
+    # docs/planning-rules.md §4.3 by hand from the forecast total and the safety stock.
     assert proposed == math.ceil(round(doc.forecast["total"] * (1 + p["safety_stock"]), 6))
     assert doc.order["proposed"] == proposed and doc.order["approved"] is None and doc.allocation == []
 

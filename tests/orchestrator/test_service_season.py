@@ -52,7 +52,7 @@ def test_full_season_with_markdown_reaches_report(db_url):
     assert doc.state == State.AWAITING_MARKDOWN_APPROVAL
     sold = sum(sum(base_daily().values()) * 7 for _ in range(3))
     assert doc.markdown["sell_through"] == pytest.approx(sold / doc.order["approved"])
-    # the checkpoint rule finds a gap, so the gate opens; what it proposes follows the projection (issue 16)
+    # the checkpoint rule finds a gap, so the gate opens; what it proposes follows the projection
     assert doc.pending["kind"] == "markdown" and doc.pending["proposal"] == doc.markdown["proposed"]
     assert doc.markdown["rule_depth"] > 0
     assert [o["depth"] for o in doc.pending["options"]] == [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]

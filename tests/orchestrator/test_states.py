@@ -40,7 +40,7 @@ def test_reasons_for_refused_actions():
     assert "has not started" in why_not("upload", "awaiting_order_approval")
     assert why_not("upload", "closed") == "the season is closed"
     assert "retry it first" in why_not("upload", "needs_attention")
-    assert why_not("close", "needs_attention") is None  # a failed step never wedges a season (issue 14)
+    assert why_not("close", "needs_attention") is None  # a failed step never wedges a season
     assert why_not("retry", "needs_attention") is None and why_not("report", "closed") is None
     assert "once the season is closed" in why_not("report", "in_season")
 

@@ -1,4 +1,4 @@
-"""One bad file per ingestion rule of SPEC section 3, sent through the service the pages and the CLI
+"""One bad file per ingestion rule of docs/planning-rules.md §3, sent through the service the pages and the CLI
 call: the rejection names the problem (file, row, column, allowed values) and every table is exactly
 as it was. Runs on SQLite and on PostgreSQL (see conftest)."""
 

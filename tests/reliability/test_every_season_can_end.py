@@ -1,4 +1,4 @@
-"""The whole class of issue 14: no workflow can get stuck.
+"""The whole class of stuck workflows: no workflow can get stuck.
 
 Hypothesis draws small datasets (1..4 stores, identical or different attributes, normal / all-zero /
 constant categories, 3..70 weeks of history), parameters in and out of range (season starts from
@@ -246,7 +246,7 @@ def known(**kw: Any) -> Case:
 ALL_WEEKS = Script(decisions=[], uploads=5)
 
 
-# The cases issue 14 found, always run; hypothesis adds its own around them.
+# The cases an attack round found, always run; hypothesis adds its own around them.
 @example(case=known(kind="zero"), script=Script(decisions=[("accept", ""), ("modify", "0")], uploads=3))
 @example(case=known(), script=Script(decisions=[("modify", v) for v in EXTREME_ORDERS] + [("accept", "")] +
                                     [("modify", v) for v in EXTREME_DEPTHS], uploads=3, huge_weeks=[1]))

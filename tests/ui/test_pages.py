@@ -552,7 +552,7 @@ def test_a_file_dropped_while_the_markdown_waits_is_processed_after_the_decision
     assert service.status(wf).weeks_done == 6  # refused by the service while the markdown waits
     [waiting] = [w for w in texts(app.warning) if "not processed yet" in w]
     assert "tried again once the markdown is decided" in waiting
-    # the file lives in this browser tab only: the planner is told what a restart means (issue 16)
+    # the file lives in this browser tab only: the planner is told what a restart means
     assert any("after a server restart, or in another tab, drop it again" in w for w in texts(app.warning))
     service.decide(wf, accept=True)  # e.g. on the Approvals page
     app.run()  # back on In-Season
@@ -580,7 +580,7 @@ def test_final_week_over_the_threshold_says_nothing_is_left_to_re_forecast(app: 
     assert "variance over the threshold; no weeks left to re-forecast" in stored
 
 
-# ------------------------------------------------------------------ issue 16: decisions a planner can trust
+# ------------------------------------------------------------------ decisions a planner can trust
 def test_the_markdown_decision_shows_every_depth_with_money_and_the_trend(app: AppTest, service):
     wf = in_season(service)
     for week in range(1, 7):

@@ -1,4 +1,4 @@
-"""Dates of the retail holidays whose week moves from one year to the next (SPEC 4.2).
+"""Dates of the retail holidays whose week moves from one year to the next (docs/planning-rules.md §4.2).
 
 A 52-week seasonal model copies last year's week 14 into this year's week 14. That is right for
 most weeks and wrong around holidays whose date moves: Easter (22 March .. 25 April), Thanksgiving

@@ -1,4 +1,4 @@
-"""Re-forecast from actuals (SPEC 4.7) and the demand response to a markdown (SPEC 4.8).
+"""Re-forecast from actuals (docs/planning-rules.md §4.7) and the demand response to a markdown (docs/planning-rules.md §4.8).
 
 The re-forecast estimates one level correction for the rest of the season from the ratios
 actual / plan of the weeks seen so far (`level.py`: a Bayesian local level with heavy-tailed
@@ -9,13 +9,13 @@ Every revision refits on all actual weeks against the plan without any earlier c
 (`ForecastResult.level` records the correction applied to each week), so repeated revisions equal
 one update with all weeks and nothing is counted twice.
 
-After a markdown (issue 16) the price response (1 - depth)^(-elasticity) is an assumption, recorded
+After a markdown the price response (1 - depth)^(-elasticity) is an assumption, recorded
 per week in `ForecastResult.response`. The weeks before the markdown estimate the demand level; the
 weeks after it measure how far the real response is from the assumed one, with a prior that takes a
 far-off first week after the markdown as a wrong response (not as a one-off week): a week that sells
 below the marked-down plan lowers the remaining weeks instead of leaving them at the assumed lift.
 
-Intervals (issue 16): the 80% band of a remaining week is centred on its plan in log terms, with the
+Intervals: the 80% band of a remaining week is centred on its plan in log terms, with the
 half-width of the posterior predictive band (level uncertainty, drift and the week's own wobble), so
 the band always follows the current plan.
 """

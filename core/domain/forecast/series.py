@@ -1,4 +1,4 @@
-"""Weekly category series from the normalised history (SPEC 4.1)."""
+"""Weekly category series from the normalised history (docs/planning-rules.md §4.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV validation -> normalised frames, or IngestError listing every problem (SPEC section 3)."""
+"""CSV validation -> normalised frames, or IngestError listing every problem (docs/planning-rules.md §3)."""
 
 from core.domain.ingest.actuals import ACTUALS_COLUMNS, ActualsUpload, parse_actuals
 from core.domain.ingest.dataset import parse_dataset, scan_dataset

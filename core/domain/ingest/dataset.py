@@ -1,4 +1,4 @@
-"""A dataset's two files checked together (SPEC section 3): every problem of both in one rejection."""
+"""A dataset's two files checked together (docs/planning-rules.md §3): every problem of both in one rejection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scenario lab simulation (SPEC 10): a season run by the product's own rules on given demand."""
+"""Scenario lab simulation (docs/planning-rules.md §7): a season run by the product's own rules on given demand."""
 
 from core.domain.simulation.demand import (
     DEFAULT_PATHS,

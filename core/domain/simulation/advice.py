@@ -1,4 +1,4 @@
-"""Tuning advice checked by replay (SPEC 4.9 advice, issue 13): the closed season's own demand is run
+"""Tuning advice checked by replay (docs/planning-rules.md §4.9 advice): the closed season's own demand is run
 again under the parameters used and under each advised change, and advice that would have done worse
 is not given.
 

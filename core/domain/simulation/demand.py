@@ -4,11 +4,11 @@ replay       the store-week units of a season cut from the dataset's own history
              everything the season plans with (forecast, clusters, allocation, price) sees only the
              weeks before it. Refused with the reason when fewer than the forecast's minimum of
              complete weeks lie before the start, or the season runs past the history's last week.
-monte-carlo  N paths around the forecast (SPEC 4.2): week k's category demand is
+monte-carlo  N paths around the forecast (docs/planning-rules.md §4.2): week k's category demand is
              plan_k x exp(sigma_k x z_k), sigma_k from the week's 80% interval, and the z_k share one
              season-wide level term, so weeks move together: corr(z_j, z_k) = level_sd^2 / (level_sd^2
              + noise^2), the split of the forecast error the re-forecast itself assumes (level_model,
-             SPEC 4.7). Each store expects its allocation weight of that and sells a Poisson draw of it.
+             docs/planning-rules.md §4.7). Each store expects its allocation weight of that and sells a Poisson draw of it.
              One seed gives the same paths every time, for every parameter set.
              `MonteCarloPaths` draws them chunk by chunk (a few MB of demand at a time, whatever the
              number of stores and paths) and any range of paths alone: the numbers are those of the

@@ -1,6 +1,6 @@
 """Outcome figures of simulated seasons (scenario lab), per path and summarised over paths.
 
-Per path (SPEC 4.9 definitions where the report has one):
+Per path (docs/planning-rules.md §4.9 definitions where the report has one):
   sold                  units sold (censored by stock)
   lost_sales            demand (after the markdown lift) that found no stock: demand - sold
   leftover              order - sold = left in the stores + left at the DC (leftover_stores, leftover_dc)

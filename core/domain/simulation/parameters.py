@@ -1,10 +1,10 @@
-"""A parameter set of the scenario lab: SeasonParameters (SPEC 2) plus what a simulated season fixes.
+"""A parameter set of the scenario lab: SeasonParameters (docs/planning-rules.md §2) plus what a simulated season fixes.
 
 A lab file is one JSON object: the SeasonParameters fields, plus optionally
   name            label of the set in the comparison (default: the file's stem)
   order_qty       manufacture this many units instead of the proposed order (a Modify at the gate)
   markdown_depth  decide this depth at the markdown gate instead of accepting the proposal (0..cap)
-  unit_price      selling price (default: revenue / units of the history, SPEC 4.9 unit price)
+  unit_price      selling price (default: revenue / units of the history, docs/planning-rules.md §4.9 unit price)
   unit_cost       cost of one unit made; without it there is no margin
 Every problem is reported with the source (file) and the field, and nothing runs.
 """
@@ -20,7 +20,7 @@ from core.domain.params import ParameterError, SeasonParameters, make_parameters
 from core.domain.quantities import MAX_ORDER_UNITS
 
 LAB_FIELDS = ("name", "order_qty", "markdown_depth", "unit_price", "unit_cost")
-# Money fields become SeasonParameters fields with issue 16; until then the lab keeps them itself.
+# The lab keeps the money fields it takes beside the season parameters.
 _OWN_FIELDS = tuple(f for f in LAB_FIELDS if f not in SeasonParameters.model_fields)
 
 

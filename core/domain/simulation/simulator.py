@@ -1,4 +1,4 @@
-"""Season simulator of the scenario lab: the product's own rules (SPEC 4.3 .. 4.9) on given demand.
+"""Season simulator of the scenario lab: the product's own rules (docs/planning-rules.md §4.3 .. 4.9) on given demand.
 
 The season is run the way the workflow runs it, by calling the same domain functions, so a change to
 a rule changes the simulation with it:
@@ -53,7 +53,7 @@ class SeasonSetup:
 
 def prepare_season(pset: ParameterSet, forecast: ForecastResult, *, clusters: ClusterResult,
                    stores: pd.DataFrame, history: pd.DataFrame, unit_price: float) -> SeasonSetup:
-    """Phases 1 and 2 (SPEC 4.3 .. 4.5): the proposed order, the decided order, the allocation.
+    """Phases 1 and 2 (docs/planning-rules.md §4.3 .. 4.5): the proposed order, the decided order, the allocation.
 
     `history` must hold only what was known before the season (the caller cuts a replay)."""
     params, _ = resolve_price_response(pset.parameters, history)
@@ -202,7 +202,7 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
 
 
 def report_inputs(run: SimulationRun, path: int = 0, *, runtime_s: float = 0.0) -> SeasonInputs:
-    """The season report's inputs (SPEC 4.9) of one simulated path, as the workflow gathers them."""
+    """The season report's inputs (docs/planning-rules.md §4.9) of one simulated path, as the workflow gathers them."""
     setup = run.setup
     p = setup.pset.parameters
     ids = setup.store_ids

@@ -1,4 +1,4 @@
-"""Commands: start, decide, upload, close, retry (SPEC sections 1 and 5).
+"""Commands: start, decide, upload, close, retry (docs/planning-rules.md sections 1 and 5).
 
 Each handler reads the workflow, checks the action is allowed, and writes in ONE transaction what
 the planner did (decision, upload) together with the *pending step* (a StepMarker in the context),

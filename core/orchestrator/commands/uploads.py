@@ -1,4 +1,4 @@
-"""Storing a week of actuals (SPEC section 3): the write of an accepted upload, and the messages
+"""Storing a week of actuals (docs/planning-rules.md §3): the write of an accepted upload, and the messages
 for a file over the size limit, a week already stored, or an upload that lost a race."""
 
 from __future__ import annotations

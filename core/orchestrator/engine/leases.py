@@ -1,4 +1,4 @@
-"""Step claims as leases (docs/architecture.md, "Step engine"; SPEC section 5: steps are resumed
+"""Step claims as leases (docs/architecture.md, "Step engine"; docs/planning-rules.md §5: steps are resumed
 after a crash, exactly once).
 
 A claim names its owner by host, PID *and* the process's start time, and carries an expiry that a

@@ -1,4 +1,4 @@
-"""The status document's decision-support parts (issue 16): markdown options and trend, the
+"""The status document's decision-support parts: markdown options and trend, the
 replenishment queue's cover and reasons, the season's money settings. Read-only shaping of what the
 steps stored; the read model merges these into its views."""
 

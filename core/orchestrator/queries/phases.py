@@ -1,4 +1,4 @@
-"""The six phases of SPEC section 1 and each one's status, for the sidebar and the Activity page."""
+"""The six phases of docs/planning-rules.md §1 and each one's status, for the sidebar and the Activity page."""
 
 from __future__ import annotations
 

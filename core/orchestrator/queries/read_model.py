@@ -1,7 +1,7 @@
-"""Queries: the typed documents the pages and the CLI read (SPEC section 8). Nothing here writes.
+"""Queries: the typed documents the pages and the CLI read (docs/planning-rules.md §8). Nothing here writes.
 
 `status_document` builds a StatusDocument from the stored workflow, its pending approval, its
-explanation events and the claim on its running step; its JSON is the SPEC section 8 contract.
+explanation events and the claim on its running step; its JSON is the docs/planning-rules.md §8 contract.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The documents the service hands to the CLI and the pages (SPEC section 8 plus UI needs)."""
+"""The documents the service hands to the CLI and the pages (docs/planning-rules.md §8 plus UI needs)."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ class WeekRow(DocModel):
     reforecast: bool
     emergency: bool
     emergency_qty: int = 0
-    shortfall: bool = False  # sold below plan by more than the emergency threshold (issue 16)
+    shortfall: bool = False  # sold below plan by more than the emergency threshold
     above_threshold: bool = False
     trigger: str | None = None
     days_share: float | None = None  # a confirmed partial week: its days' share of the week's plan
@@ -163,7 +163,7 @@ class ReplenishmentRow(DocModel):
     partial: bool
     need: float
     on_hand: int
-    cover_weeks: float | None = None  # weeks of the current plan the on-hand stock covers (issue 16)
+    cover_weeks: float | None = None  # weeks of the current plan the on-hand stock covers
     reason: str = ""  # why nothing ships, when qty is 0
 
 
@@ -213,7 +213,7 @@ class MarkdownView(DocModel):
     reason: str | None = None
     sold_to_date: int
     approval_id: int | None = None
-    # Issue 16: what each depth would do, the trend against plan, and what the checkpoint rule alone said.
+    # What each depth would do, the trend against plan, and what the checkpoint rule alone said.
     options: list[MarkdownOptionView] = Field(default_factory=list)
     rule_depth: float | None = None
     recommended: float | None = None
@@ -264,7 +264,7 @@ class AlertView(DocModel):
 
 
 class StatusDocument(BaseModel):
-    """SPEC section 8's status document, typed; `model_dump(mode="json")` is the JSON contract."""
+    """docs/planning-rules.md §8's status document, typed; `model_dump(mode="json")` is the JSON contract."""
 
     workflow_id: str
     state: State
@@ -297,7 +297,7 @@ class StatusDocument(BaseModel):
     running_since: datetime | None = None
     report_available: bool = False
     source_text: str | None = None
-    money: MoneyView | None = None  # unit price, optional cost, currency (issue 16)
+    money: MoneyView | None = None  # unit price, optional cost, currency
 
     def why_not(self, action: str) -> str | None:
         """None when `action` (decide, upload, close, retry, report) is allowed now, else the reason;

@@ -85,7 +85,7 @@ class MarkdownState(BaseModel):
     approval_id: int | None = None
     approved: float | None = None  # depth decided (None while pending or when none was needed)
     decision: str | None = None  # accepted | modified | not_needed
-    options: MarkdownOptions | None = None  # every depth 0..cap projected, and the trend (issue 16)
+    options: MarkdownOptions | None = None  # every depth 0..cap projected, and the trend
 
 
 class SeasonState(BaseModel):
@@ -138,7 +138,7 @@ class WorkflowContext(BaseModel):
     started_at: datetime | None = None
     closed_at: datetime | None = None
     step_seconds: dict[str, float] = Field(default_factory=dict)
-    history_unit_price: float | None = None  # the history's average selling price (issue 16), set at forecast
+    history_unit_price: float | None = None  # the history's average selling price, set at forecast
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

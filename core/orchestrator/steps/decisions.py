@@ -1,4 +1,4 @@
-"""The value an approval decision records (SPEC 4.3 order quantity, 4.8 markdown depth).
+"""The value an approval decision records (docs/planning-rules.md §4.3 order quantity, 4.8 markdown depth).
 
 The bounds are the domain's (core/domain/quantities.py): an order is a whole number of units in
 1..1,000,000,000 and a proposal of 0 units cannot be accepted (sell-through would divide by zero at

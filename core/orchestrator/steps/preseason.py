@@ -36,7 +36,7 @@ def _history_price(history: Any, category: str) -> float:
 
 
 def season_money(ctx: WorkflowContext) -> Any:
-    """The season's price, cost and currency (issue 16): the entered price, else the history's."""
+    """The season's price, cost and currency: the entered price, else the history's."""
     from core.domain.money import resolve_money
 
     return resolve_money(ctx.parameters, history_price=float(ctx.history_unit_price or 0.0))

@@ -1,4 +1,4 @@
-"""Phase 5, season end (SPEC 4.9): the report inputs from the season's state, and closing."""
+"""Phase 5, season end (docs/planning-rules.md §4.9): the report inputs from the season's state, and closing."""
 
 from __future__ import annotations
 

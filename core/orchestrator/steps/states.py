@@ -1,4 +1,4 @@
-"""Workflow states and the transitions between them (SPEC section 1), as plain data.
+"""Workflow states and the transitions between them (docs/planning-rules.md §1), as plain data.
 
 Which actions a state allows is written out here once so the service, the CLI and the UI give
 the same answer, with a reason, when an action does not apply.

@@ -1,4 +1,4 @@
-"""Issue 16: the band follows the plan, a markdown's response is measured, the method is in words."""
+"""The band follows the plan, a markdown's response is measured, the method is in words."""
 
 from __future__ import annotations
 

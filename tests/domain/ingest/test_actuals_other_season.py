@@ -1,4 +1,4 @@
-"""A week file of another season is refused with one line, not one identical error per row (issue 16)."""
+"""A week file of another season is refused with one line, not one identical error per row."""
 
 from __future__ import annotations
 
