@@ -168,9 +168,10 @@ def read_start(text: str, r: Reading) -> None:
     hits = [h for h in _date_hits(text) if 1 <= h.month <= 12 and 1 <= h.day <= 31]
     if not hits:
         return
+
     def before(h: _DateHit) -> str:
         s, _ = _sentence_bounds(text, h.span[0])
-        return text[max(s, h.span[0] - 40): h.span[0]]
+        return text[max(s, h.span[0] - 40) : h.span[0]]
 
     # "We start the season on <date>" beats "checked on <date>"; then "from/on <date>"; then the first.
     chosen = next((h for h in hits if _STRONG_START.search(before(h))), None)
@@ -182,7 +183,11 @@ def read_start(text: str, r: Reading) -> None:
                 f"several dates in the text ({', '.join(h.text for h in hits)}): "
                 f"took '{chosen.text}' as the season start"
             )
-    if _SLASH_RE.fullmatch(chosen.text) and int(chosen.text.split("/")[0]) <= 12 and int(chosen.text.split("/")[1]) <= 12:
+    if (
+        _SLASH_RE.fullmatch(chosen.text)
+        and int(chosen.text.split("/")[0]) <= 12
+        and int(chosen.text.split("/")[1]) <= 12
+    ):
         r.flagged.append(f"'{chosen.text}' read as month/day ({chosen.month}/{chosen.day}); check the season start")
     r.start_parts = (chosen.month, chosen.day, chosen.year)
     r.spans.append(chosen.span)
@@ -288,7 +293,8 @@ _WEEK_N_RE = re.compile(rf"\b(?:week|wk)\.?\s*(?:#|no\.?|number)?\s*(?P<n>\d+|{_
 
 _ST_BEFORE_RE = re.compile(rf"(?P<a>{DIGITS})\s*(?P<ap>%|percent)?\s+(?:\w+\s+){{0,1}}?{_SELL_THROUGH}", re.I)
 _ST_AFTER_RE = re.compile(
-    rf"{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{DIGITS})\s*(?P<bp>%|percent)?", re.I)
+    rf"{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{DIGITS})\s*(?P<bp>%|percent)?", re.I
+)
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -339,7 +345,10 @@ _RATIO_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("safety_stock", _keyed(r"safety[ _-]?stock|safety\s+buffer|buffer\s+stock|buffer")),
     ("variance_threshold", _keyed(r"variance[ _-]threshold|variance|re-?forecast\s+(?:threshold|trigger)")),
     ("emergency_threshold", _keyed(r"emergency[ _-]threshold|emergency(?:\s+re-?order)?")),
-    ("markdown_cap", _keyed(r"markdown[ _-]cap|max(?:imum)?\s+markdown|cap\s+markdowns?\s+at|markdowns?\s+capped\s+at")),
+    (
+        "markdown_cap",
+        _keyed(r"markdown[ _-]cap|max(?:imum)?\s+markdown|cap\s+markdowns?\s+at|markdowns?\s+capped\s+at"),
+    ),
     ("markdown_step", _keyed(r"markdown[ _-]step|markdown\s+steps?|steps?\s+of")),
 ]
 _PLAIN_FIELDS: list[tuple[str, re.Pattern[str]]] = [
@@ -456,7 +465,7 @@ def read_text(text: str, categories: list[str] | None = None) -> Reading:
                 r.spans.append(span)
     for sentence, (s, e) in _sentences(text):
         if re.search(r"\d|%", sentence) and not r.used(s, e):
-            r.flagged.append(f"not understood, ignored: \"{sentence.strip()}\"")
+            r.flagged.append(f'not understood, ignored: "{sentence.strip()}"')
     return r
 
 

@@ -269,7 +269,9 @@ def _markdown(f: Facts) -> str:
             parts.append(f"Proposed markdown: {f.pct('depth')}{target}.")
         if f.has("price_elasticity"):
             lift = (1 - depth) ** (-(f.num("price_elasticity") or 0)) - 1 if depth < 1 else float("nan")
-            parts.append(f"With price elasticity {f.num('price_elasticity'):g} the remaining weekly demand rises by about {lift:.0%}.")
+            parts.append(
+                f"With price elasticity {f.num('price_elasticity'):g} the remaining weekly demand rises by about {lift:.0%}."
+            )
         parts.append("It waits for your approval: accept it, or modify the depth with a reason.")
     return _join(parts) or f"Week {week}: markdown checkpoint evaluated."
 

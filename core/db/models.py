@@ -100,7 +100,9 @@ class Dataset(Base):
     # The weekday its weeks start on (Monday = 0): history weeks, season weeks and actuals use it.
     week_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     detected_week_start: Mapped[int | None] = mapped_column(Integer, nullable=True)  # from weekly dates
-    weekday_shares: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # {category: 7 shares}
+    weekday_shares: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )  # {category: 7 shares}
     history_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
     stores_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -264,8 +266,9 @@ class Comparison(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(20))  # replay | monte-carlo | observed
-    workflow_id: Mapped[str | None] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), nullable=True,
-                                                    index=True)
+    workflow_id: Mapped[str | None] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"), nullable=True)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     results: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -58,7 +58,9 @@ def propose_markdown(week: int, sold_to_date: int, approved_qty: int, params: Se
         reason = f"No markdown: sell-through {sell_through:.1%} meets the target {target:.0%}"
     else:
         raw = gap * params.markdown_elasticity
-        capped = " (capped)" if depth < round(round_half_up(raw / params.markdown_step) * params.markdown_step, 10) else ""
+        capped = (
+            " (capped)" if depth < round(round_half_up(raw / params.markdown_step) * params.markdown_step, 10) else ""
+        )
         reason = (
             f"Sell-through {sell_through:.1%} is {gap:.1%} below the target {target:.0%}; "
             f"gap x elasticity {params.markdown_elasticity:g} = {raw:.1%}, rounded to the "

@@ -134,6 +134,7 @@ def after_markdown(forecast: ForecastResult, week: int, depth: float, params: Se
     fc = apply_markdown_response(forecast, from_week=week + 1, depth=depth, price_elasticity=params.price_elasticity)
     rest = float(sum(w.plan for w in fc.weeks[week:]))
     totals = np.asarray(totals, dtype=np.int64)
-    new = reallocated_totals(order_qty, np.asarray(shipped, dtype=np.int64), store_demand(totals, np.asarray(sold), rest),
-                             totals)
+    new = reallocated_totals(
+        order_qty, np.asarray(shipped, dtype=np.int64), store_demand(totals, np.asarray(sold), rest), totals
+    )
     return fc, new

@@ -64,8 +64,14 @@ def test_unknown_enum_values_are_rejected_with_the_allowed_ones() -> None:
     with pytest.raises(PlannerError) as err:
         cluster_stores(frame, None, CAT, 2)
     messages = err.value.messages
-    assert "stores: store S002, column 'store_format': unknown value 'Kiosk'; allowed: Mall, Standalone, ShoppingCenter, Outlet" in messages
-    assert "stores: store S001, column 'region': unknown value 'Mars'; allowed: Northeast, Southeast, Midwest, West" in messages
+    assert (
+        "stores: store S002, column 'store_format': unknown value 'Kiosk'; allowed: Mall, Standalone, ShoppingCenter, Outlet"
+        in messages
+    )
+    assert (
+        "stores: store S001, column 'region': unknown value 'Mars'; allowed: Northeast, Southeast, Midwest, West"
+        in messages
+    )
 
 
 def test_weekly_sales_come_from_category_history_with_a_scaled_fallback() -> None:
@@ -85,7 +91,7 @@ def test_weekly_sales_come_from_category_history_with_a_scaled_fallback() -> Non
     # no history for the category -> the 12-month figure as it is
     sales, basis = store_weekly_sales(frame, history.assign(category="Men's Shirts"), CAT)
     assert sales.tolist() == [35.0, 70.0, 50.0]
-    assert basis == "avg_weekly_sales_12mo (no history for \"Women's Dresses\")"
+    assert basis == 'avg_weekly_sales_12mo (no history for "Women\'s Dresses")'
 
 
 def test_names_ranked_by_average_sales() -> None:
@@ -136,7 +142,9 @@ def test_same_seed_same_clusters_and_too_few_distinct_stores() -> None:
     a = cluster_stores(frame, None, CAT, 4, seed=7)
     b = cluster_stores(frame, None, CAT, 4, seed=7)
     assert a == b
-    with pytest.raises(PlannerError, match="n_clusters = 3 needs at least 3 stores with different attributes; found 2 of 4"):
+    with pytest.raises(
+        PlannerError, match="n_clusters = 3 needs at least 3 stores with different attributes; found 2 of 4"
+    ):
         cluster_stores(stores_frame([5, 5, 9, 9]), None, CAT, 3)
     with pytest.raises(PlannerError, match=r"n_clusters = 9 is out of range: allowed \[2, 8\]"):
         cluster_stores(frame, None, CAT, 9)

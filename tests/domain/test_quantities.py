@@ -40,8 +40,9 @@ def test_order_quantity_bounds() -> None:
     assert order_quantity(1500.0) == 1500 and order_quantity("1500") == 1500
     with pytest.raises(QuantityOutOfRange) as exc:
         order_quantity("9007199254740993")
-    assert exc.value.messages == ["order quantity = 9007199254740993 is out of range: allowed a whole number "
-                                  "of units in 1..1,000,000,000"]
+    assert exc.value.messages == [
+        "order quantity = 9007199254740993 is out of range: allowed a whole number of units in 1..1,000,000,000"
+    ]
     for bad in (0, -5, 1e19, MAX_ORDER_UNITS + 1, math.inf, math.nan, 12.5, True, "inf", None, Decimal("NaN")):
         with pytest.raises(QuantityOutOfRange):
             order_quantity(bad)

@@ -92,7 +92,9 @@ def test_no_markdown_means_no_markdown_units_and_closed_early_keeps_stock_advice
     advice = {a.parameter: a for a in r.tuning}
     # sell-through 200/500 = 0.4 would lower safety stock, but the season closed early -> keep
     assert advice["safety_stock"].recommended == 0.2
-    assert advice["safety_stock"].reason == "keep: stockout store-weeks 0.0% and sell-through 40.0% (season closed early)"
+    assert (
+        advice["safety_stock"].reason == "keep: stockout store-weeks 0.0% and sell-through 40.0% (season closed early)"
+    )
     assert advice["dc_holdback"].recommended == 0.45
 
 

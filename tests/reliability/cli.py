@@ -35,7 +35,9 @@ def doc(result: subprocess.CompletedProcess) -> dict[str, Any]:
 
 def assert_clean_rejection(result: subprocess.CompletedProcess) -> None:
     """Exit 2, every reason on stderr, no traceback, nothing on stdout."""
-    assert result.returncode == 2, f"exit {result.returncode}\nstdout: {result.stdout[:500]}\nstderr: {result.stderr[:2000]}"
+    assert result.returncode == 2, (
+        f"exit {result.returncode}\nstdout: {result.stdout[:500]}\nstderr: {result.stderr[:2000]}"
+    )
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.strip().startswith("error:"), result.stderr[:500]
     assert result.stdout.strip() == ""

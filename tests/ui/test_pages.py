@@ -560,8 +560,9 @@ def test_a_file_dropped_while_the_markdown_waits_is_processed_after_the_decision
     assert service.status(wf).weeks_done == 7
     assert not any("not processed yet" in w for w in texts(app.warning))
     assert any("week 7 stored" in s for s in texts(app.success))
-    assert any("Next week to upload: **week 8**, Monday 2026-04-13 .. Sunday 2026-04-19" in plain(c.value)
-               for c in app.caption)
+    assert any(
+        "Next week to upload: **week 8**, Monday 2026-04-13 .. Sunday 2026-04-19" in plain(c.value) for c in app.caption
+    )
 
 
 def test_final_week_over_the_threshold_says_nothing_is_left_to_re_forecast(app: AppTest, service):
