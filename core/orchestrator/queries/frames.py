@@ -121,13 +121,17 @@ def read_history(conn: Any, dataset_id: int, category: str | None = None) -> Any
     import numpy as np
     import pandas as pd
 
-    where = "dataset_id = :d" + (" AND category = :c" if category is not None else "")
-    sql = (f"SELECT week_start, store_id, category, quantity, revenue, days FROM dataset_history WHERE {where} "
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    where = f"dataset_id = {mark}" + (f" AND category = {mark}" if category is not None else "")
+    # One category's rows all name it: it is not read back 1.5 million times.
+    named = "category" if category is None else "NULL"
+    sql = (f"SELECT week_start, store_id, {named}, quantity, revenue, days FROM dataset_history WHERE {where} "
            "ORDER BY id")
-    from sqlalchemy import text
-
-    result = conn.execution_options(stream_results=True).execute(
-        text(sql), {"d": dataset_id, **({"c": category} if category is not None else {})})
+    args = (dataset_id,) if category is None else (dataset_id, category)
+    # The driver's own cursor: its tuples go straight into column arrays (SQLAlchemy's Row per row cost
+    # as much as the read); PostgreSQL streams through a server-side cursor in the open transaction.
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor(name="season_planner_history") if conn.dialect.name == "postgresql" else raw.cursor()
     parts: list[Any] = []
     names: dict[str, str] = {}
     days_of: dict[Any, Any] = {}
@@ -140,18 +144,25 @@ def read_history(conn: Any, dataset_id: int, category: str | None = None) -> Any
             mapped[k] = cache.setdefault(u, u if convert is None else convert(u))
         return mapped[codes]
 
-    for rows in result.partitions(HISTORY_BATCH):
-        week, store, cat, qty, rev, days = zip(*rows)
-        parts.append(pd.DataFrame({
-            # SQLite gives 'YYYY-MM-DD' text, PostgreSQL a date: the same day either way
-            "week_start": shared(week, days_of, lambda d: np.datetime64(str(d), "D")).astype("datetime64[ns]"),
-            "store_id": shared(store, names),
-            "category": shared(cat, names),
-            "quantity": np.array(qty, dtype=float),
-            "revenue": np.array(rev, dtype=float),  # None (no revenue) reads as NaN
-            "days": np.array(days, dtype=np.int64),
-        }))
-        del rows, week, store, cat, qty, rev, days
+    try:
+        cursor.execute(sql, args)
+        while True:
+            rows = cursor.fetchmany(HISTORY_BATCH)
+            if not rows:
+                break
+            week, store, cat, qty, rev, days = zip(*rows)
+            parts.append(pd.DataFrame({
+                # SQLite gives 'YYYY-MM-DD' text, PostgreSQL a date: the same day either way
+                "week_start": shared(week, days_of, lambda d: np.datetime64(str(d), "D")).astype("datetime64[ns]"),
+                "store_id": shared(store, names),
+                "category": shared(cat, names) if category is None else np.full(len(store), category, dtype=object),
+                "quantity": np.array(qty, dtype=float),
+                "revenue": np.array(rev, dtype=float),  # None (no revenue) reads as NaN
+                "days": np.array(days, dtype=np.int64),
+            }))
+            del rows, week, store, cat, qty, rev, days
+    finally:
+        cursor.close()
     if not parts:
         return normalise_history(pd.DataFrame({c: [] for c in ("week_start", "store_id", "category", "quantity",
                                                                "revenue", "days")}))
