@@ -174,7 +174,8 @@ if pending is not None:
             if md is not None and target is not None:
                 st.caption(f"Gap = {fmt_pct(target, 1)} − {fmt_pct(md.sell_through, 1)}; the checkpoint rule "
                            f"(gap x elasticity {params.get('markdown_elasticity')}, in steps of "
-                           f"{fmt_pct(params.get('markdown_step'), 0)}, capped at {fmt_pct(params.get('markdown_cap'), 0)}) "
+                           f"{fmt_pct(params.get('markdown_step'), 0)}, "
+                           f"capped at {fmt_pct(params.get('markdown_cap'), 0)}) "
                            f"gives {fmt_pct(md.rule_depth if md.rule_depth is not None else md.proposed, 0)}.")
             if md is not None and md.reason:
                 st.info(md_escape(md.reason), icon=":material/lightbulb:")

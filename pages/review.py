@@ -53,7 +53,8 @@ n[0].metric("Markdown units", fmt_int(report.get("markdown_units")))
 currency = report.get("currency") or "USD"
 price_known = (report.get("unit_price") or 0) > 0
 n[1].metric(f"Markdown cost ({currency})", fmt_money(report.get("markdown_cost")) if price_known else "—",
-            help=f"Revenue given up: markdown units x unit price {report.get('unit_price', 0):,.2f} {currency} x depth.")
+            help=f"Revenue given up: markdown units x unit price {report.get('unit_price', 0):,.2f} {currency} "
+                 "x depth.")
 approvals = report.get("approvals") or {}
 n[2].metric("Approvals accepted / modified", f"{approvals.get('accepted', 0)} / {approvals.get('modified', 0)}")
 n[3].metric("Re-forecasts", len(report.get("reforecast_weeks") or []),

@@ -238,7 +238,8 @@ def variance_figure(weeks: Sequence[Mapping[str, Any]], *, threshold: float, eme
     top = max([abs(v) for v in values] + [emergency * 100]) * 1.25
     fig.update_yaxes(range=[-top, top], rangemode="normal", zeroline=True, zerolinecolor="#9AA5B1")
     _week_ticks(fig, x, _starts(observed))
-    fig.add_annotation(text=f"dotted: +{emergency * 100:.0f}% emergency reorder, −{emergency * 100:.0f}% shortfall alert",
+    fig.add_annotation(text=f"dotted: +{emergency * 100:.0f}% emergency reorder, "
+                            f"−{emergency * 100:.0f}% shortfall alert",
                        xref="paper", yref="paper", x=1, y=1.0,
                        xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=11, color=BAD))
     return styled(fig, title="Weekly variance: (actual − plan) / plan", x_title=WEEK_AXIS,

@@ -17,7 +17,9 @@ from core.agents.rules_extractor import match_category, read_text, resolve_start
 from core.domain.params import SeasonParameters, monday_of, parameter_errors
 
 # Fields a planner normally states; when the text does not, the default is flagged.
-KEY_FIELDS = ("category", "season_start", "horizon_weeks", "replenishment", "dc_holdback", "safety_stock", "markdown_week")
+KEY_FIELDS = (
+    "category", "season_start", "horizon_weeks", "replenishment", "dc_holdback", "safety_stock", "markdown_week",
+)
 # week_start is the dataset's calendar (chosen at import), never read from the season text.
 FIELDS = [f for f in SeasonParameters.model_fields if f not in ("season_start_requested", "week_start")]
 
@@ -95,7 +97,9 @@ def finalise(
     else:
         start = default_start(history_end, today)
         after = "the end of the history" if history_end else "today"
-        flagged.append(f"season_start not found in the text: defaulted to {start.isoformat()}, the Monday after {after}")
+        flagged.append(
+            f"season_start not found in the text: defaulted to {start.isoformat()}, the Monday after {after}"
+        )
 
     values["season_start"] = start
     values["category"] = category
@@ -107,7 +111,9 @@ def finalise(
         # Keep what is valid: drop each offending stated field back to its default, then retry.
         for name in [n for n in list(values) if n not in ("category", "season_start") and _mentions(problems, n)]:
             stated = _show_default(name, values[name]) if name in _SHARES else repr(values[name])
-            flagged.append(f"{name} = {stated} from the text was not accepted ({_about(problems, name)}): left at default")
+            flagged.append(
+                f"{name} = {stated} from the text was not accepted ({_about(problems, name)}): left at default"
+            )
             rejected_at[name] = len(flagged) - 1
             values.pop(name)
             rejected.append(name)
@@ -226,7 +232,9 @@ def draft_problems(raw: dict[str, Any], ctx: Any) -> list[str]:
         try:
             start = resolve_start(tuple(parts), season_anchor(ctx.history_end, ctx.today))  # type: ignore[arg-type]
         except (ValueError, TypeError):
-            problems.append(f"season start (year, month, day) = {parts[2]}, {parts[0]}, {parts[1]} is not a calendar date")
+            problems.append(
+                f"season start (year, month, day) = {parts[2]}, {parts[0]}, {parts[1]} is not a calendar date"
+            )
     values["season_start"] = start or default_start(ctx.history_end, ctx.today)
     values["category"] = ctx.categories[0] if ctx.categories else "(category to choose)"
     _, more = _validate(values)

@@ -125,7 +125,9 @@ _MONTH_DAY_RE = re.compile(
 _DAY_MONTH_RE = re.compile(
     rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?(?:,?\s*(?P<y>\d{{4}})\b)?", re.I
 )
-_STRONG_START = re.compile(r"\b(?:start\w*|begin\w*|launch\w*|kick\w*\s+off|open\w*|commenc\w*|go(?:es)?\s+live)\b", re.I)
+_STRONG_START = re.compile(
+    r"\b(?:start\w*|begin\w*|launch\w*|kick\w*\s+off|open\w*|commenc\w*|go(?:es)?\s+live)\b", re.I
+)
 _WEAK_START = re.compile(r"\b(?:from|on|as of|week of)\s*(?:the\s+)?$", re.I)
 
 
@@ -214,7 +216,8 @@ _REPL = r"(?:replenish\w*|restock\w*|re-?stock\w*|re-?order\w*|top[- ]?ups?|refi
 _REPL_NONE_RE = re.compile(
     rf"\b{_NEG}\b(?:\W+\w+){{0,3}}?\W+{_REPL}"
     rf"|\b{_REPL}\W*(?::|=|is|of)?\W*(?:none|no|off|never)\b"
-    r"|\b(?:just|only|a single|single|one)\s+(?:initial\s+|upfront\s+|up-front\s+|launch\s+)?(?:allocation|shipment|drop|push)\b"
+    r"|\b(?:just|only|a single|single|one)\s+(?:initial\s+|upfront\s+|up-front\s+|launch\s+)?"
+    r"(?:allocation|shipment|drop|push)\b"
     r"|\bone[- ]and[- ]done\b|\bno\s+(?:further|follow[- ]?up|additional)\s+shipments?\b",
     re.I,
 )
@@ -262,7 +265,8 @@ _HOLDBACK_ZERO_RE = re.compile(
 )
 _HOLDBACK_RE = re.compile(
     rf"\b{_HOLD}\W+(?:of\s+|at\s+|=\s*|:\s*|is\s+)?(?P<a>{DIGITS})\s*(?P<ap>%|percent)?"
-    rf"|\b(?P<b>{DIGITS})\s*(?P<bp>%|percent)\s+(?:\w+\s+){{0,2}}?(?:{_HOLD}|(?:at|in)\s+the\s+(?:dc|warehouse|distribution cent(?:er|re)))",
+    rf"|\b(?P<b>{DIGITS})\s*(?P<bp>%|percent)\s+(?:\w+\s+){{0,2}}?"
+    rf"(?:{_HOLD}|(?:at|in)\s+the\s+(?:dc|warehouse|distribution cent(?:er|re)))",
     re.I,
 )
 

@@ -227,7 +227,9 @@ def _emergency(f: Facts) -> str:
             "units still available in stores and at the DC."
         )
     if f.has("emergency_qty"):
-        parts.append(f"Suggested reorder: {f.units('emergency_qty')} units. This is a recommendation; nothing is ordered.")
+        parts.append(
+            f"Suggested reorder: {f.units('emergency_qty')} units. This is a recommendation; nothing is ordered."
+        )
     return _join(parts)
 
 
@@ -270,7 +272,8 @@ def _markdown(f: Facts) -> str:
         if f.has("price_elasticity"):
             lift = (1 - depth) ** (-(f.num("price_elasticity") or 0)) - 1 if depth < 1 else float("nan")
             parts.append(
-                f"With price elasticity {f.num('price_elasticity'):g} the remaining weekly demand rises by about {lift:.0%}."
+                f"With price elasticity {f.num('price_elasticity'):g} "
+                f"the remaining weekly demand rises by about {lift:.0%}."
             )
         parts.append("It waits for your approval: accept it, or modify the depth with a reason.")
     return _join(parts) or f"Week {week}: markdown checkpoint evaluated."

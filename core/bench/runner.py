@@ -393,7 +393,9 @@ def _table(doc: dict[str, Any]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m core bench", description="performance figures of docs/planning-rules.md §9")
+    p = argparse.ArgumentParser(
+        prog="python -m core bench", description="performance figures of docs/planning-rules.md §9"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--quick", action="store_true",
                    help="fewer runs, a 100-store scale run and a Walmart subset (figures are indicative only)")

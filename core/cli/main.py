@@ -166,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loglevel", default="INFO", metavar="LEVEL")
 
     # No help of its own: -h/--help goes on to the runner, which lists its real options.
-    p = sub.add_parser("bench", add_help=False, help="the performance and accuracy figures of docs/planning-rules.md §9 "
-                                                     "(python -m core bench --help lists its options)")
+    p = sub.add_parser("bench", add_help=False,
+                       help="the performance and accuracy figures of docs/planning-rules.md §9 "
+                            "(python -m core bench --help lists its options)")
     json_arg(p)
     return parser
 
@@ -274,7 +275,8 @@ def _report_text(workflow_id: str, r: Any) -> str:
 
 def _report_doc(r: Any) -> dict[str, Any]:
     doc = _dump(r)
-    # docs/planning-rules.md §8 lists reforecast_weeks and the accuracy figures by these names; keep them at the top level.
+    # docs/planning-rules.md §8 lists reforecast_weeks and the accuracy figures by these names;
+    # keep them at the top level.
     return doc
 
 

@@ -75,7 +75,9 @@ def store_sales_basis(
         by_store = rows.groupby(rows["store_id"].astype(str))["quantity"].sum().reindex(ids, fill_value=0.0)
         if float(by_store.sum()) > 0:
             return by_store.astype(float), "all history (no category sales in the same weeks last year)"
-    fallback = pd.Series(pd.to_numeric(stores["avg_weekly_sales_12mo"], errors="coerce").fillna(0.0).to_numpy(), index=ids)
+    fallback = pd.Series(
+        pd.to_numeric(stores["avg_weekly_sales_12mo"], errors="coerce").fillna(0.0).to_numpy(), index=ids
+    )
     return fallback.clip(lower=0.0), f"avg_weekly_sales_12mo (no history for {category!r})"
 
 
@@ -124,7 +126,9 @@ def allocate(
     sales, basis = store_sales_basis(
         stores, history, category=category, season_start=season_start, horizon_weeks=horizon_weeks
     )
-    space = pd.Series(pd.to_numeric(stores["store_size_sqft"], errors="coerce").fillna(0.0).clip(lower=0).to_numpy(), index=ids)
+    space = pd.Series(
+        pd.to_numeric(stores["store_size_sqft"], errors="coerce").fillna(0.0).clip(lower=0).to_numpy(), index=ids
+    )
     cluster_of = pd.Series([clusters.assignments[s] for s in ids], index=ids)
     names = [c.name for c in clusters.clusters if (cluster_of == c.name).any()]
 
@@ -234,7 +238,9 @@ def reallocate_remaining(
     if unknown:
         raise PlannerError(f"store states for stores not in the plan: {', '.join(unknown[:20])}")
     ids = [s.store_id for s in plan.stores]
-    shipped = np.array([by_id[i].shipped if i in by_id else s.initial for i, s in zip(ids, plan.stores)], dtype=np.int64)
+    shipped = np.array(
+        [by_id[i].shipped if i in by_id else s.initial for i, s in zip(ids, plan.stores)], dtype=np.int64
+    )
     d = np.array([max(0.0, float(demand.get(i, 0.0))) for i in ids])
     new_totals = reallocated_totals(plan.order_qty, shipped, d, np.array([s.season_total for s in plan.stores]))
     return with_season_totals(plan, dict(zip(ids, (int(t) for t in new_totals))))
@@ -265,7 +271,9 @@ def with_season_totals(plan: AllocationPlan, totals: Mapping[str, int]) -> Alloc
     )
 
 
-def reallocated_totals(order_qty: int, shipped: np.ndarray, demand: np.ndarray, season_totals: np.ndarray) -> np.ndarray:
+def reallocated_totals(
+    order_qty: int, shipped: np.ndarray, demand: np.ndarray, season_totals: np.ndarray
+) -> np.ndarray:
     """The new season totals of `reallocate_remaining` (its rule, above) on arrays in the plan's store order.
 
     shipped (int) and demand (float, >= 0) per store; season_totals: the plan's current ones. The

@@ -1,4 +1,5 @@
-"""Markdown proposal at the checkpoint week (docs/planning-rules.md §4.8): Gap x Elasticity, rounded to the step, capped.
+"""Markdown proposal at the checkpoint week (docs/planning-rules.md §4.8): Gap x Elasticity, rounded to the step,
+capped.
 
 sell_through = sold_to_date / approved_qty; gap = target - sell_through; gap <= 0 -> no markdown;
 else depth = min(cap, round(gap x elasticity / step) x step), halves rounded up.

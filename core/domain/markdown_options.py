@@ -2,8 +2,8 @@
 
 At the checkpoint week k, for every depth d = 0, step, 2 x step, ..., cap:
   projected remaining sales = min(stock left, current plan of weeks k+1..H x (1 - d)^(-price_elasticity))
-  (the docs/planning-rules.md §4.8 price response applied to the current plan; the season cannot sell more than the units
-  it still holds, stock left = approved - sold to date);
+  (the docs/planning-rules.md §4.8 price response applied to the current plan; the season cannot sell more than
+  the units it still holds, stock left = approved - sold to date);
   projected sell-through = (sold to date + projected remaining) / approved; leftover = approved - both;
   revenue = price x (sold to date + projected remaining x (1 - d)); margin = revenue - cost x units sold
   (core/domain/money.py; None when unknown).

@@ -229,7 +229,8 @@ def queue_summary(lines: list[ReplenishmentLine], dc_on_hand: int) -> str:
     stores = sum(1 for x in lines if x.qty > 0)
     if shipped > 0:
         partial = sum(1 for x in lines if x.partial)
-        return (f"{shipped:,} units to {stores} stores" + (f" ({partial} partial: the DC ran short)" if partial else ""))
+        return (f"{shipped:,} units to {stores} stores"
+                + (f" ({partial} partial: the DC ran short)" if partial else ""))
     if not lines:
         return "nothing ships: no stores"
     if any(x.partial for x in lines):

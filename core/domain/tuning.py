@@ -89,7 +89,8 @@ def tuning_advice(
     unused_share = dc_unused / approved_qty if approved_qty else 0.0
     if params.replenishment == "none":
         advice.append(TuningAdvice(parameter="dc_holdback", current=h, recommended=0.0,
-                                   reason="keep 0: replenishment is none, so nothing held at the DC could reach a store"))
+                                   reason="keep 0: replenishment is none, "
+                                          "so nothing held at the DC could reach a store"))
     elif h > 0 and unused_share > DC_UNUSED_HIGH and not closed_early:
         advice.append(TuningAdvice(
             parameter="dc_holdback", current=h, recommended=_r(max(0.0, h - HOLDBACK_STEP)),
@@ -116,7 +117,8 @@ def tuning_advice(
             ))
         else:
             advice.append(TuningAdvice(parameter="markdown_week", current=None, recommended=None,
-                                       reason=f"keep none: sell-through {sell_through:.1%} reached {target:.0%} without a markdown"))
+                                       reason=f"keep none: sell-through {sell_through:.1%} reached {target:.0%} "
+                                              "without a markdown"))
     elif checkpoint_sell_through is None:
         advice.append(TuningAdvice(parameter="markdown_week", current=m, recommended=m,
                                    reason=f"keep: the season ended before the week {m} checkpoint"))

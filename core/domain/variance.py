@@ -88,7 +88,9 @@ def assess_variance(
     if week < 1:
         problems.append(f"week = {week} must be >= 1")
     if len(actuals) != week or len(plans) != week:
-        problems.append(f"actuals ({len(actuals)}) and plans ({len(plans)}) must each have {week} values (weeks 1..{week})")
+        problems.append(
+            f"actuals ({len(actuals)}) and plans ({len(plans)}) must each have {week} values (weeks 1..{week})"
+        )
     if len(original) < week:
         problems.append(f"original has {len(original)} weeks; needs at least {week}")
     if not 0 < variance_threshold < emergency_threshold:

@@ -188,7 +188,8 @@ def workflow_sets(status: dict[str, Any], alternatives: list[tuple[str, Any]]) -
     for source, data in alternatives:
         try:
             if isinstance(data, dict):
-                clash = [k for k in ("category", "season_start", "horizon_weeks") if k in data and str(data[k]) != str(base[k])]
+                clash = [k for k in ("category", "season_start", "horizon_weeks")
+                         if k in data and str(data[k]) != str(base[k])]
                 if clash:
                     raise PlannerError([f"{source}: {k} = {data[k]} differs from the workflow's {base[k]}: an "
                                         "alternative plays the workflow's season" for k in clash])

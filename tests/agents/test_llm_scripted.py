@@ -98,12 +98,16 @@ def test_validation_tool_reports_out_of_range_values_to_the_model():
     s, _ = settings_for(model)
     e = extract_parameters("half held back, weekly", categories=CATS, history_end=date(2024, 12, 31), settings=s)
     out = [i for i in model.calls[1].input if isinstance(i, dict) and i.get("type") == "function_call_output"]
-    assert json.loads(out[0]["output"]) == {"valid": False, "problems": ["dc_holdback = 1.5 is out of range: allowed [0, 0.9]"]}
+    assert json.loads(out[0]["output"]) == {
+        "valid": False, "problems": ["dc_holdback = 1.5 is out of range: allowed [0, 0.9]"],
+    }
     assert e.source == "llm" and e.values["dc_holdback"] == 0.5
 
 
 def test_out_of_range_answer_is_rejected_and_the_rules_reading_used():
-    model = ScriptedModel([[assistant_message(json.dumps(draft(horizon_weeks=12, dc_holdback=1.5, replenishment="weekly")))]])
+    model = ScriptedModel(
+        [[assistant_message(json.dumps(draft(horizon_weeks=12, dc_holdback=1.5, replenishment="weekly")))]]
+    )
     s, _ = settings_for(model)
     e = extract_parameters("a 12-week season, 30% holdback, weekly replenishment", categories=CATS,
                            history_end=date(2024, 12, 31), settings=s)
@@ -196,7 +200,8 @@ def test_model_category_not_in_the_data_is_flagged_and_defaulted():
     s, _ = settings_for(model)
     e = extract_parameters("swimwear, beach vibes", categories=CATS, settings=s)
     assert e.source == "llm" and e.values["category"] == "Women's Dresses"
-    assert any("category 'Swimwear' is not in the data set" in f and "defaulted to 'Women's Dresses'" in f for f in e.flagged)
+    assert any("category 'Swimwear' is not in the data set" in f and "defaulted to 'Women's Dresses'" in f
+               for f in e.flagged)
     assert 'the model could not read: "beach vibes"' in e.flagged
 
 
@@ -282,7 +287,9 @@ def test_each_kind_goes_to_its_agent(kind, agent_words, tools):
 def test_variance_tool_uses_the_engine_formula():
     model = ScriptedModel([
         [function_call("variance_against_plan", {"actual": 1300, "plan": 1000}, call_id="v1")],
-        [assistant_message(json.dumps({"explanation": "30% over plan, re-forecast.", "variance": 0.3, "reforecast": True}))],
+        [assistant_message(json.dumps(
+            {"explanation": "30% over plan, re-forecast.", "variance": 0.3, "reforecast": True}
+        ))],
     ])
     s, _ = settings_for(model)
     x = explain("variance", {"week": 5, "actual": 1300, "plan": 1000, "variance": 0.3, "reforecast": True}, settings=s)
@@ -292,7 +299,9 @@ def test_variance_tool_uses_the_engine_formula():
 
 
 def test_variance_explanation_with_the_wrong_decision_is_not_used():
-    model = ScriptedModel([[assistant_message(json.dumps({"explanation": "No action.", "variance": 0.3, "reforecast": False}))]])
+    model = ScriptedModel(
+        [[assistant_message(json.dumps({"explanation": "No action.", "variance": 0.3, "reforecast": False}))]]
+    )
     s, _ = settings_for(model)
     x = explain("variance", {"week": 5, "actual": 1300, "plan": 1000, "variance": 0.3, "reforecast": True}, settings=s)
     assert x.source == "template" and "reforecast=False" in x.error

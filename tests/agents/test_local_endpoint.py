@@ -125,7 +125,9 @@ def test_endpoint_returning_errors_falls_back_after_three_attempts(stub: StubSer
     assert len(stub.requests) == 3  # no hidden client retries on top of ours
     assert e.source == "rules" and e.attempts == 3
     assert "InternalServerError" in e.error and "model crashed" in e.error
-    assert (e.values["category"], e.values["horizon_weeks"], e.values["replenishment"]) == ("Men's Shirts", 10, "weekly")
+    assert (e.values["category"], e.values["horizon_weeks"], e.values["replenishment"]) == (
+        "Men's Shirts", 10, "weekly"
+    )
     assert elapsed < 10
     # The next explanation does not knock on the broken endpoint again.
     x = explain("order", {"order_qty": 1200}, settings=s)

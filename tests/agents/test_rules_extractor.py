@@ -21,7 +21,9 @@ SPEC_EXAMPLE = (
 
 
 def read(text: str, **kw):
-    return extract_with_rules(text, categories=kw.pop("categories", CATS), history_end=kw.pop("history_end", HISTORY_END), **kw)
+    return extract_with_rules(
+        text, categories=kw.pop("categories", CATS), history_end=kw.pop("history_end", HISTORY_END), **kw
+    )
 
 
 def test_spec_example_gives_the_documented_parameters():
@@ -35,7 +37,9 @@ def test_spec_example_gives_the_documented_parameters():
     assert v["markdown_target"] == pytest.approx(0.60)
     assert v["safety_stock"] == pytest.approx(0.25)
     assert e.source == "rules" and e.attempts == 0 and e.error is None
-    assert set(e.found) == {"season_start", "horizon_weeks", "replenishment", "dc_holdback", "markdown_week", "markdown_target"}
+    assert set(e.found) == {
+        "season_start", "horizon_weeks", "replenishment", "dc_holdback", "markdown_week", "markdown_target",
+    }
     # The model moves the Saturday to its Monday and says so.
     assert any("2025-03-01 is a Saturday" in n and "2025-02-24" in n for n in e.notes)
     # What the text did not say is flagged, not silently assumed.
@@ -175,7 +179,9 @@ def test_none_strategy_gets_its_holdback_and_safety_defaults():
     assert e.values["safety_stock"] == pytest.approx(0.25)
 
 
-@pytest.mark.parametrize("text", ["no markdowns", "No markdown this season", "we will not mark down", "markdowns: none"])
+@pytest.mark.parametrize(
+    "text", ["no markdowns", "No markdown this season", "we will not mark down", "markdowns: none"]
+)
 def test_no_markdowns(text):
     e = read(text)
     assert e.values["markdown_week"] is None
@@ -215,14 +221,17 @@ def test_safety_stock(text, value):
     assert "safety_stock" in e.found
 
 
-@pytest.mark.parametrize("text, k", [("4 clusters", 4), ("use five store clusters", 5), ("cluster the stores into 6 groups", 6), ("n_clusters=2", 2)])
+@pytest.mark.parametrize("text, k", [
+    ("4 clusters", 4), ("use five store clusters", 5), ("cluster the stores into 6 groups", 6), ("n_clusters=2", 2),
+])
 def test_clusters(text, k):
     e = read(text)
     assert e.values["n_clusters"] == k
 
 
 def test_other_numeric_settings():
-    e = read("variance threshold 25%, emergency threshold 50%, markdown cap 30%, price elasticity 1.5, markdown elasticity 2.5")
+    e = read("variance threshold 25%, emergency threshold 50%, markdown cap 30%, "
+             "price elasticity 1.5, markdown elasticity 2.5")
     v = e.values
     assert v["variance_threshold"] == pytest.approx(0.25)
     assert v["emergency_threshold"] == pytest.approx(0.50)
@@ -264,7 +273,8 @@ def test_unreadable_text_leaves_defaults_and_flags_everything():
     # Season follows the history: the Monday after 2024-12-31.
     assert e.values["season_start"] == date(2025, 1, 6)
     assert 'not understood, ignored: "blah blah 42 things"' in e.flagged
-    for field in ("category", "season_start", "horizon_weeks", "replenishment", "dc_holdback", "safety_stock", "markdown checkpoint"):
+    for field in ("category", "season_start", "horizon_weeks", "replenishment", "dc_holdback", "safety_stock",
+                  "markdown checkpoint"):
         assert any(f.startswith(field) for f in e.flagged), field
     make_parameters(e.values)
 

@@ -34,7 +34,10 @@ def test_allocation_template():
     assert "The approved 12,282 units are split over 50 stores." in text
     assert "Fashion_Forward: 12 stores, 41.0% share, 5,036 units" in text
     assert "silhouette): 0.41" in text
-    assert "Initial shipment to stores: 6,755 units; 5,527 units stay at the DC for replenishment (45% DC holdback)." in text
+    assert (
+        "Initial shipment to stores: 6,755 units; 5,527 units stay at the DC for replenishment (45% DC holdback)."
+        in text
+    )
 
 
 def test_variance_template_over_and_within_threshold():
@@ -49,7 +52,8 @@ def test_variance_template_over_and_within_threshold():
 
 
 def test_reforecast_template_shows_the_change():
-    text = render("reforecast", {"week": 5, "old_remaining": 7000, "new_remaining": 8400, "weeks_left": 7, "based_on_weeks": 5})
+    text = render("reforecast", {"week": 5, "old_remaining": 7000, "new_remaining": 8400, "weeks_left": 7,
+                                 "based_on_weeks": 5})
     assert "After week 5 the remaining season was re-forecast using 5 weeks of actuals." in text
     assert "from 7,000 to 8,400 units (+20.0%)" in text
 
@@ -80,7 +84,8 @@ def test_markdown_template(st, depth, expected):
 def test_season_end_template():
     text = render("season_end", {"sell_through": 0.82, "mape": {"original": 0.18, "final": 0.09},
                                  "stockout_store_weeks": 14, "reforecast_weeks": [5],
-                                 "tuning": [{"parameter": "safety_stock", "recommended": 0.25, "reason": "stockouts in 14 store-weeks"}]})
+                                 "tuning": [{"parameter": "safety_stock", "recommended": 0.25,
+                                             "reason": "stockouts in 14 store-weeks"}]})
     assert "Sell-through 82%." in text
     assert "MAPE: original forecast 18.0%, final plan 9.0%." in text
     assert "Re-forecasts after weeks 5." in text

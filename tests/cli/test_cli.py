@@ -112,7 +112,9 @@ def test_demo_season_through_the_cli(tmp_path, demo, params_file):
 
     doc = js(run("decide", wf, "--db", str(db), "--accept", "--by", "ann", "--json"))
     assert doc["state"] == "in_season"
-    assert {"store_id", "cluster", "season_total", "initial", "dc_reserve", "shipped", "sold"} <= set(doc["allocation"][0])
+    assert {"store_id", "cluster", "season_total", "initial", "dc_reserve", "shipped", "sold"} <= set(
+        doc["allocation"][0]
+    )
     assert {"name", "stores", "share", "units"} <= set(doc["clusters"][0])
 
     for week in range(1, 13):
@@ -249,7 +251,8 @@ def test_two_processes_deciding_at_once(tmp_path, demo, params_file):
     db = tmp_path / "p.db"
     wf = js(plan(db, demo, params_file()))["workflow_id"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-m", "core", "decide", wf, "--db", str(db), *extra, "--by", who, "--json"],
+    procs = [subprocess.Popen([sys.executable, "-m", "core", "decide", wf, "--db", str(db), *extra,
+                               "--by", who, "--json"],
                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for who, extra in (("ann", ["--accept"]), ("bob", ["--modify", "1000", "--reason", "smaller"]))]
     results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]

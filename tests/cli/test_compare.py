@@ -67,7 +67,8 @@ def test_replay_text_output_and_storage(files, capsys, tmp_path: Path) -> None:
                           f"{d}/a.json", "--params", f"{d}/c.json", "--replay", "2024-03-06", "--db", str(db)], capsys)
     assert code == 0, err
     assert "a" in out and "lost_sales" in out and "best on that metric" in out
-    assert "--replay 2024-03-06 is not a Monday, the first day of the history's weeks: the season starts on Monday 2024-03-04" in err
+    assert ("--replay 2024-03-06 is not a Monday, the first day of the history's weeks: "
+            "the season starts on Monday 2024-03-04") in err
     with create_engine(f"sqlite:///{db}").connect() as conn:
         rows = conn.execute(text("SELECT source, label, inputs FROM comparisons")).all()
     assert len(rows) == 1 and rows[0][0] == "replay" and rows[0][1] == "a, c"
@@ -95,7 +96,8 @@ def test_replay_without_enough_history_exits_2(files, capsys) -> None:
     code, out, err = run(["compare", "--history", files["history"], "--stores", files["stores"], "--params",
                           f"{d}/a.json", "--params", f"{d}/b.json", "--replay", "2023-03-13", "--json"], capsys)
     assert code == 2 and out == ""
-    assert "--replay 2023-03-13: only 7 complete weeks of 'Dresses' history before it; the forecast needs at least 8 (history starts 2023-01-23)" in err
+    assert ("--replay 2023-03-13: only 7 complete weeks of 'Dresses' history before it; "
+            "the forecast needs at least 8 (history starts 2023-01-23)") in err
 
 
 def test_usage_errors_exit_2(files, capsys) -> None:

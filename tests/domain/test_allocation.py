@@ -92,7 +92,9 @@ def test_hierarchical_allocation_worked_by_hand() -> None:
     assert [s.initial for s in plan.stores] == [310, 130, 63, 47]
     assert [s.dc_reserve for s in plan.stores] == [254, 106, 51, 39]
     assert plan.dc_on_hand == 450
-    assert [s.cluster for s in plan.stores] == ["Fashion_Forward", "Fashion_Forward", "Value_Conscious", "Value_Conscious"]
+    assert [s.cluster for s in plan.stores] == [
+        "Fashion_Forward", "Fashion_Forward", "Value_Conscious", "Value_Conscious",
+    ]
 
 
 def test_every_level_rounds_by_largest_remainder() -> None:
@@ -111,7 +113,9 @@ def test_every_level_rounds_by_largest_remainder() -> None:
 
 
 def test_share_basis_falls_back_to_all_history_then_to_store_figures() -> None:
-    old = history_frame([("S1", "2023-06-05", 30), ("S2", "2023-06-05", 10), ("S3", "2023-06-05", 10), ("S4", "2023-06-05", 0)])
+    old = history_frame([
+        ("S1", "2023-06-05", 30), ("S2", "2023-06-05", 10), ("S3", "2023-06-05", 10), ("S4", "2023-06-05", 0),
+    ])
     plan = allocate(100, CLUSTERS, STORES, old, category=CAT, season_start=START, horizon_weeks=2,
                     dc_holdback=0.0, basis="last_year")
     assert plan.share_basis == "all history (no category sales in the same weeks last year)"
@@ -185,7 +189,9 @@ def test_reallocation_moves_unshipped_stock_to_stores_behind_their_new_target() 
     assert [s.season_total for s in new.stores] == [400, 420, 100, 80]
     assert [s.initial for s in new.stores] == [310, 130, 63, 47]
     assert [s.dc_reserve for s in new.stores] == [90, 290, 37, 33]
-    assert [(c.name, c.units, c.share) for c in new.clusters] == [("Fashion_Forward", 820, 0.82), ("Value_Conscious", 180, 0.18)]
+    assert [(c.name, c.units, c.share) for c in new.clusters] == [
+        ("Fashion_Forward", 820, 0.82), ("Value_Conscious", 180, 0.18),
+    ]
     with pytest.raises(PlannerError, match="more than the order of 1000"):
         reallocate_remaining(plan, [StoreState(store_id="S1", season_total=564, shipped=1001, sold=0)], {})
 

@@ -153,7 +153,9 @@ def test_anchor_normal_season_end_to_end(anchor_dir: Path) -> None:
     assert report.unit_price == round(price, 4)
     assert report.markdown_cost == round(report.markdown_units * report.unit_price * markdown.depth, 2)
     assert report.reforecast_weeks == reforecast_weeks
-    assert [t.parameter for t in report.tuning][:4] == ["safety_stock", "dc_holdback", "markdown_week", "variance_threshold"]
+    assert [t.parameter for t in report.tuning][:4] == [
+        "safety_stock", "dc_holdback", "markdown_week", "variance_threshold",
+    ]
     dc_left = {t.parameter: t for t in report.tuning}["dc_holdback"]
     assert (dc_left.recommended < 0.45) == (dc / order > 0.10)
     nxt = make_parameters(report.next_parameters)

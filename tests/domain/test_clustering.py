@@ -65,7 +65,8 @@ def test_unknown_enum_values_are_rejected_with_the_allowed_ones() -> None:
         cluster_stores(frame, None, CAT, 2)
     messages = err.value.messages
     assert (
-        "stores: store S002, column 'store_format': unknown value 'Kiosk'; allowed: Mall, Standalone, ShoppingCenter, Outlet"
+        "stores: store S002, column 'store_format': unknown value 'Kiosk'; "
+        "allowed: Mall, Standalone, ShoppingCenter, Outlet"
         in messages
     )
     assert (

@@ -31,7 +31,8 @@ def test_money_parameters_default_to_the_history_price_no_cost_and_usd() -> None
     ({"unit_price": 0}, "unit_price = 0 is out of range: allowed (0, 1e+06]"),
     ({"unit_cost": -1}, "unit_cost = -1 is out of range: allowed [0, 1e+06]"),
     ({"currency": "dollars"}, "currency = 'DOLLARS' is not a currency code: allowed three letters, e.g. USD, EUR"),
-    ({"unit_price": 20, "unit_cost": 25}, "unit_cost = 25 must not exceed unit_price = 20: allowed 0 up to the unit price"),
+    ({"unit_price": 20, "unit_cost": 25},
+     "unit_cost = 25 must not exceed unit_price = 20: allowed 0 up to the unit price"),
 ])
 def test_bad_money_values_name_the_field_value_and_range(values: dict, message: str) -> None:
     with pytest.raises(ParameterError) as exc:

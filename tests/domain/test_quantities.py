@@ -1,4 +1,5 @@
-"""Order and markdown quantities at the approval gates: finite, bounded, read exactly (docs/planning-rules.md §4.3, 4.8)."""
+"""Order and markdown quantities at the approval gates: finite, bounded, read exactly
+(docs/planning-rules.md §4.3, 4.8)."""
 
 from __future__ import annotations
 

@@ -62,7 +62,9 @@ def test_unused_dc_stock_lowers_holdback() -> None:
     assert advise(P(), dc_unused=1000)["dc_holdback"].recommended == 0.45
     assert advise(P(dc_holdback=0.05), dc_unused=5000)["dc_holdback"].recommended == 0.0
     none = advise(P(replenishment="none"), dc_unused=5000)["dc_holdback"]
-    assert (none.recommended, none.reason) == (0.0, "keep 0: replenishment is none, so nothing held at the DC could reach a store")
+    assert (none.recommended, none.reason) == (
+        0.0, "keep 0: replenishment is none, so nothing held at the DC could reach a store"
+    )
 
 
 def test_markdown_week_rules() -> None:

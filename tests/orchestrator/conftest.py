@@ -36,7 +36,9 @@ def history_csv(weeks: int = 110, last_monday: date = date(2025, 2, 24)) -> byte
 
 
 def stores_csv() -> bytes:
-    lines = ["store_id,avg_weekly_sales_12mo,store_size_sqft,median_income,location_tier,fashion_tier,store_format,region"]
+    lines = [
+        "store_id,avg_weekly_sales_12mo,store_size_sqft,median_income,location_tier,fashion_tier,store_format,region"
+    ]
     for sid, a in STORES.items():
         lines.append(f"{sid},{a[0]},{a[1]},{a[2]},{a[3]},{a[4]},{a[5]},{a[6]}")
     return ("\n".join(lines) + "\n").encode()

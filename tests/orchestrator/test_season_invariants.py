@@ -5,8 +5,8 @@ built-in demo category through all twelve weeks. After every upload and every de
 document is checked against numbers worked out here, independently of the engine: units are
 conserved between the order, the stores and the DC; weeks, variances and re-forecast flags follow
 docs/planning-rules.md §4.7; history (observed plans, the original forecast) never changes; the markdown follows
-docs/planning-rules.md §4.8 from the actuals; replenishment follows the strategy (docs/planning-rules.md §4.6); the report agrees with
-what was sold and decided.
+docs/planning-rules.md §4.8 from the actuals; replenishment follows the strategy (docs/planning-rules.md §4.6);
+the report agrees with what was sold and decided.
 
 Not an invariant: sold <= shipped per store. Actuals are what the shops report and the service
 stores them as given (docs/planning-rules.md §3/4.9 count the weeks where cumulative sold reached shipped as
@@ -301,7 +301,9 @@ class Tracker:
         md = doc.markdown
         assert md is not None and md["week"] == week, where
         assert md["sell_through"] == pytest.approx(sell_through, abs=TOL), where
-        assert md["rule_depth"] == pytest.approx(depth, abs=1e-9), f"{where}: ST {sell_through:.4f} -> {md['rule_depth']}"
+        assert md["rule_depth"] == pytest.approx(depth, abs=1e-9), (
+            f"{where}: ST {sell_through:.4f} -> {md['rule_depth']}"
+        )
         # The gate proposes the depth of highest expected value of the stock on hand (ties: the shallower);
         # without a price, none when the current plan reaches the target by season end (sold + the
         # remaining weeks' plan, capped by stock), else the rule's depth.
@@ -329,7 +331,8 @@ class Tracker:
         assert gate is not None
         self.check(doc, f"markdown {status}")
         where = f"{self.combo.id} markdown {status}"
-        # docs/planning-rules.md §4.8: the weeks after the checkpoint are re-planned with demand x (1 - depth)^(-price_elasticity).
+        # docs/planning-rules.md §4.8: the weeks after the checkpoint are re-planned with
+        # demand x (1 - depth)^(-price_elasticity).
         week = gate.markdown["week"]  # type: ignore[index]
         factor = (1 - depth) ** (-doc.parameters["price_elasticity"])
         for before, after in zip(gate.forecast["weekly"][week:], doc.forecast["weekly"][week:]):  # type: ignore[index]
@@ -344,7 +347,8 @@ class Tracker:
 
 
 def expected_stockouts(t: Tracker) -> int:
-    """docs/planning-rules.md §4.9 by hand: store-weeks where the store's cumulative sold reached what it had received."""
+    """docs/planning-rules.md §4.9 by hand: store-weeks where the store's cumulative sold reached what it had
+    received."""
     count = 0
     for sid, sold in t.weekly_sold.items():
         cum = 0

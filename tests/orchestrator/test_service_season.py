@@ -82,7 +82,9 @@ def test_full_season_with_markdown_reaches_report(db_url):
     report = svc.report(wf)
     assert report.weeks_observed == 6 and not report.closed_early
     assert report.approvals == {"accepted": 1, "modified": 1}
-    assert report.sell_through == pytest.approx(sum(a["sold"] for a in doc.allocation) / doc.order["approved"], abs=1e-6)
+    assert report.sell_through == pytest.approx(
+        sum(a["sold"] for a in doc.allocation) / doc.order["approved"], abs=1e-6
+    )
 
     ks = kinds(svc, wf)
     for k in ("started", "completed", "approval_requested", "approval_decided", "variance", "markdown", "closed"):
@@ -237,7 +239,8 @@ def test_unknown_workflow_and_category(db_url):
     ds = small_dataset(svc)
     with pytest.raises(NotFound):
         svc.status("wf-000000")
-    with pytest.raises(ParameterError, match="category = 'Hats' is not in the dataset's history: allowed 'Dresses', 'Shirts'"):
+    with pytest.raises(ParameterError,
+                       match="category = 'Hats' is not in the dataset's history: allowed 'Dresses', 'Shirts'"):
         svc.start_workflow(params(category="Hats"), dataset_id=ds)
     with pytest.raises(ParameterError, match="dc_holdback = 0.3 is not allowed with replenishment 'none'"):
         svc.start_workflow(params(replenishment="none", dc_holdback=0.3), dataset_id=ds)

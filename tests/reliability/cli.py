@@ -16,10 +16,12 @@ def _module(env: dict[str, str]) -> str:
     return "tests.crashing_cli" if env.get("SEASON_PLANNER_TEST_CRASH_AT") else "core"
 
 
-def run(db_url: str, *args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+def run(
+    db_url: str, *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess:
     extra = env or {}
-    return subprocess.run([sys.executable, "-m", _module(extra), *args, "--db", db_url], cwd=ROOT, env=cli_env(db_url, **extra),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", _module(extra), *args, "--db", db_url], cwd=ROOT,
+                          env=cli_env(db_url, **extra), capture_output=True, text=True, timeout=timeout)
 
 
 def popen(db_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:

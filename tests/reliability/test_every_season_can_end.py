@@ -82,7 +82,8 @@ def cases(draw: st.DrawFn) -> Case:
         params["dc_holdback"] = 0.95 if broken == "holdback" else draw(st.sampled_from([0.0, 0.45, 0.9]))
     elif broken == "holdback":
         params["dc_holdback"] = 0.3
-    return Case(stores=[f"S{i}" for i in range(1, n_stores + 1)], identical=draw(st.sampled_from([False, False, False, True])),
+    return Case(stores=[f"S{i}" for i in range(1, n_stores + 1)],
+                identical=draw(st.sampled_from([False, False, False, True])),
                 kind=draw(st.sampled_from(["normal", "zero", "constant"])), weeks=weeks, start=start, params=params)
 
 

@@ -48,7 +48,9 @@ def test_no_page_renders_raw_html() -> None:
             if name.endswith((".html", "components.v1.html", "components.html", "iframe")):
                 offenders.append(f"{f.relative_to(ROOT)}:{node.lineno} {name}(...)")
             for kw in node.keywords:
-                if kw.arg == "unsafe_allow_html" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
+                if kw.arg == "unsafe_allow_html" and not (
+                    isinstance(kw.value, ast.Constant) and kw.value.value is False
+                ):
                     offenders.append(f"{f.relative_to(ROOT)}:{node.lineno} unsafe_allow_html")
     assert not offenders, offenders
 

@@ -347,11 +347,15 @@ def test_markdown_accept_then_close_and_review(app: AppTest, service):
     report = service.report(wf)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Sell-through"] == f"{report.sell_through * 100:.1f}%"
-    assert metrics["Approvals accepted / modified"] == f"{report.approvals['accepted']} / {report.approvals['modified']}"
+    assert metrics["Approvals accepted / modified"] == (
+        f"{report.approvals['accepted']} / {report.approvals['modified']}"
+    )
     advice = plain(next(m.value for m in app.markdown if m.value.startswith("- **")))
     assert len(advice.splitlines()) == len(report.tuning)
     first = report.tuning[0]
-    assert advice.splitlines()[0].startswith(f"- **{NAMES[first.parameter]}**: {show_value(first.parameter, first.current)} → ")
+    assert advice.splitlines()[0].startswith(
+        f"- **{NAMES[first.parameter]}**: {show_value(first.parameter, first.current)} → "
+    )
     assert "_" not in advice.splitlines()[0].split(" — ")[0]  # names and values as the planner reads them
     assert len(app.get("plotly_chart")) == 2
     # AppTest keeps rerunning the page it last switched to, not one reached by st.switch_page: go there.
@@ -476,7 +480,8 @@ def test_own_files_imported_and_used_for_the_form(app: AppTest, service, tmp_pat
     labels = [d.label for d in service.list_datasets()]
     assert "Spring test data" in labels
     assert app.selectbox[-1].value is not None  # the imported data set is the one selected
-    assert app.selectbox(key="p_category").options == ["Women's Dresses", "Men's Shirts", "Accessories"]  # best-selling first
+    # best-selling first
+    assert app.selectbox(key="p_category").options == ["Women's Dresses", "Men's Shirts", "Accessories"]
 
 
 def _their_files(tmp_path) -> tuple[bytes, bytes]:

@@ -61,7 +61,8 @@ def test_start_a_season_with_a_replayed_set_starts_the_next_season_not_the_past_
     past = {**DEMO_PARAMS, "season_start": "2025-02-24"}
     rows = [{**past, "name": "as planned"}, {**past, "name": "lean", "safety_stock": 0.05}]
     doc, inputs = dataset_comparison(service, status["dataset_id"], rows,
-                                     DemandSpec("replay", starts=[date(2025, 2, 24)], seed=0), executor=InlineExecutor())
+                                     DemandSpec("replay", starts=[date(2025, 2, 24)], seed=0),
+                                     executor=InlineExecutor())
     save(service, doc, inputs, label="replay", workflow_id=wf)
     open_page(app, "scenarios", wf)
     app.selectbox(key="lab_action_set").set_value("lean").run()

@@ -1,4 +1,5 @@
-"""Re-forecast from actuals (docs/planning-rules.md §4.7) and the demand response to a markdown (docs/planning-rules.md §4.8).
+"""Re-forecast from actuals (docs/planning-rules.md §4.7) and the demand response to a markdown
+(docs/planning-rules.md §4.8).
 
 The re-forecast estimates one level correction for the rest of the season from the ratios
 actual / plan of the weeks seen so far (`level.py`: a Bayesian local level with heavy-tailed

@@ -56,7 +56,8 @@ class HistoryUpload:
     week_start: int = MONDAY  # weekday the frame's weeks start on (Monday = 0)
     # Weekday all weekly rows are dated on (None for daily rows or rows on several weekdays).
     detected_week_start: int | None = None
-    # Share of each weekday (Monday..Sunday) in a category's sales; daily input only (docs/planning-rules.md §4.7 pro rata).
+    # Share of each weekday (Monday..Sunday) in a category's sales; daily input only
+    # (docs/planning-rules.md §4.7 pro rata).
     weekday_shares: dict[str, list[float]] | None = None
 
 

@@ -8,7 +8,8 @@ monte-carlo  N paths around the forecast (docs/planning-rules.md §4.2): week k'
              plan_k x exp(sigma_k x z_k), sigma_k from the week's 80% interval, and the z_k share one
              season-wide level term, so weeks move together: corr(z_j, z_k) = level_sd^2 / (level_sd^2
              + noise^2), the split of the forecast error the re-forecast itself assumes (level_model,
-             docs/planning-rules.md §4.7). Each store expects its allocation weight of that and sells a Poisson draw of it.
+             docs/planning-rules.md §4.7). Each store expects its allocation weight of that and sells a
+             Poisson draw of it.
              One seed gives the same paths every time, for every parameter set.
              `MonteCarloPaths` draws them chunk by chunk (a few MB of demand at a time, whatever the
              number of stores and paths) and any range of paths alone: the numbers are those of the

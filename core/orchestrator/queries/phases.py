@@ -17,7 +17,8 @@ def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> lis
 
     # 1 pre-season
     if failed_step == "forecast":
-        out.append(Phase(phase=PHASES[1], index=1, status="failed", reason=ctx.attention.error if ctx.attention else ""))
+        out.append(Phase(phase=PHASES[1], index=1, status="failed",
+                         reason=ctx.attention.error if ctx.attention else ""))
     elif running == "forecast" or s is State.FORECASTING:
         out.append(Phase(phase=PHASES[1], index=1, status="running", reason="forecasting demand"))
     elif s is State.AWAITING_ORDER_APPROVAL:
@@ -30,7 +31,8 @@ def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> lis
 
     # 2 season start
     if failed_step == "allocate":
-        out.append(Phase(phase=PHASES[2], index=2, status="failed", reason=ctx.attention.error if ctx.attention else ""))
+        out.append(Phase(phase=PHASES[2], index=2, status="failed",
+                         reason=ctx.attention.error if ctx.attention else ""))
     elif running == "allocate" or s is State.ALLOCATING:
         out.append(Phase(phase=PHASES[2], index=2, status="running", reason="clustering and allocating"))
     elif ctx.allocation_initial is not None:
@@ -45,7 +47,8 @@ def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> lis
     if p.replenishment == "none":
         week_reason += "; replenishment skipped: strategy is none"
     if failed_step == "week":
-        out.append(Phase(phase=PHASES[3], index=3, status="failed", reason=ctx.attention.error if ctx.attention else ""))
+        out.append(Phase(phase=PHASES[3], index=3, status="failed",
+                         reason=ctx.attention.error if ctx.attention else ""))
     elif running == "week":
         out.append(Phase(phase=PHASES[3], index=3, status="running", reason=week_reason))
     elif season is None:
@@ -59,9 +62,11 @@ def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> lis
     # 4 markdown
     md = season.markdown if season else None
     if p.markdown_week is None:
-        out.append(Phase(phase=PHASES[4], index=4, status="skipped", reason="Markdown skipped: no markdown week is set"))
+        out.append(Phase(phase=PHASES[4], index=4, status="skipped",
+                         reason="Markdown skipped: no markdown week is set"))
     elif failed_step == "markdown":
-        out.append(Phase(phase=PHASES[4], index=4, status="failed", reason=ctx.attention.error if ctx.attention else ""))
+        out.append(Phase(phase=PHASES[4], index=4, status="failed",
+                         reason=ctx.attention.error if ctx.attention else ""))
     elif running == "markdown":
         out.append(Phase(phase=PHASES[4], index=4, status="running", reason="applying the markdown"))
     elif pending_kind == "markdown":
@@ -69,7 +74,8 @@ def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> lis
     elif md is not None and md.decision == "not_needed":
         out.append(Phase(phase=PHASES[4], index=4, status="skipped", reason=md.proposal.reason or "no markdown needed"))
     elif md is not None and md.decision is not None:
-        out.append(Phase(phase=PHASES[4], index=4, status="done", reason=f"markdown {md.approved or 0:.0%} {md.decision}"))
+        out.append(Phase(phase=PHASES[4], index=4, status="done",
+                         reason=f"markdown {md.approved or 0:.0%} {md.decision}"))
     elif s is State.CLOSED:
         out.append(Phase(phase=PHASES[4], index=4, status="skipped",
                          reason=f"season closed before the markdown week {p.markdown_week}"))
@@ -78,7 +84,8 @@ def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> lis
 
     # 5 season end
     if failed_step == "close":
-        out.append(Phase(phase=PHASES[5], index=5, status="failed", reason=ctx.attention.error if ctx.attention else ""))
+        out.append(Phase(phase=PHASES[5], index=5, status="failed",
+                         reason=ctx.attention.error if ctx.attention else ""))
     elif running == "close":
         out.append(Phase(phase=PHASES[5], index=5, status="running", reason="writing the season report"))
     elif s is State.CLOSED:

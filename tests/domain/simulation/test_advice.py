@@ -46,7 +46,8 @@ def test_advice_that_would_have_done_worse_is_dropped() -> None:
     by = {a.parameter: a for a in checked}
     assert by["safety_stock"].recommended == 0.2
     assert by["safety_stock"].reason.startswith("keep: the advice to change it to 0.25 was checked by replaying")
-    assert "lost sales 2, leftover 30, margin 120 against lost sales 10, leftover 20, margin 100" in by["safety_stock"].reason
+    assert ("lost sales 2, leftover 30, margin 120 against lost sales 10, leftover 20, margin 100"
+            in by["safety_stock"].reason)
     assert by["dc_holdback"].recommended == 0.35
     assert by["dc_holdback"].reason.endswith("(replay of this season: lost sales 5, leftover 20, margin 110 against "
                                              "lost sales 10, leftover 20, margin 100)")
