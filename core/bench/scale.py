@@ -201,19 +201,20 @@ def _database(backend: str, tmp: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp / 'scale.db'}"
         return
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
+    from sqlalchemy.schema import CreateSchema, DropSchema
 
     schema = f"sp_scale_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(CreateSchema(schema))  # the dialect quotes the name
     try:
         yield make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
             hide_password=False)
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(DropSchema(schema, cascade=True))
         admin.dispose()
 
 
