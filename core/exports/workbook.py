@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-SHEETS = ("Weekly plan", "Store allocation", "Replenishment", "Markdown", "Report", "Parameters")
+SHEETS = ("Weekly plan", "Store allocation", "Replenishment", "Markdown", "Report", "Parameters", "Order")
 BOLD = Font(bold=True)
 _NUM = "#,##0"
 _PCT = "0.0%"
@@ -171,6 +171,27 @@ def _markdown(ws: Any, status: Any) -> None:
                start_row=nxt)
 
 
+def _order(ws: Any, status: Any) -> None:
+    """The order the season made: its policy, the proposal, the rule's quantity and the options table."""
+    order = get(status, "order")
+    pending = get(status, "pending")
+    if order is None:
+        ws.cell(row=1, column=1, value="No order yet")
+        return
+    rows = [["Order policy", get(order, "policy")], ["Proposed", get(order, "proposed")],
+            ["Safety-stock rule", get(order, "rule_quantity")], ["Approved", get(order, "approved")],
+            ["Decision", get(order, "decision") or "pending"]]
+    nxt = _table(ws, ["Order", ""], rows, {2: _NUM})
+    options = rows_of(get(order, "options") or (get(pending, "options") if get(pending, "kind") == "order" else []))
+    if options:
+        _table(ws, ["Quantity", "Expected sold", "Lost sales", "Leftover", "Revenue", "Expected profit",
+                    "Profit P10", "Profit P90", ""],
+               [[get(o, "quantity"), get(o, "sold"), get(o, "lost_sales"), get(o, "leftover"), get(o, "revenue"),
+                 get(o, "profit"), get(get(o, "profit_quantiles") or {}, "p10"),
+                 get(get(o, "profit_quantiles") or {}, "p90"), get(o, "label") or ""] for o in options],
+               {1: _NUM, 2: _NUM, 3: _NUM, 4: _NUM, 5: _MONEY, 6: _MONEY, 7: _MONEY, 8: _MONEY}, start_row=nxt)
+
+
 def _report(ws: Any, report: Any) -> None:
     if report is None:
         ws.cell(row=1, column=1, value="The season is not closed yet: no report")
@@ -221,6 +242,7 @@ def season_workbook(status: Any, report: Any = None) -> bytes:
     params = params.model_dump(mode="json") if hasattr(params, "model_dump") else params
     _table(ws, ["Parameter", "Value"], [[k, v if not isinstance(v, (list, dict)) else str(v)]
                                         for k, v in params.items()])
+    _order(wb.create_sheet(SHEETS[6]), status)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -66,6 +66,10 @@ def test_workbook_sheets_and_totals_match_the_season(closed_season) -> None:  # 
     assert rep["Gross margin on units sold (EUR)"] == pytest.approx(report.margin)
     assert rep["Profit (EUR)"] == pytest.approx(report.profit)
     assert rep["Sell-through"] == pytest.approx(report.sell_through)
+    order = {row[0].value: row[1].value for row in wb["Order"].iter_rows(min_row=2, max_row=6)}
+    assert order["Approved"] == doc.order["approved"] and order["Order policy"] == doc.order["policy"]
+    quantities = [r[0].value for r in wb["Order"].iter_rows(min_row=9) if isinstance(r[0].value, int)]
+    assert quantities == [o["quantity"] for o in doc.order["options"]] and doc.order["proposed"] in quantities
     params_sheet = {row[0].value: row[1].value for row in wb["Parameters"].iter_rows(min_row=2)}
     assert params_sheet["currency"] == "EUR" and params_sheet["unit_cost"] == 20.0
 

@@ -115,6 +115,9 @@ class OrderView(DocModel):
     approved: int | None = None
     approval_id: int | None = None
     decision: str | None = None
+    policy: str = "safety_stock"  # profit | safety_stock (docs/planning-rules.md §6.2)
+    rule_quantity: int | None = None
+    options: list["OrderOptionView"] = Field(default_factory=list)  # what the order gate showed
 
 
 class ClusterView(DocModel):

@@ -60,6 +60,7 @@ class OrderInfo(BaseModel):
     proposed: int
     policy: str = "safety_stock"  # profit | safety_stock (docs/planning-rules.md §6.2)
     rule_quantity: int | None = None  # forecast x (1 + safety stock), shown beside a profit proposal
+    options: list[dict[str, Any]] = Field(default_factory=list)  # the order options the gate showed
     approved: int | None = None
     approval_id: int | None = None
     decision: str | None = None  # accepted | modified

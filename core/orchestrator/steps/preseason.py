@@ -67,7 +67,8 @@ def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
     warnings += [n for n in decision.notes if "capped" in n]
     ctx.forecast_warnings = warnings
     ctx.order = OrderInfo(forecast_total=round(fc.total, 3), safety_stock=safety, proposed=proposed,
-                          policy=decision.policy, rule_quantity=decision.rule_quantity)
+                          policy=decision.policy, rule_quantity=decision.rule_quantity,
+                          options=[o.model_dump(mode="json") for o in decision.options])
     done = EventSpec("completed", f"Forecast {fc.total:,.0f} units over {p.horizon_weeks} weeks ({fc.method})",
                      "forecast", {"total": round(fc.total, 3), "members": fc.members, "method": fc.method,
                                   "warnings": warnings})
