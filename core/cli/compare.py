@@ -160,4 +160,7 @@ def comparison_text(doc: dict[str, Any]) -> str:
             cells.append((text + mark).rjust(width + 2))
         lines.append(key.ljust(22) + "".join(cells))
     lines.append("* best on that metric (median over the runs)")
+    best = doc.get("best_set")
+    if best:
+        lines.append(f"best set: {best['name']} (by {best['by']}, median {best['value']:,.0f})")
     return "\n".join(lines)

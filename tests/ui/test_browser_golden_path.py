@@ -248,7 +248,7 @@ def test_golden_path_in_the_browser(server: str, actuals_dir: Path) -> None:
         assert download.value.suggested_filename == "season_womens-dresses_2026-02-23_12w.xlsx"
         book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
         assert book.sheetnames == ["Weekly plan", "Store allocation", "Replenishment", "Markdown", "Report",
-                                   "Parameters"]
+                                   "Parameters", "Order"]
         alloc_total = next(r for r in book["Store allocation"].iter_rows(values_only=True) if r[0] == "Total")
         assert alloc_total[2] == 200000  # the modified order, split to the unit
 
