@@ -166,6 +166,7 @@ class SeasonReport(BaseModel):
     weeks_observed: int
     stockout_store_weeks: int
     lost_sales_estimate: int
+    lost_sales_estimated: int | None = None  # the same figure under the name the report documents
     overstock_units: int
     sell_through: float
     markdown_units: int

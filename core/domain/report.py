@@ -7,9 +7,10 @@ Definitions (weeks 1..n are the weeks with actuals; n < horizon when the season 
   each for the original forecast and for the final plan (the plan in force for each week when
   its actuals arrived, i.e. what the season was actually run on); None when nothing sold.
   stockout store-week: the store's cumulative sold reached its cumulative shipped that week.
-  lost sales estimate: for each stockout store-week, max(0, the store's mean weekly sales over its
-  in-stock weeks - what it sold that week) (the mean over all its weeks when it never was in
-  stock), summed over store-weeks and rounded half up.
+  lost sales estimated: the demand behind each stockout store-week read from the stores that were in
+  stock (core/domain/forecast/stockouts.py: the store's share of the chain's demand that week; the
+  final plan where every store was out) minus what it sold, summed and rounded half up
+  (`lost_sales_estimated`; `lost_sales_estimate` carries the same figure for existing readers).
   overstock = max(0, approved - sold); sell-through = sold / approved.
   markdown units = units sold after the markdown took effect (weeks markdown_week+1..n) when the
   approved depth is > 0; markdown cost = markdown units x unit price x depth (revenue given up).
@@ -94,16 +95,15 @@ def accuracy(actual: np.ndarray, plan: np.ndarray) -> tuple[float | None, float 
                  for k in ("mape", "wape", "bias"))
 
 
-def stockouts(sold: np.ndarray, shipped: np.ndarray) -> tuple[np.ndarray, int]:
-    """Stockout mask (stores x weeks) and the lost sales estimate (module docstring)."""
+def stockouts(sold: np.ndarray, shipped: np.ndarray, plan: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Stockout mask (stores x weeks) and the lost sales estimated behind it (module docstring)."""
+    from core.domain.forecast.stockouts import estimate_lost_sales
+
     if sold.size == 0:
         return np.zeros_like(sold, dtype=bool), 0
     out = np.cumsum(sold, axis=1) >= np.cumsum(shipped, axis=1)
-    in_stock = ~out
-    counts = in_stock.sum(axis=1)
-    mean_in_stock = np.where(counts > 0, (sold * in_stock).sum(axis=1) / np.maximum(counts, 1), sold.mean(axis=1))
-    lost = np.clip(mean_in_stock[:, None] - sold, 0.0, None) * out
-    return out, round_half_up(float(lost.sum()))
+    estimate = estimate_lost_sales(sold, censored=out, plan=plan)
+    return out, round_half_up(float(np.clip(estimate.lost, 0.0, None).sum()))
 
 
 def season_report(inputs: SeasonInputs) -> SeasonReport:
@@ -118,7 +118,7 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
     stores = sorted(inputs.store_sold)
     sold = np.array([inputs.store_sold[s] for s in stores], dtype=float).reshape(len(stores), n)
     shipped = np.array([inputs.store_shipped.get(s, [0] * n) for s in stores], dtype=float).reshape(len(stores), n)
-    out_mask, lost = stockouts(sold, shipped)
+    out_mask, lost = stockouts(sold, shipped, plan=final)
     stockout_store_weeks = int(out_mask.sum())
 
     total_sold = float(actual.sum())
@@ -162,6 +162,7 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
         weeks_observed=n,
         stockout_store_weeks=stockout_store_weeks,
         lost_sales_estimate=lost,
+        lost_sales_estimated=lost,
         overstock_units=overstock,
         sell_through=sell_through,
         markdown_units=md_units,
