@@ -196,7 +196,7 @@ def _allocate_recent(order_qty: int, clusters: ClusterResult, stores: pd.DataFra
     ids = stores["store_id"].astype(str).to_numpy()
     sales, basis = recent_store_sales(stores, history, category=category, season_start=season_start)
     weights = sales if sales.sum() > 0 else np.ones(len(ids))
-    totals = [int(v) for v in largest_remainder(order_qty, weights)]
+    totals = [int(v) for v in largest_remainder(order_qty, weights.tolist())]
     cluster_of = [clusters.assignments[s] for s in ids]
     names = [c.name for c in clusters.clusters if c.name in set(cluster_of)]
     total_w = float(weights.sum())
