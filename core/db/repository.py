@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import (
@@ -151,6 +151,9 @@ class Repository:
         """A large file stored as it arrives, one gzip member per block: never held whole in memory."""
         from core.db.models import RawFilePart
 
+        parts = RawFilePart.__table__
+        if not isinstance(parts, Table):
+            raise TypeError(f"RawFilePart.__table__ is a {type(parts).__name__}, not a Table")
         row = RawFile(kind=kind, filename=filename, sha256="", size=0, content_gz=b"", created_at=utcnow())
         self.s.add(row)
         self.s.flush()
@@ -159,7 +162,7 @@ class Repository:
             digest.update(block)
             size += len(block)
             # Core insert: the session keeps no part (its bytes) once written.
-            self.s.connection().execute(insert(RawFilePart.__table__), {
+            self.s.connection().execute(insert(parts), {
                 "raw_file_id": row.id, "seq": seq, "content_gz": gzip.compress(block, compresslevel=1)})
         row.sha256, row.size = digest.hexdigest(), size
         self.s.flush()
@@ -200,10 +203,10 @@ class Repository:
 
         name = self.s.get_bind().dialect.name
         if name == "sqlite":
-            raw = self.s.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+            raw: object = self.s.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
             return datetime.fromisoformat(str(raw)).replace(tzinfo=timezone.utc)
         if name == "postgresql":
-            value = self.s.execute(text("SELECT clock_timestamp()")).scalar_one()
+            value: datetime = self.s.execute(text("SELECT clock_timestamp()")).scalar_one()
             return value.astimezone(timezone.utc)
         return utcnow()
 

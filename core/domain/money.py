@@ -85,6 +85,7 @@ def resolve_money(params: SeasonParameters, history: pd.DataFrame | None = None,
                   history_price: float | None = None) -> Money:
     """The season's money settings: the entered price wins over the history's average price."""
     warnings: list[str] = []
+    source: PriceSource
     if params.unit_price is not None:
         price, source = float(params.unit_price), "entered"
     else:

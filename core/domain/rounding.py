@@ -19,7 +19,7 @@ _FRACTION_DECIMALS = 9
 _INTEGER_TOLERANCE = 1e-9
 
 
-def largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
+def largest_remainder(total: int, weights: Sequence[float] | np.ndarray) -> list[int]:
     """Split `total` units in proportion to `weights`; the parts sum to `total` exactly.
 
     Each part first gets the floor of its quota `total * w / sum(w)`; the units left over go one

@@ -91,8 +91,12 @@ def _at(pset: ParameterSet, start: date) -> ParameterSet:
     return pset.model_copy(update={"parameters": pset.parameters.model_copy(update={"season_start": start})})
 
 
+# A season's demand paths (P, S, W): an array, or Monte Carlo paths drawn chunk by chunk where they are simulated.
+Demand = np.ndarray | MonteCarloPaths
+
+
 def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[ParameterSet],
-                  spec: DemandSpec) -> list[tuple[Season, np.ndarray, dict[str, Any]]]:
+                  spec: DemandSpec) -> list[tuple[Season, Demand, dict[str, Any]]]:
     """(season, demand (P, S, W), description) for each season of the comparison."""
     p = sets[0].parameters
     category, horizon = p.category, p.horizon_weeks
@@ -101,7 +105,7 @@ def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[Parame
         raise PlannerError(f"category = {category!r} has no rows in the history: allowed "
                            f"{', '.join(sorted(history['category'].astype(str).unique()))}")
     ids = stores["store_id"].astype(str).tolist()
-    out = []
+    out: list[tuple[Season, Demand, dict[str, Any]]] = []
     if spec.source == "replay":
         problems: list[str] = []
         cuts = []
@@ -135,13 +139,13 @@ def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[Parame
                                      horizon_weeks=horizon)
     weights = sales.to_numpy(dtype=float)
     # Drawn chunk by chunk where they are simulated: bounded memory whatever the stores and paths.
-    units = MonteCarloPaths(season.forecast, weights, spec.paths, spec.seed)
-    totals = units.totals()
+    paths = MonteCarloPaths(season.forecast, weights, spec.paths, spec.seed)
+    totals = paths.totals()
     desc = {"start": p.season_start.isoformat(), "forecast_total": round(season.forecast.total, 1),
             "weights_from": f"store sales: {basis}", "week_correlation": round(correlation(season.forecast), 4),
             "total": {q: round(float(np.percentile(totals, v)), 1)
                       for q, v in (("p10", 10), ("median", 50), ("p90", 90))}}
-    return [(season, units, desc)]
+    return [(season, paths, desc)]
 
 
 # ------------------------------------------------------------------------------------------ executors
@@ -171,7 +175,7 @@ def default_executor(n_tasks: int, workers: int | None = None) -> Iterator[Execu
         yield pool
 
 
-def _tasks(sets: list[ParameterSet], seasons: list[tuple[Season, np.ndarray, dict]], workers: int) -> list[Task]:
+def _tasks(sets: list[ParameterSet], seasons: list[tuple[Season, Demand, dict]], workers: int) -> list[Task]:
     tasks = []
     for j, (season, units, _) in enumerate(seasons):
         # Paths are split only when there are fewer (set, season) pairs than workers.

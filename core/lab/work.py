@@ -74,7 +74,7 @@ def simulate_paths(setup: Any, demand: Any, unit_cost: float | None) -> dict[str
     """Per-path figures of the set on `demand`, simulated a chunk of paths at a time when the demand is
     drawn in chunks (paths are independent seasons, so the figures are those of one run over them all)."""
     chunks = demand.chunks() if hasattr(demand, "chunks") else [demand]
-    parts = []
+    parts: list[dict[str, Any]] = []
     for units in chunks:
         run = simulate(setup, units)
         parts.append({"metrics": path_metrics(run, unit_cost), "weekly": weekly_paths(run),

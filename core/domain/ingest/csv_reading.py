@@ -13,6 +13,7 @@ import re
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -393,8 +394,11 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniques
 
 
-def take(per_unique: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
-    """Per-row values from per-distinct-value ones; `fill` where the code is -1 (empty cell)."""
+def take(per_unique: np.ndarray, codes: np.ndarray, fill: Any) -> np.ndarray:
+    """Per-row values from per-distinct-value ones; `fill` where the code is -1 (empty cell).
+
+    `fill` is any scalar numpy takes (a bool, a number, NaN or None for an object column), hence `Any`.
+    """
     if per_unique.size == 0:
         return np.full(len(codes), fill, dtype=per_unique.dtype if fill is not None else object)
     return np.where(codes >= 0, per_unique[np.maximum(codes, 0)], fill)

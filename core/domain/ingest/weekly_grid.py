@@ -22,7 +22,9 @@ class Grid:
 
     def __init__(self, fields: dict[str, tuple[type, object]]) -> None:
         self.fields = fields
-        self.arrays = {name: np.full((0, 0), fill, dtype=dtype) for name, (dtype, fill) in fields.items()}
+        self.arrays: dict[str, np.ndarray] = {
+            name: np.full((0, 0), fill, dtype=dtype) for name, (dtype, fill) in fields.items()
+        }
         self.lo = 0
         self.rows = 0  # pairs in use (the arrays may hold spare rows)
 
@@ -45,7 +47,7 @@ class Grid:
             new_hi += span // 4 if new_hi > cur_hi else 0
         new_rows = max(rows, cap_rows if rows <= cap_rows else max(rows, 2 * cap_rows, 64))
         for name, (dtype, fill) in self.fields.items():
-            grown = np.full((new_rows, new_hi - new_lo + 1), fill, dtype=dtype)
+            grown: np.ndarray = np.full((new_rows, new_hi - new_lo + 1), fill, dtype=dtype)
             old = self.arrays[name]
             if old.size:
                 grown[: old.shape[0], self.lo - new_lo: self.lo - new_lo + width] = old
@@ -100,7 +102,8 @@ class WeekSums:
 
     def present(self) -> tuple[np.ndarray, np.ndarray]:
         """(pair, column) of every week with rows, in pair then week order."""
-        return np.nonzero(self.grid["days"] > 0)
+        pair, column = np.nonzero(self.grid["days"] > 0)
+        return pair, column
 
     def column_days(self, columns: np.ndarray) -> np.ndarray:
         return self.day_of_week(columns + self.grid.lo)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from numpy.typing import DTypeLike
 import pandas as pd
 
 from core.domain.errors import PlannerError
@@ -127,7 +128,7 @@ class MonteCarloPaths:
         return MonteCarloPaths(self.forecast, self.weights, self.n_paths, self.seed, self.first + start,
                                self.first + max(start, stop))
 
-    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+    def __array__(self, dtype: DTypeLike | None = None, copy: object = None) -> np.ndarray:
         parts = list(self.chunks())
         out = np.concatenate(parts) if parts else np.zeros((0, *self.shape[1:]), dtype=np.int64)
         return out if dtype is None else out.astype(dtype)

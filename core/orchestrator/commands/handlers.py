@@ -194,10 +194,12 @@ class Commands:
             read_version = wf.version
             frames = load_frames(repo, wf.dataset_id, self.db_url, category=ctx.parameters.category)
             mapping = week_file_mapping(repo, data, column_map, frames.column_map)
-            active = {u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
-                               "at": aware(u.created_at), "raw_file_id": u.raw_file_id,
-                               "missing_dates": u.missing_dates}
-                      for u in repo.uploads(workflow_id) if u.status == "active"}
+            # Same shape as `old` of store_upload and week_stored (core/orchestrator/commands/uploads.py).
+            active: dict[int, dict[str, Any]] = {
+                u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
+                         "at": aware(u.created_at), "raw_file_id": u.raw_file_id,
+                         "missing_dates": u.missing_dates}
+                for u in repo.uploads(workflow_id) if u.status == "active"}
         p = ctx.parameters
 
         def parse(raw: bytes, name: str, confirm: bool, columns: dict[str, str] | None) -> Any:

@@ -155,7 +155,7 @@ class StepEngine:
                                       owner=me.owner, host=me.host, pid=me.pid, process_start=me.process_start,
                                       claimed_at=now, heartbeat_at=now, expires_at=expiry(now, self.lease_ttl_s)):
                     return None
-                if dead is not None:
+                if lease is not None and dead is not None:
                     repo.add_event(workflow_id, "resumed", f"Step {marker['name']} was interrupted ({dead}); "
                                    "running it again", step=str(marker["name"]),
                                    data={"reason": dead, "pid": lease.pid, "host": lease.host})
@@ -286,7 +286,7 @@ class StepEngine:
             except Exception:
                 log.warning("explanation %s failed", req.kind, exc_info=True)
                 continue
-            data = {"kind": req.kind, "text": x.text, "source": x.source, "week": req.week,
+            data: dict[str, Any] = {"kind": req.kind, "text": x.text, "source": x.source, "week": req.week,
                     "attempts": x.attempts, "error": x.error, "at": self.clock().isoformat(),
                     "explanation_source": x.source}
             if x.error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.db.models import Approval
 from core.db.repository import Repository
 from core.domain.errors import NotFound
 from core.orchestrator.steps import week as week_steps
@@ -49,7 +50,7 @@ def load_inputs(repo: Repository, workflow_id: str, db_url: str, now: datetime) 
     if marker.name in ("week", "markdown"):
         actuals = repo.active_actuals(workflow_id)
         partial_shares = repo.partial_week_shares(workflow_id)
-        decisions = {a.week: week_steps.MarkdownDecision(depth=float(a.decided), decision=a.status, approval_id=a.id,
+        decisions = {a.week: week_steps.MarkdownDecision(depth=_decided_depth(a), decision=a.status, approval_id=a.id,
                                                  by=a.decided_by, reason=a.reason)
                      for a in repo.approvals(workflow_id)
                      if a.kind == "markdown" and a.status != "pending" and a.week is not None}
@@ -62,6 +63,13 @@ def load_inputs(repo: Repository, workflow_id: str, db_url: str, now: datetime) 
     return StepInputs(workflow_id=workflow_id, version=wf.version, state=wf.state, marker=marker, context=ctx,
                       frames=frames, now=now, actuals=actuals, decisions=decisions, start_state=start_state,
                       partial_shares=partial_shares)
+
+
+def _decided_depth(a: Approval) -> float:
+    """The depth a decided (not pending) markdown approval records: every decision stores one."""
+    if a.decided is None:
+        raise ValueError(f"markdown approval {a.id} (week {a.week}) is {a.status} but records no depth")
+    return float(a.decided)
 
 
 def season_state_before(repo: Repository, workflow_id: str, week: int) -> SeasonState:

@@ -28,7 +28,8 @@ class DatasetFrames:
     column_map: dict[str, str] | None = None  # {our column: theirs} its files were read with
 
 
-_cache: dict[tuple[str, int], DatasetFrames] = {}
+# Keyed (cache key, dataset id) for a whole dataset, (cache key, dataset id, category) for one category's rows.
+_cache: dict[tuple[str, int] | tuple[str, int, str], DatasetFrames] = {}
 _cache_lock = threading.Lock()
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from core.db.models import Workflow
 from core.db.repository import Repository, UnitOfWork
 from core.domain.errors import ActionNotAllowed
@@ -15,15 +17,26 @@ from core.domain.models import SeasonReport
 from core.orchestrator.queries.decision_views import markdown_extra, money_view, pending_options, replenishment_extra
 from core.orchestrator.steps.context import SeasonState, WorkflowContext
 from core.orchestrator.queries.phases import phases_of
-from core.orchestrator.steps.states import why_not
+from core.orchestrator.steps.states import State, why_not
 from core.orchestrator.queries.status import (
+    AllocationRow,
     ApprovalView,
+    ClusterView,
     EventView,
     ExplanationDoc,
+    ForecastView,
+    MoneyView,
+    OrderView,
+    PendingApproval,
+    SkipView,
     StatusDocument,
     WorkflowSummary,
     aware,
 )
+
+# The status document's store and cluster rows, validated as a list in one call (10,000 stores).
+_CLUSTER_ROWS = TypeAdapter(list[ClusterView])
+_ALLOCATION_ROWS = TypeAdapter(list[AllocationRow])
 
 
 class ReadModel:
@@ -43,9 +56,12 @@ class ReadModel:
                 ctx = wf.context or {}
                 params = wf.parameters or {}
                 season = ctx.get("season") or {}
+                season_start = params.get("season_start")
+                if season_start is None:
+                    raise ValueError(f"{wf.id}: the stored parameters have no season_start")
                 out.append(WorkflowSummary(
                     workflow_id=wf.id, category=wf.category, state=wf.state, version=wf.version,
-                    season_start=params.get("season_start"), horizon_weeks=params.get("horizon_weeks", 0),
+                    season_start=season_start, horizon_weeks=params.get("horizon_weeks", 0),
                     weeks_done=int(season.get("weeks_done", 0)), dataset_id=wf.dataset_id,
                     created_at=aware(wf.created_at), updated_at=aware(wf.updated_at)))
             return out
@@ -129,22 +145,22 @@ def _explanations(ctx: WorkflowContext, repo: Repository, workflow_id: str) -> d
     return out
 
 
-def _forecast(ctx: WorkflowContext) -> dict[str, Any] | None:
+def _forecast(ctx: WorkflowContext) -> ForecastView | None:
     if ctx.forecast_original is None:
         return None
     orig = ctx.forecast_original
     cur = ctx.season.forecast if ctx.season is not None else orig
-    return {
+    return ForecastView.model_validate({
         "total": round(cur.total, 3), "original_total": round(orig.total, 3), "method": cur.method,
         "revision": cur.revision, "members": orig.members, "member_weekly": orig.member_weekly,
         "warnings": ctx.forecast_warnings, "backtest": orig.backtest, "weights": orig.weights,
         "weekly": [{"week": w.week, "start": w.start.isoformat(), "plan": round(w.plan, 3),
                     "original": round(o.plan, 3), "lo": round(w.lo, 3), "hi": round(w.hi, 3)}
                    for w, o in zip(cur.weeks, orig.weeks)],
-    }
+    })
 
 
-def _clusters_and_allocation(ctx: WorkflowContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _clusters_and_allocation(ctx: WorkflowContext) -> tuple[list[ClusterView], list[AllocationRow]]:
     season = ctx.season
     alloc = season.allocation if season is not None else ctx.allocation_initial
     if alloc is None:
@@ -163,7 +179,7 @@ def _clusters_and_allocation(ctx: WorkflowContext) -> tuple[list[dict[str, Any]]
         allocation.append({"store_id": s.store_id, "cluster": s.cluster, "season_total": s.season_total,
                            "initial": s.initial, "dc_reserve": max(0, s.season_total - shipped), "shipped": shipped,
                            "sold": state.sold if state else 0})
-    return clusters, allocation
+    return _CLUSTER_ROWS.validate_python(clusters), _ALLOCATION_ROWS.validate_python(allocation)
 
 
 def _season_parts(season: SeasonState | None) -> dict[str, Any]:
@@ -199,18 +215,21 @@ def status_document(wf: Workflow, ctx: WorkflowContext, repo: Repository) -> Sta
     params["season_end"] = p.season_end.isoformat()
     clusters, allocation = _clusters_and_allocation(ctx)
     alloc = season.allocation if season is not None else ctx.allocation_initial
-    skipped = [s.model_dump() for s in ctx.skipped] + ([s.model_dump() for s in season.skipped] if season else [])
+    skipped = [SkipView.model_validate(s.model_dump())
+               for s in ctx.skipped + (season.skipped if season else [])]
     pending_doc = None
     if pending is not None:
         proposal: Any = int(pending.proposed) if pending.kind == "order" else pending.proposed
-        pending_doc = {"kind": pending.kind, "approval_id": pending.id, "proposal": proposal, "week": pending.week,
-                       "details": pending.details or {}, "requested_at": aware(pending.requested_at).isoformat(),
-                       "options": pending_options(pending.kind, pending.details)}
+        pending_doc = PendingApproval.model_validate({
+            "kind": pending.kind, "approval_id": pending.id, "proposal": proposal, "week": pending.week,
+            "details": pending.details or {}, "requested_at": aware(pending.requested_at).isoformat(),
+            "options": pending_options(pending.kind, pending.details)})
     lease = repo.lease(wf.id) if ctx.step is not None else None
     return StatusDocument(
-        workflow_id=wf.id, state=wf.state, version=wf.version, category=wf.category, dataset_id=wf.dataset_id,
+        workflow_id=wf.id, state=State(wf.state), version=wf.version, category=wf.category, dataset_id=wf.dataset_id,
         created_at=aware(wf.created_at), updated_at=aware(wf.updated_at), parameters=params,
-        forecast=_forecast(ctx), order=ctx.order.model_dump() if ctx.order is not None else None,
+        forecast=_forecast(ctx),
+        order=OrderView.model_validate(ctx.order.model_dump()) if ctx.order is not None else None,
         clusters=clusters, silhouette=ctx.clusters.silhouette if ctx.clusters else None, allocation=allocation,
         dc_on_hand=season.dc_on_hand if season else (alloc.dc_on_hand if alloc else None),
         weeks_done=season.weeks_done if season else 0, skipped=skipped, pending=pending_doc,
@@ -219,5 +238,6 @@ def status_document(wf: Workflow, ctx: WorkflowContext, repo: Repository) -> Sta
         explanations=_explanations(ctx, repo, wf.id), **_season_parts(season),
         last_error=wf.last_error, notes=list(ctx.notes), running_step=ctx.step.name if ctx.step else None,
         running_since=aware(lease.claimed_at) if lease is not None else None,
-        report_available=ctx.report is not None, source_text=wf.source_text, money=money_view(ctx),
+        report_available=ctx.report is not None, source_text=wf.source_text,
+        money=MoneyView.model_validate(money_view(ctx)),
     )

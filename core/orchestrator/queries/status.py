@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, Field
 
@@ -310,6 +310,12 @@ class StatusDocument(BaseModel):
         return why_not(action, self.state.value)
 
 
+@overload
+def aware(ts: datetime) -> datetime: ...
+@overload
+def aware(ts: None) -> None: ...
+@overload
+def aware(ts: datetime | None) -> datetime | None: ...
 def aware(ts: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything we store is UTC."""
     if ts is None:

@@ -107,13 +107,13 @@ def allocate_step(ctx: WorkflowContext, history: Any, stores: Any) -> StepResult
     from core.domain.allocation import allocate
     from core.domain.clustering import cluster_stores
 
+    ctx = ctx.model_copy(deep=True)
     p = ctx.parameters
     assert ctx.order is not None and ctx.order.approved is not None and ctx.forecast_original is not None
     clusters = cluster_stores(stores, history, p.category, p.n_clusters)
     plan = allocate(ctx.order.approved, clusters, stores, history, category=p.category,
                     season_start=p.season_start, horizon_weeks=p.horizon_weeks,
                     dc_holdback=float(p.dc_holdback or 0.0))
-    ctx = ctx.model_copy(deep=True)
     ctx.clusters = clusters
     ctx.allocation_initial = plan
     season = SeasonState(

@@ -379,10 +379,10 @@ def markdown_step(ctx: WorkflowContext, decision: MarkdownDecision, history: Any
     """Apply the decided markdown, then any stored weeks after the checkpoint (after a replay)."""
     ctx = ctx.model_copy(deep=True)
     assert ctx.season is not None and ctx.season.markdown is not None
-    season = ctx.season
+    season, markdown = ctx.season, ctx.season.markdown
     result = StepResult(state=State.IN_SEASON, context=ctx)
-    apply_markdown(ctx, season, decision, result)
-    week = season.markdown.week
+    apply_markdown(ctx, season, decision, result)  # changes `markdown` in place (its decision, not its week)
+    week = markdown.week
     result.plans.append(("season_state", season.plan_revision, week, season.model_dump(mode="json")))
     gate = _fold(ctx, season, week + 1, actuals, decisions, result, shares)
     return _finish(ctx, season, gate, history, result, now)
