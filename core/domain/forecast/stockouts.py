@@ -56,7 +56,7 @@ def stocked_out(sold: np.ndarray, received: np.ndarray) -> np.ndarray:
 
 def estimate_lost_sales(sold: np.ndarray, *, received: np.ndarray | None = None,
                         censored: np.ndarray | None = None,
-                        plan: Sequence[float] | None = None) -> StockoutEstimate:
+                        plan: Sequence[float] | np.ndarray | None = None) -> StockoutEstimate:
     """Demand of every store-week from censored sales (module docstring).
 
     Give `received` (units that reached each store per week) to find the stockouts, or `censored`
