@@ -15,8 +15,8 @@ def test_replayed_seasons_give_every_figure(anchor_dir, walmart_dir) -> None:
     seasons = [D.replay_season(D.load_anchor(data), "Men's Shirts", date(2024, 3, 4), D.rule_sets()),
                D.replay_season(D.load_walmart(data, ["92"]), "92", date(2012, 2, 4), D.rule_sets())]
     for s in seasons:
-        assert set(s.profit) == {"default", "seed", "oracle"} and s.profit["oracle"] > 0
-        assert s.orders["oracle"] == round(s.demand)
+        assert set(s.profit) == {"default", "seed", "oracle", "oracle_default"} and s.profit["oracle"] > 0
+        assert s.orders["oracle"] == s.orders["oracle_default"] == round(s.demand)
         lost, while_dc = s.lost_weeks["seed"]
         assert 0 <= while_dc <= lost
     doc = D.summarise(seasons)
