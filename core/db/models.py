@@ -137,6 +137,18 @@ class HistoryRow(Base):
     days: Mapped[int] = mapped_column(Integer)
 
 
+class HistoryColumns(Base):
+    """A columnar copy of one category's HistoryFrame rows (numpy arrays in an .npz), written at import;
+    the rows of dataset_history stay the record (core/orchestrator/queries/frames.py reads either)."""
+
+    __tablename__ = "dataset_history_columns"
+    __table_args__ = (UniqueConstraint("dataset_id", "category", name="uq_dataset_history_columns"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class StoreRow(Base):
     __tablename__ = "dataset_stores"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from core.orchestrator.queries import frames
 from tests.orchestrator.conftest import history_csv, stores_csv
@@ -17,16 +18,23 @@ def _frames_by_category(url: str, monkeypatch, history: bytes) -> None:
     ds = svc.import_dataset(history=history, history_name="history.csv", stores=stores_csv(), stores_name="stores.csv")
     frames._cache.clear()
     monkeypatch.setattr(frames, "HISTORY_BATCH", 50)  # many batches
-    with svc.uow.read() as repo:
-        whole = frames.load_frames(repo, ds.id, "k")
+    with svc.engine.connect() as conn:  # a columnar copy per category, written at import
+        assert conn.execute(text("SELECT COUNT(*) FROM dataset_history_columns")).scalar() == len(ds.categories)
+    for source in ("columns", "rows"):
+        if source == "rows":  # a dataset imported before the columnar copy existed: read row by row
+            with svc.engine.begin() as conn:
+                conn.execute(text("DELETE FROM dataset_history_columns"))
         frames._cache.clear()
-        for category in ds.categories:
-            one = frames.load_frames(repo, ds.id, "k", category=category)
-            expected = whole.history[whole.history["category"] == category].reset_index(drop=True)
-            assert one.history.equals(expected), category
-            assert one.history.dtypes.equals(whole.history.dtypes)
-            assert one.stores.equals(whole.stores) and one.store_ids == whole.store_ids
-            assert len(one.history) < len(whole.history)
+        with svc.uow.read() as repo:
+            whole = frames.load_frames(repo, ds.id, "k")
+            frames._cache.clear()
+            for category in ds.categories:
+                one = frames.load_frames(repo, ds.id, "k", category=category)
+                expected = whole.history[whole.history["category"] == category].reset_index(drop=True)
+                assert one.history.equals(expected), (source, category)
+                assert one.history.dtypes.equals(whole.history.dtypes)
+                assert one.stores.equals(whole.stores) and one.store_ids == whole.store_ids
+                assert len(one.history) < len(whole.history)
     svc.close()
 
 

@@ -4,4 +4,4 @@ HEAD is the newest revision id; start-up compares it with the database's alembic
 an up-to-date database never loads alembic at all. A test checks HEAD against the scripts.
 """
 
-HEAD = "0009_raw_file_parts"
+HEAD = "0010_history_columns"

@@ -157,29 +157,75 @@ BATCH_ROWS = 100_000
 
 
 def _store_history(repo: Repository, dataset_id: int, hist: Any) -> Any:
-    """Write the weekly rows in batches; the whole normalised frame when it is small enough to cache."""
+    """Write the weekly rows in batches, and each category's columnar copy (a season reads that back in
+    one read); the whole normalised frame when it is small enough to cache."""
     import pandas as pd
 
     from core.db.bulk import insert_frames
 
     keep = hist.sums.present()[0].size <= CACHE_ROWS
     kept: list[Any] = []
+    columns = _Columns()
 
     def batches() -> Any:
         for part in hist.batches(BATCH_ROWS):
             frame = normalise_history(part)
             if keep:
                 kept.append(frame)
+            columns.feed(frame)
             yield frame.assign(dataset_id=dataset_id)
 
     # Straight through the driver (COPY / executemany): the ORM bulk path costs ~10x more per row.
-    insert_frames(repo.s.connection(), "dataset_history",
+    conn = repo.s.connection()
+    insert_frames(conn, "dataset_history",
                   ("dataset_id", "week_start", "store_id", "category", "quantity", "revenue", "days"), batches())
+    columns.flush()
+    _write_columns(conn, dataset_id, columns.blobs)
     if not keep:
         return None
     if not kept:
         return normalise_history(hist.frame())
     return kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
+
+
+class _Columns:
+    """Each category's rows (the batches come in category order), encoded when the category ends."""
+
+    def __init__(self) -> None:
+        self.category: str | None = None
+        self.parts: list[Any] = []
+        self.blobs: list[tuple[str, bytes]] = []
+
+    def feed(self, frame: Any) -> None:
+        import numpy as np
+
+        cats = frame["category"].to_numpy(dtype=object)
+        starts = [0, *(np.flatnonzero(cats[1:] != cats[:-1]) + 1).tolist(), len(cats)]
+        for a, b in zip(starts[:-1], starts[1:]):
+            if cats[a] != self.category:
+                self.flush()
+                self.category = str(cats[a])
+            self.parts.append(frame.iloc[a:b])
+
+    def flush(self) -> None:
+        import pandas as pd
+
+        from core.orchestrator.queries.frames import encode_columns
+
+        if self.category is not None and self.parts:
+            whole = self.parts[0] if len(self.parts) == 1 else pd.concat(self.parts, ignore_index=True)
+            self.blobs.append((self.category, encode_columns(whole)))
+        self.parts = []
+
+
+def _write_columns(conn: Any, dataset_id: int, blobs: list[tuple[str, bytes]]) -> None:
+    from sqlalchemy import insert
+
+    from core.db.models import HistoryColumns
+
+    for category, content in blobs:
+        conn.execute(insert(HistoryColumns.__table__), {"dataset_id": dataset_id, "category": category,
+                                                        "content": content})
 
 
 def history_limit(history: Any, max_bytes: int | None) -> int:

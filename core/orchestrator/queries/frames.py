@@ -84,7 +84,9 @@ def load_frames(repo: Repository, dataset_id: int, cache_key: str, *, category: 
 
     ds = repo.dataset(dataset_id)  # NotFound when missing
     conn = repo.s.connection()
-    history = read_history(conn, dataset_id, category)
+    history = _read_columns(conn, dataset_id, category) if category is not None else None
+    if history is None:
+        history = read_history(conn, dataset_id, category)
     if category is not None and not _has_revenue(history):
         return load_frames(repo, dataset_id, cache_key)
     store_rows = conn.execute(
@@ -100,6 +102,51 @@ def load_frames(repo: Repository, dataset_id: int, cache_key: str, *, category: 
     with _cache_lock:
         _cache[(cache_key, dataset_id) if category is None else (cache_key, dataset_id, category)] = frames
     return frames
+
+
+def encode_columns(frame: Any) -> bytes:
+    """One category's normalised HistoryFrame rows as an .npz (day numbers, store codes and names, units,
+    revenue, days): what `decode_columns` reads back to the same frame."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    codes, stores = pd.factorize(frame["store_id"].to_numpy(dtype=object))
+    buf = io.BytesIO()
+    np.savez(buf, week=frame["week_start"].to_numpy().astype("datetime64[D]").astype(np.int64),
+             store=codes.astype(np.int32), stores=np.asarray(stores, dtype=str),
+             quantity=frame["quantity"].to_numpy(dtype=float), revenue=frame["revenue"].to_numpy(dtype=float),
+             days=frame["days"].to_numpy(dtype=np.int64))
+    return buf.getvalue()
+
+
+def decode_columns(content: bytes, category: str) -> Any:
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    with np.load(io.BytesIO(content), allow_pickle=False) as z:
+        stores = z["stores"].astype(object)
+        frame = pd.DataFrame({
+            "week_start": z["week"].astype("datetime64[D]").astype("datetime64[ns]"),
+            "store_id": stores[z["store"]],
+            "category": np.full(len(z["store"]), category, dtype=object),
+            "quantity": z["quantity"], "revenue": z["revenue"], "days": z["days"],
+        })
+    return normalise_history(frame)
+
+
+def _read_columns(conn: Any, dataset_id: int, category: str) -> Any:
+    """The category's frame from its columnar copy, or None (datasets imported before it existed)."""
+    from sqlalchemy import select
+
+    from core.db.models import HistoryColumns
+
+    content = conn.execute(select(HistoryColumns.content).where(
+        HistoryColumns.dataset_id == dataset_id, HistoryColumns.category == category)).scalar()
+    return None if content is None else decode_columns(bytes(content), category)
 
 
 def _cached(cache_key: str, dataset_id: int, category: str | None) -> DatasetFrames | None:
