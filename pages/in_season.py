@@ -78,8 +78,11 @@ elif status.why_not("upload") is None and any(r.kind == "waiting" for r in resul
 # ------------------------------------------------------------------ upload
 if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL, State.NEEDS_ATTENTION):
     with st.container(border=True):
-        st.markdown("**Upload weekly actuals** — one file per week (`date, store_id, quantity_sold`), "
-                    "several at once is fine; they are processed in date order.")
+        weekly = service.dataset(status.dataset_id).frequency == "weekly"
+        st.markdown("**Upload weekly actuals** — one file per week (`date, store_id, quantity_sold`, or your "
+                    "own column names as matched at import), several at once is fine; they are processed in date "
+                    "order." + (" This data set is weekly: one row per store with the week's total, dated on any "
+                                "day of the week." if weekly else ""))
         if len(observed) < horizon:
             nxt = max((int(w["week"]) for w in observed), default=0) + 1
             begins = season_start + timedelta(weeks=nxt - 1)
@@ -100,6 +103,9 @@ if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL, State.NEEDS_ATTE
                 day = first_date(f.getvalue())
                 if result.week is None and day is not None:
                     result.week = week_of_season(day, season_start, horizon, first_day)
+                if result.week is None and result.kind == "stored":  # their own date column: ask the record
+                    result.week = next((u["week"] for u in sorted(service.uploads(wf), key=lambda u: -u["id"])
+                                        if u["filename"] == f.name and u["status"] == "active"), None)
                 results[f.file_id] = result
             retry_waiting(service, wf, results)
             bar.progress(1.0, text="Done")

@@ -18,6 +18,7 @@ from core.domain.params import (
     make_parameters,
 )
 from ui.feedback import md_escape
+from ui.session import RUN_KEY
 
 PREFIX = "p_"
 # week_start is the dataset's calendar, chosen at import, not a field of the season form.
@@ -183,15 +184,28 @@ def key(field: str) -> str:
 
 
 # Streamlit drops a widget's value when a run does not draw it (another page, the Plan page stopped
-# before the form while no data set is chosen): the form's values are kept here too and put back.
+# before the form while no data set is chosen), and a widget drawn again after such a run starts from
+# its default even when the old value still reads back: the form's values are kept here and assigned
+# again whenever the previous run did not draw the form.
 SAVED = "_plan_form_values"
+DRAWN = "_plan_form_drawn_run"  # the run that last drew the form
+APPLIED = "_plan_form_applied_run"  # the run in which apply_values loaded new values
+
+
+def run_number() -> int:
+    """This script run's number in the session (counted by the sidebar, which every page draws)."""
+    return int(st.session_state.get(RUN_KEY, 0))
 
 
 def restore_values() -> None:
-    """Put back the values of fields whose widgets Streamlit dropped since the form was last drawn."""
+    """Assign the saved values again when the previous run did not draw the form (values loaded by
+    apply_values in this run win)."""
+    run = run_number()
+    stale = st.session_state.get(DRAWN) != run - 1 and st.session_state.get(APPLIED) != run
     for k, v in (st.session_state.get(SAVED) or {}).items():
-        if k not in st.session_state:
+        if stale or k not in st.session_state:
             st.session_state[k] = v
+    st.session_state[DRAWN] = run
 
 
 def save_values() -> None:
@@ -200,6 +214,7 @@ def save_values() -> None:
 
 def apply_values(values: dict[str, Any], categories: list[str]) -> None:
     """Load parameter values into the form's widgets (before they are drawn in this run)."""
+    st.session_state[APPLIED] = run_number()
     for field in FIELDS:
         if field not in values:
             continue

@@ -9,6 +9,11 @@ import streamlit as st
 WF_KEY = "workflow_id"
 FLASH_KEY = "_flash"
 STATUS_KEY = "_status"
+RUN_KEY = "_run_number"  # script runs of this session, all pages (counted by the sidebar)
+
+
+def count_run() -> None:
+    st.session_state[RUN_KEY] = int(st.session_state.get(RUN_KEY, 0)) + 1
 
 
 def selected_workflow() -> str | None:

@@ -11,7 +11,7 @@ from core.orchestrator.steps.states import State
 from core.orchestrator.queries.status import PendingApproval, StatusDocument
 from ui.feedback import md_escape, render_message
 from ui.format import STATE_ICONS, as_dict, fmt_date, fmt_int, fmt_pct, state_label
-from ui.session import remember_status, select_workflow, selected_workflow, sync_url
+from ui.session import count_run, remember_status, select_workflow, selected_workflow, sync_url
 
 NEW = "__new__"
 DONE_STATUSES = {"done", "skipped"}
@@ -52,6 +52,7 @@ def pending_text(pending: PendingApproval | None) -> str | None:
 
 def render_sidebar(service: Any) -> StatusDocument | None:
     """Draw the sidebar and return the selected workflow's status document or None."""
+    count_run()
     summaries = [as_dict(s) for s in service.list_workflows()]
     ids = [s["workflow_id"] for s in summaries]
     labels = distinct_labels(summaries)
