@@ -75,8 +75,15 @@ def test_own_files_with_their_column_names_and_weekly_totals(server: str, their_
         text = page.get_by_role("textbox", name="In your own words")
         text.fill("A 6-week season for Dresses starting 2025-03-03 with weekly replenishment. "
                   "Check markdowns at week 3 if sell-through is below 45%.")
-        page.get_by_role("button", name="Read parameters from the text").click()
-        expect(page.get_by_role("spinbutton", name="Sell-through target at the checkpoint (%)")).to_have_value("45.0")
+        target = page.get_by_role("spinbutton", name="Sell-through target at the checkpoint (%)").last
+        for _ in range(3):  # a click landing while a rerun is in flight can be lost: click again
+            page.get_by_role("button", name="Read parameters from the text").click()
+            try:
+                expect(target).to_have_value("45.0", timeout=20_000)
+                break
+            except AssertionError:
+                continue
+        expect(target).to_have_value("45.0")
         page.get_by_role("button", name="Start season").click()
 
         expect(page.get_by_role("heading", name="Approvals")).to_be_visible()

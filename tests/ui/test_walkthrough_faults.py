@@ -53,7 +53,7 @@ def test_the_plan_preview_follows_a_saturday_week_data_set(app: AppTest, service
 
 def test_start_a_season_with_a_replayed_set_starts_the_next_season_not_the_past_one(app: AppTest, service) -> None:
     from core.lab.runner import DemandSpec, InlineExecutor
-    from core.lab.service import dataset_comparison, save
+    from core.lab.service import dataset_comparison
 
     wf = started(service)
     status = service.status(wf).model_dump(mode="json")
@@ -63,7 +63,7 @@ def test_start_a_season_with_a_replayed_set_starts_the_next_season_not_the_past_
     doc, inputs = dataset_comparison(service, status["dataset_id"], rows,
                                      DemandSpec("replay", starts=[date(2025, 2, 24)], seed=0),
                                      executor=InlineExecutor())
-    save(service, doc, inputs, label="replay", workflow_id=wf)
+    service.save_comparison(doc, inputs, label="replay", workflow_id=wf)
     open_page(app, "scenarios", wf)
     app.selectbox(key="lab_action_set").set_value("lean").run()
     before = {w.workflow_id for w in service.list_workflows()}
