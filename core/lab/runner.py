@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -149,11 +149,15 @@ def build_seasons(history: pd.DataFrame, stores: pd.DataFrame, sets: list[Parame
 
 
 # ------------------------------------------------------------------------------------------ executors
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
 class InlineExecutor(Executor):
     """Runs each task at once in this process (one task, one core, or tests)."""
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        f: Future = Future()
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        f: Future[_T] = Future()
         try:
             f.set_result(fn(*args, **kwargs))
         except BaseException as exc:  # handed to the caller through the future, as a pool would
