@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import (
@@ -149,11 +149,8 @@ class Repository:
 
     def add_raw_file_parts(self, kind: str, filename: str, blocks: Iterable[bytes]) -> int:
         """A large file stored as it arrives, one gzip member per block: never held whole in memory."""
-        from core.db.models import RawFilePart
+        from core.db.models import RawFilePart, table_of
 
-        parts = RawFilePart.__table__
-        if not isinstance(parts, Table):
-            raise TypeError(f"RawFilePart.__table__ is a {type(parts).__name__}, not a Table")
         row = RawFile(kind=kind, filename=filename, sha256="", size=0, content_gz=b"", created_at=utcnow())
         self.s.add(row)
         self.s.flush()
@@ -162,7 +159,7 @@ class Repository:
             digest.update(block)
             size += len(block)
             # Core insert: the session keeps no part (its bytes) once written.
-            self.s.connection().execute(insert(parts), {
+            self.s.connection().execute(insert(table_of(RawFilePart)), {
                 "raw_file_id": row.id, "seq": seq, "content_gz": gzip.compress(block, compresslevel=1)})
         row.sha256, row.size = digest.hexdigest(), size
         self.s.flush()

@@ -221,10 +221,10 @@ class _Columns:
 def _write_columns(conn: Any, dataset_id: int, blobs: list[tuple[str, bytes]]) -> None:
     from sqlalchemy import insert
 
-    from core.db.models import HistoryColumns
+    from core.db.models import HistoryColumns, table_of
 
     for category, content in blobs:
-        conn.execute(insert(HistoryColumns.__table__), {"dataset_id": dataset_id, "category": category,
+        conn.execute(insert(table_of(HistoryColumns)), {"dataset_id": dataset_id, "category": category,
                                                         "content": content})
 
 
