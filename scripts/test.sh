@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Python packages, Debian's chromium for the browser test) and runs them all:
-# first the whole suite on SQLite, then the database-backed suites again on PostgreSQL when one is
-# reachable (always under CI=true). Extra arguments go to both pytest runs.
+# the house rules first (scripts/lint.sh: ruff, import-linter, mypy), then the whole suite on SQLite, then
+# the database-backed suites again on PostgreSQL when one is reachable (always under CI=true).
+#   --fast   the fast tier for a developer's loop: the house rules and the tests not marked slow, browser
+#            or postgres, outside tests/reliability, on SQLite only (a few minutes)
+# Extra arguments go to the pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FAST=0
+if [ "${1:-}" = "--fast" ]; then FAST=1; shift; fi
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium; \
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
@@ -19,6 +24,11 @@ if ! python3 -c "import redis; redis.Redis(host='127.0.0.1', port=6379, socket_c
   else
     echo "== Redis not reachable at 127.0.0.1:6379 and redis-server not installed: Celery tests will skip (fail under CI=true) =="
   fi
+fi
+bash scripts/lint.sh
+if [ "$FAST" = "1" ]; then
+  exec python3 -m pytest -m "not slow and not browser and not postgres" -k "not postgresql" \
+    --ignore=tests/reliability "$@"
 fi
 python3 -m pytest "$@"
 
