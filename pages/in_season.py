@@ -142,6 +142,10 @@ def _stored_line(result: UploadResult) -> str:
     return line
 
 
+done_weeks = {int(w["week"]) for w in observed}
+for result in results.values():  # a queued week the engine has applied since reads as stored
+    if result.kind == "queued" and result.week in done_weeks:
+        result.kind = "stored"
 newest_first = list(results.items())[::-1]
 stored = sorted((r for _, r in newest_first if r.kind == "stored"), key=lambda r: r.week or 0, reverse=True)
 if stored:
@@ -173,6 +177,8 @@ for file_id, result in newest_first:
                 with st.spinner("Processing as a partial week…"):
                     _confirm(file_id, result, replace=result.replace, zero=result.missing_as_zero, partial=True)
                 st.rerun()
+    elif result.kind == "queued":
+        render_message("info", result.messages, f"{result.name}: week {result.week} queued")
     elif result.kind == "waiting":
         when = ("once the markdown is decided" if state is State.AWAITING_MARKDOWN_APPROVAL
                 else "when the week before it has been processed" if status.running_step
@@ -183,6 +189,11 @@ for file_id, result in newest_first:
                        f"{result.name}: not processed yet — it is tried again {when}")
     elif result.kind in ("rejected", "error"):
         render_message("error", result.messages, result.title)
+if status.queued_weeks:  # stored in the database; the engine applies them in week order
+    st.markdown("**Queued weeks** — stored, applied in week order as soon as the weeks before them are in")
+    st.dataframe(pd.DataFrame([{"Week": q.week, "File": q.filename, "Units": fmt_int(q.total),
+                                "Waiting for": f"week {q.waits_for}", "Uploaded by": q.uploaded_by}
+                               for q in status.queued_weeks]), hide_index=True)
 if results and st.button("Clear upload messages", key="clear_results", type="tertiary"):
     results.clear()
     st.session_state[UPLOADER_GEN] = st.session_state.get(UPLOADER_GEN, 0) + 1

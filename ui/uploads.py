@@ -35,7 +35,7 @@ class UploadResult:
     """What happened to one uploaded file; kept in session state so a rerun never resubmits it."""
 
     name: str
-    kind: str  # stored | replace | missing | partial | waiting | rejected | error
+    kind: str  # stored | queued | replace | missing | partial | waiting | rejected | error
     messages: list[str]
     week: int | None = None
     data: bytes | None = field(default=None, repr=False)  # kept only while a confirmation is offered
@@ -63,8 +63,8 @@ def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: b
         return UploadResult(name, "partial", list(exc.messages), week=exc.week, data=data,
                             missing_dates=list(exc.missing_dates), **flags), None
     except ActionNotAllowed as exc:
-        # e.g. "week 5 has not been uploaded yet": files dropped together can reach the server in
-        # several batches, so the page tries such a file again after the others.
+        # e.g. a markdown decision pending: the page tries the file again once the season allows it.
+        # (A week ahead of a missing one is not refused: it is queued in the database.)
         return UploadResult(name, "waiting", list(exc.messages), data=data, replace=replace,
                             missing_as_zero=missing_as_zero), None
     except IngestError as exc:
@@ -76,6 +76,11 @@ def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: b
     except Exception as exc:  # shown with what to do; the page never swallows it
         title, messages = error_messages(exc)
         return UploadResult(name, "error", messages, title=f"{name}: {title}"), None
+    queued = next((q for q in getattr(doc, "queued_weeks", None) or [] if q.filename == name), None)
+    if queued is not None:  # stored in the database, applied by the engine once the weeks before it are in
+        return UploadResult(name, "queued", [f"{name} holds week {queued.week}; week {queued.waits_for} is not in "
+                                             f"yet, so week {queued.week} is queued and applied as soon as it is"],
+                            week=queued.week, **flags), doc
     return UploadResult(name, "stored", [], **flags), doc
 
 

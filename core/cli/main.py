@@ -240,6 +240,9 @@ def _status_text(doc: Any) -> str:
         m = doc.markdown
         lines.append(f"markdown (week {m['week']}): sell-through {m['sell_through']:.1%}, proposed "
                      f"{m['proposed']:.0%}, approved {'-' if m['approved'] is None else format(m['approved'], '.0%')}")
+    for q in doc.queued_weeks:
+        lines.append(f"queued: week {q.week} from {q.filename} ({q.total:,} units), applied once week "
+                     f"{q.waits_for} is in")
     for s in doc.skipped:
         lines.append(f"skipped ({s['phase']}): {s['reason']}")
     for a in doc.alerts:

@@ -226,7 +226,8 @@ class Upload(Base):
     workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
     week: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))  # active | superseded
+    # active | superseded | queued (stored ahead of a missing earlier week; the engine applies it in order)
+    status: Mapped[str] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(500))
     raw_file_id: Mapped[int | None] = mapped_column(ForeignKey("raw_files.id"), nullable=True)
     total: Mapped[int] = mapped_column(BigInteger)  # a week's units; 32 bits overflow on PostgreSQL

@@ -243,6 +243,17 @@ class Repository:
                                                                        Upload.week == week))
         return int(current or 0) + 1
 
+    def queued_upload(self, workflow_id: str, week: int) -> Upload | None:
+        """A week file stored ahead of an earlier missing week, waiting to be applied in week order."""
+        return self.s.scalars(
+            select(Upload).where(Upload.workflow_id == workflow_id, Upload.week == week, Upload.status == "queued")
+            .order_by(Upload.version.desc())
+        ).first()
+
+    def activate_upload(self, upload_id: int) -> None:
+        self.s.execute(update(Upload).where(Upload.id == upload_id, Upload.status == "queued")
+                       .values(status="active").execution_options(synchronize_session=False))
+
     def supersede(self, upload_id: int) -> None:
         self.s.execute(update(Upload).where(Upload.id == upload_id)
                        .values(status="superseded", superseded_at=utcnow())

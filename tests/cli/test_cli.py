@@ -164,11 +164,12 @@ def test_rejections_exit_2_with_reasons_and_change_nothing(tmp_path, demo, param
     bad_csv.write_text("date,store_id,quantity_sold\n2026-02-23,S001,-3\n2026-02-23,ZZZ,4\n")
     proc = run("actuals", wf, str(bad_csv), "--db", str(db), check=2)
     assert "row 2" in proc.stderr and "row 3" in proc.stderr and "ZZZ" in proc.stderr
-    proc = run("actuals", wf, str(demo / "actuals/normal/week_02.csv"), "--db", str(db), check=2)
-    assert "upload week 1 first" in proc.stderr
+    queued = js(run("actuals", wf, str(demo / "actuals/normal/week_02.csv"), "--db", str(db), "--json"))
+    assert [q["week"] for q in queued["queued_weeks"]] == [2] and queued["weeks_done"] == 0  # waits for week 1
     proc = run("actuals", wf, str(tmp_path / "missing.csv"), "--db", str(db), check=2)
     assert "actuals file not found" in proc.stderr
-    run("actuals", wf, str(demo / "actuals/normal/week_01.csv"), "--db", str(db), "--json")
+    doc = js(run("actuals", wf, str(demo / "actuals/normal/week_01.csv"), "--db", str(db), "--json"))
+    assert doc["weeks_done"] == 2 and doc["queued_weeks"] == []  # week 1, then the queued week 2
     proc = run("actuals", wf, str(demo / "actuals/normal/week_01.csv"), "--db", str(db), check=2)
     assert "already stored" in proc.stderr and "replace" in proc.stderr
     assert json.loads(before)["workflow_id"] == wf

@@ -409,8 +409,9 @@ def test_a_week_that_arrives_before_its_predecessor_waits_and_is_processed_after
     open_page(app, "in_season", wf)
     app.file_uploader[0].set_value([actuals_file(1), actuals_file(3)]).run()  # week 2 still uploading
     assert service.status(wf).weeks_done == 1
-    [waiting] = [w for w in texts(app.warning) if "not processed yet" in w]
-    assert "week 2 has not been uploaded yet" in waiting
+    [queued] = [t for t in texts(app.info) if "queued" in t]
+    assert "week 2 is not in yet, so week 3 is queued" in queued
+    assert [q.week for q in service.status(wf).queued_weeks] == [3]  # in the database, not in the tab
     app.file_uploader[0].upload(*actuals_file(2)).run()  # the late file arrives in its own batch
     assert service.status(wf).weeks_done == 3
     assert not app.warning and not app.error

@@ -194,12 +194,14 @@ class Commands:
             read_version = wf.version
             frames = load_frames(repo, wf.dataset_id, self.db_url, category=ctx.parameters.category)
             mapping = week_file_mapping(repo, data, column_map, frames.column_map)
-            # Same shape as `old` of store_upload and week_stored (core/orchestrator/commands/uploads.py).
-            active: dict[int, dict[str, Any]] = {
+            # Same shape as `old` of store_upload and week_stored (core/orchestrator/commands/uploads.py);
+            # a queued week (stored ahead of a missing earlier one) is held, not active.
+            held: dict[int, dict[str, Any]] = {
                 u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
                          "at": aware(u.created_at), "raw_file_id": u.raw_file_id,
-                         "missing_dates": u.missing_dates}
-                for u in repo.uploads(workflow_id) if u.status == "active"}
+                         "missing_dates": u.missing_dates, "queued": u.status == "queued"}
+                for u in repo.uploads(workflow_id) if u.status in ("active", "queued")}
+            active = {w: u for w, u in held.items() if not u["queued"]}
         p = ctx.parameters
 
         def parse(raw: bytes, name: str, confirm: bool, columns: dict[str, str] | None) -> Any:
@@ -217,9 +219,9 @@ class Commands:
         week = up.week
         start = season_week_start(p.season_start, week, p.first_day)
         span = f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
-        old = active.get(week)
+        old = held.get(week)
         completed = None
-        if old is not None and old["missing_dates"] and old["raw_file_id"] is not None:
+        if old is not None and not old["queued"] and old["missing_dates"] and old["raw_file_id"] is not None:
             with self.uow.read() as repo:
                 old_data = repo.raw_file_bytes(old["raw_file_id"])
                 old_map = week_file_mapping(repo, old_data, None, frames.column_map)
@@ -231,12 +233,8 @@ class Commands:
             raise refused
         if old is not None and not replace and completed is None:
             raise week_stored(filename, week, span, old)
-        missing_weeks = [k for k in range(1, week) if k not in active]
-        if missing_weeks:
-            raise ActionNotAllowed(
-                f"{filename} holds week {week} ({span}) but week {missing_weeks[0]} has not been uploaded yet "
-                f"(weeks stored: {', '.join(map(str, sorted(active))) or 'none'}); weeks are processed in order, "
-                f"so upload week {missing_weeks[0]} first")
+        # A week ahead of a missing one is stored as queued; the engine applies it in week order.
+        waits_for = next((k for k in range(1, week) if k not in active), None)
         if up.missing_stores and not confirm_missing_as_zero:
             shown = ", ".join(up.missing_stores[:15]) + (f" and {len(up.missing_stores) - 15} more"
                                                         if len(up.missing_stores) > 15 else "")
@@ -244,20 +242,23 @@ class Commands:
                                  f"for week {week} ({shown}); confirm to count them as zero sales, or upload a "
                                  "complete file"], list(up.missing_stores))
         counts = {sid: int(up.by_store.get(sid, 0)) for sid in frames.store_ids}
-        ctx.step = new_marker("week", {"from_week": week, "replay": old is not None}, self.clock())
+        if waits_for is None:
+            ctx.step = new_marker("week", {"from_week": week, "replay": old is not None and not old["queued"]},
+                                  self.clock())
         try:
             with self.uow.begin() as repo:
                 store_upload(repo, workflow_id, read_version, ctx, week=week, span=span, old=old, up=up,
                              counts=counts, data=data, filename=filename, by=by, now=self.clock(),
                              confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero),
                              plan_share=days_share(up.dates, (frames.weekday_shares or {}).get(p.category))
-                             if up.partial else None)
+                             if up.partial else None, waits_for=waits_for)
                 if column_map:
                     remember_week_layout(repo, data, column_map)
         except (ConcurrencyConflict, IntegrityError) as exc:
             with self.uow.read() as repo:
                 raise lost_upload_race(repo, workflow_id, week, span, filename, replace, exc) from None
-        self._run_after(workflow_id, f"week {week} ({span}) from {filename}")
+        if waits_for is None:
+            self._run_after(workflow_id, f"week {week} ({span}) from {filename}")
 
     # ------------------------------------------------------------------ close / retry
     def close(self, workflow_id: str, by: str) -> None:

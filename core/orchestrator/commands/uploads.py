@@ -1,5 +1,6 @@
-"""Storing a week of actuals (docs/planning-rules.md §3): the write of an accepted upload, and the messages
-for a file over the size limit, a week already stored, or an upload that lost a race."""
+"""Storing a week of actuals (docs/planning-rules.md §3): the write of an accepted upload (applied at
+once, or queued behind a missing earlier week), and the messages for a file over the size limit, a
+week already stored or queued, or an upload that lost a race."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from core.orchestrator.queries.status import aware
 
 def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: WorkflowContext, *, week: int,
                  span: str, old: dict[str, Any] | None, up: Any, counts: dict[str, int], data: bytes, filename: str,
-                 by: str, now: datetime, confirmed_missing: bool, plan_share: float | None = None) -> None:
-    """Store the week; a confirmed partial week keeps its missing dates and its days' share of the plan."""
+                 by: str, now: datetime, confirmed_missing: bool, plan_share: float | None = None,
+                 waits_for: int | None = None) -> None:
+    """Store the week; a confirmed partial week keeps its missing dates and its days' share of the plan.
+
+    `waits_for`: an earlier week that is missing. The file is then stored as a queued upload (with its
+    rows, checked like any other) and no step is asked for: the engine applies it once the weeks before
+    it are in (docs/planning-rules.md §3, weeks in order)."""
     # The version check comes first: on PostgreSQL the conditional UPDATE takes the workflow's
     # row lock, so a concurrent upload waits here and then finds the version moved on, instead
     # of computing the same next upload version and colliding on the unique index.
@@ -25,7 +31,8 @@ def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: Wor
     if old is not None:
         repo.supersede(old["id"])
     version = repo.next_upload_version(workflow_id, week)
-    upload_id = repo.add_upload(workflow_id=workflow_id, week=week, version=version, status="active",
+    upload_id = repo.add_upload(workflow_id=workflow_id, week=week, version=version,
+                                status="active" if waits_for is None else "queued",
                                 filename=filename, raw_file_id=raw_id, total=int(up.total),
                                 missing_stores=list(up.missing_stores), warnings=list(up.warnings),
                                 confirmed_missing=confirmed_missing, created_by=by, created_at=now,
@@ -34,6 +41,7 @@ def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: Wor
     repo.add_actual_rows([{"upload_id": upload_id, "workflow_id": workflow_id, "week": week,
                            "store_id": sid, "quantity": q} for sid, q in counts.items()])
     msg = (f"Week {week} ({span}) actuals stored from {filename}: {int(up.total):,} units"
+           + (f", queued until week {waits_for} is in (weeks are applied in order)" if waits_for else "")
            + (f", replacing version {old['version']}" if old is not None else "")
            + (f" (partial week: {7 - len(up.missing_dates)} of 7 days)" if up.partial else "")
            + "".join(f"; {n}" for n in up.notes))
@@ -41,12 +49,14 @@ def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: Wor
                    data={"week": week, "version": version, "total": int(up.total), "filename": filename,
                          "warnings": list(up.warnings), "missing_stores": list(up.missing_stores),
                          "notes": list(up.notes), "missing_dates": [d.isoformat() for d in up.missing_dates],
-                         "plan_share": plan_share,
+                         "plan_share": plan_share, "queued_for": waits_for,
                          "replaced": old["version"] if old is not None else None, "by": by})
     for w in up.warnings:
         repo.add_event(workflow_id, "warning", w, step="week", data={"week": week})
-    repo.add_event(workflow_id, "started", f"Processing week {week}" +
-                   (" and re-running the later weeks" if old is not None else ""), step="week")
+    if waits_for is None:
+        repo.add_event(workflow_id, "started", f"Processing week {week}" +
+                       (" and re-running the later weeks" if old is not None and not old.get("queued") else ""),
+                       step="week")
 
 
 def lost_upload_race(repo: Repository, workflow_id: str, week: int, span: str, filename: str, replace: bool,
@@ -64,8 +74,9 @@ def lost_upload_race(repo: Repository, workflow_id: str, week: int, span: str, f
 
 
 def week_stored(filename: str, week: int, span: str, old: dict[str, Any]) -> WeekAlreadyStored:
+    held = "queued (it waits for an earlier week)" if old.get("queued") else "stored"
     return WeekAlreadyStored(
-        [f"{filename}: week {week} ({span}) is already stored (from {old['filename']}, uploaded by "
+        [f"{filename}: week {week} ({span}) is already {held} (from {old['filename']}, uploaded by "
          f"{old['by']} at {old['at'].isoformat(timespec='seconds')}); upload it again with "
          "replace to supersede it (the old version is kept in the history)"], week)
 

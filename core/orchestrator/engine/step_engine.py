@@ -31,6 +31,7 @@ from core.db.repository import UnitOfWork
 from core.domain.errors import ConcurrencyConflict
 from core.orchestrator.steps import preseason as st
 from core.orchestrator.steps.context import Attention, WorkflowContext
+from core.orchestrator.engine.queued_weeks import take_next_queued_week
 from core.orchestrator.engine.leases import HEARTBEAT_S, LEASE_TTL_S, LIVE, expiry, this_process, why_dead
 from core.orchestrator.engine.retries import (
     DEFAULT_DELAYS,
@@ -44,6 +45,7 @@ from core.orchestrator.steps.states import State, check_transition
 from core.orchestrator.engine.step_inputs import StepInputs, compute, load_inputs
 
 log = logging.getLogger(__name__)
+MAX_CHAINED_STEPS = 200  # a step and the queued weeks it lets through (a season has at most 52 weeks)
 StepHook = Callable[[str, dict[str, Any]], None]
 
 
@@ -93,7 +95,18 @@ class StepEngine:
 
     # ------------------------------------------------------------------ the contract
     def run(self, workflow_id: str) -> bool:
-        """Run the workflow's pending step if nobody else is; True when this call ran one."""
+        """Run the workflow's pending step if nobody else is; True when this call ran one. A step whose
+        commit took a queued week from the queue is followed by that week's step, here."""
+        ran = False
+        for _ in range(MAX_CHAINED_STEPS):
+            if not self._run_once(workflow_id):
+                break
+            ran = True
+            if self.pending_unclaimed(workflow_id) is None:
+                break
+        return ran
+
+    def _run_once(self, workflow_id: str) -> bool:
         claim = self.claim(workflow_id)
         if claim is None:
             return False
@@ -233,6 +246,7 @@ class StepEngine:
             repo.add_event(wid, "step_done", f"Step {name} done in {elapsed:.2f} s", step=name,
                            data={"seconds": round(elapsed, 4), "state": result.state.value,
                                  "waited_s": round(waited, 4)})
+            take_next_queued_week(repo, wid, ctx, result.state, self.clock())
             repo.save_workflow(wid, inputs.version, state=result.state.value, context=ctx.dump())
 
     def _fail(self, claim: Claim, exc: BaseException, attempts: int) -> None:

@@ -28,6 +28,7 @@ from core.orchestrator.queries.status import (
     MoneyView,
     OrderView,
     PendingApproval,
+    QueuedWeek,
     SkipView,
     StatusDocument,
     WorkflowSummary,
@@ -239,5 +240,14 @@ def status_document(wf: Workflow, ctx: WorkflowContext, repo: Repository) -> Sta
         last_error=wf.last_error, notes=list(ctx.notes), running_step=ctx.step.name if ctx.step else None,
         running_since=aware(lease.claimed_at) if lease is not None else None,
         report_available=ctx.report is not None, source_text=wf.source_text,
-        money=MoneyView.model_validate(money_view(ctx)),
+        money=MoneyView.model_validate(money_view(ctx)), queued_weeks=queued_weeks(repo, wf.id),
     )
+
+
+def queued_weeks(repo: Repository, workflow_id: str) -> list[QueuedWeek]:
+    uploads = repo.uploads(workflow_id)
+    active = {u.week for u in uploads if u.status == "active"}
+    return [QueuedWeek(week=u.week, filename=u.filename, total=u.total, uploaded_by=u.created_by,
+                       uploaded_at=aware(u.created_at),
+                       waits_for=next((k for k in range(1, u.week) if k not in active), u.week))
+            for u in uploads if u.status == "queued"]

@@ -266,6 +266,15 @@ class AlertView(DocModel):
     message: str
 
 
+class QueuedWeek(DocModel):
+    week: int
+    filename: str
+    total: int
+    uploaded_by: str
+    uploaded_at: datetime
+    waits_for: int  # the first earlier week not in yet
+
+
 class StatusDocument(BaseModel):
     """docs/planning-rules.md §8's status document, typed; `model_dump(mode="json")` is the JSON contract."""
 
@@ -301,6 +310,8 @@ class StatusDocument(BaseModel):
     report_available: bool = False
     source_text: str | None = None
     money: MoneyView | None = None  # unit price, optional cost, currency
+    # Week files stored ahead of a missing earlier week, applied by the engine in week order (§3).
+    queued_weeks: list[QueuedWeek] = Field(default_factory=list)
 
     def why_not(self, action: str) -> str | None:
         """None when `action` (decide, upload, close, retry, report) is allowed now, else the reason;
