@@ -126,15 +126,8 @@ def parse_actuals(
         raise _spanning_error(filename, days, week_of_row, lines, first, week_start)
     week = int(weeks[0])
     start = first + timedelta(weeks=week - 1)
-    # A weekly data set's week file holds one total per store, dated on any day of the week: the
-    # whole week, never "1 of 7 days" of it (docs/planning-rules.md §3).
-    totals = weekly_totals and not pd.Series(s_codes[s_codes >= 0]).duplicated().any()
-    missing_dates = [] if totals else _absent_days(days, start)
-    if totals:
-        dated = sorted({_day(int(d)) for d in np.unique(days)})
-        notes.append(f"weekly totals (one row per store, dated {', '.join(map(str, dated[:3]))}"
-                     f"{' ...' if len(dated) > 3 else ''}) taken as the whole week "
-                     f"{start}..{start + timedelta(days=6)}")
+    missing_dates, totals_note = _days_of_week(days, s_codes, start, weekly_totals)
+    notes += totals_note
     if missing_dates and not confirm_partial:
         raise _partial_error(filename, week, start, week_start, missing_dates)
 
@@ -159,6 +152,18 @@ def parse_actuals(
         missing_stores=missing_stores, warnings=warnings, missing_dates=missing_dates, other_category_rows=other,
         notes=notes,
     )
+
+
+def _days_of_week(days: np.ndarray, s_codes: np.ndarray, start: date,
+                  weekly_totals: bool) -> tuple[list[date], list[str]]:
+    """The week's days without a row, and a note when the file is a weekly data set's weekly totals: one
+    total per store, dated on any day of the week, is the whole week, never "1 of 7 days" of it
+    (docs/planning-rules.md §3)."""
+    if not (weekly_totals and not pd.Series(s_codes[s_codes >= 0]).duplicated().any()):
+        return _absent_days(days, start), []
+    dated = sorted({_day(int(d)) for d in np.unique(days)})
+    return [], [f"weekly totals (one row per store, dated {', '.join(map(str, dated[:3]))}"
+                f"{' ...' if len(dated) > 3 else ''}) taken as the whole week {start}..{start + timedelta(days=6)}"]
 
 
 def _check_stores(known: set[str], s_values: np.ndarray, s_codes: np.ndarray, lines: np.ndarray,
