@@ -16,6 +16,7 @@ from ui.feedback import call_service, md_escape, render_message
 from ui.figures import forecast_vs_actual_figure, store_figure, variance_figure
 from ui.layout import require_season, start_page
 from core.orchestrator.steps.states import State
+from ui.import_form import demo_week_downloads
 from ui.format import csv_bytes, fmt_date, fmt_int, fmt_pct, state_label, unit_columns
 from ui.session import flash
 from ui.uploads import UploadResult, first_date, retry_waiting, submit
@@ -78,7 +79,11 @@ elif status.why_not("upload") is None and any(r.kind == "waiting" for r in resul
 # ------------------------------------------------------------------ upload
 if state in (State.IN_SEASON, State.AWAITING_MARKDOWN_APPROVAL, State.NEEDS_ATTENTION):
     with st.container(border=True):
-        weekly = service.dataset(status.dataset_id).frequency == "weekly"
+        dataset = service.dataset(status.dataset_id)
+        weekly = dataset.frequency == "weekly"
+        if dataset.source == "demo":
+            with st.expander("The demo's weekly sales files", icon=":material/download:"):
+                demo_week_downloads(service, "in_season_demo_weeks")
         st.markdown("**Upload weekly actuals** — one file per week (`date, store_id, quantity_sold`, or your "
                     "own column names as matched at import), several at once is fine; they are processed in date "
                     "order." + (" This data set is weekly: one row per store with the week's total, dated on any "

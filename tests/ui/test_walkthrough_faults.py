@@ -202,3 +202,11 @@ def test_weekly_rows_counted_in_another_week_start_are_said_on_the_plan_page(app
     app.radio(key="data_mode").set_value("My own files (history + stores CSV)").run()
     assert any("weekly rows are dated on Sunday, not Monday; each row was counted in the Monday..Sunday week" in t
                for t in texts(app.info)), texts(app.info)
+
+
+def test_in_season_offers_the_demo_week_files_on_a_demo_season(app: AppTest, service) -> None:
+    from tests.ui.test_pages import in_season
+
+    wf = in_season(service)
+    open_page(app, "in_season", wf)
+    assert any(e.label == "The demo's weekly sales files" for e in app.expander)
