@@ -54,6 +54,12 @@ def _starting_rows(base: dict[str, Any]) -> pd.DataFrame:
     return frame[[c for c in EDITABLE if c in frame.columns]]
 
 
+# The planner's names for the table's columns (shares typed as fractions: 0.2 = 20%).
+SET_LABELS = {"name": "Name", "safety_stock": "Safety stock (0.2 = 20%)", "dc_holdback": "DC holdback (0.45 = 45%)",
+              "replenishment": "Replenishment", "markdown_week": "Markdown week",
+              "markdown_target": "Sell-through target (0.6 = 60%)", "variance_threshold": "Re-forecast threshold",
+              "n_clusters": "Store clusters", "order_qty": "Order (units)", "markdown_depth": "Markdown depth",
+              "unit_cost": "Unit cost"}
 OPTIONAL = ("order_qty", "markdown_depth", "unit_cost")
 INTEGERS = ("order_qty", "markdown_week", "n_clusters")
 
@@ -83,7 +89,8 @@ def _run_new() -> None:
                f"{base.get('horizon_weeks', 12)} weeks). Empty cells keep those values; order_qty fixes the order "
                "(else the proposal), markdown_depth fixes the depth decided at the checkpoint (else the proposal).")
     edited = st.data_editor(_starting_rows(base), num_rows="dynamic", hide_index=True, key="lab_sets",
-                            width="stretch")
+                            width="stretch", column_config={c: st.column_config.Column(SET_LABELS.get(c, c))
+                                                            for c in EDITABLE})
     c1, c2, c3 = st.columns(3)
     source = c1.radio("Demand", ["Monte Carlo seasons", "Past seasons (replay)"], horizontal=False)
     if source.startswith("Monte"):

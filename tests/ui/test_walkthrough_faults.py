@@ -210,3 +210,16 @@ def test_in_season_offers_the_demo_week_files_on_a_demo_season(app: AppTest, ser
     wf = in_season(service)
     open_page(app, "in_season", wf)
     assert any(e.label == "The demo's weekly sales files" for e in app.expander)
+
+
+def test_the_scenarios_table_names_its_columns_in_plain_words() -> None:
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "pages" / "scenarios.py").read_text()
+    assert "column_config={c: st.column_config.Column(SET_LABELS.get(c, c))" in source
+    tree = ast.parse(source)
+    values = {t.id: ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+              for t in n.targets if isinstance(t, ast.Name) and t.id in ("EDITABLE", "SET_LABELS")}
+    assert set(values["EDITABLE"]) <= set(values["SET_LABELS"])
+    assert all("_" not in label for label in values["SET_LABELS"].values())
