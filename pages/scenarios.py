@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.domain.calendar import WEEKDAYS, start_of_week
 from ui.charts import show
 from ui.feedback import call_service, render_message
 from ui.format import as_dict, fmt_when
@@ -112,8 +113,11 @@ def _run_new() -> None:
     def progress(done: int, total: int) -> None:
         bar.progress(done / total, text=f"Simulated {done} of {total} parts")
 
+    # A replay starts on the first day of the data set's week (a Saturday-week data set's weeks are not
+    # Mondays): the same rule as `compare --replay`.
+    first_day = WEEKDAYS.index(str(service.dataset(dataset_id).week_start or "monday"))
     demand = ({"source": "monte-carlo", "paths": int(paths), "seed": int(seed)} if not starts else
-              {"source": "replay", "starts": [d - timedelta(days=d.weekday()) for d in starts]})
+              {"source": "replay", "starts": [start_of_week(d, first_day) for d in starts]})
     ok, result = call_service(service.compare_on_dataset, dataset_id, _rows(edited, base), progress=progress,
                               **demand)
     bar.empty()

@@ -223,3 +223,25 @@ def test_the_scenarios_table_names_its_columns_in_plain_words() -> None:
               for t in n.targets if isinstance(t, ast.Name) and t.id in ("EDITABLE", "SET_LABELS")}
     assert set(values["EDITABLE"]) <= set(values["SET_LABELS"])
     assert all("_" not in label for label in values["SET_LABELS"].values())
+
+
+def test_a_replay_from_the_scenarios_page_runs_on_a_saturday_week_data_set(app: AppTest, service) -> None:
+    """Attack round (also the page): every replay start was moved to a Monday, so Saturday weeks failed."""
+    from datetime import timedelta
+
+    from tests.orchestrator.conftest import history_csv, params, stores_csv
+
+    lines = history_csv().decode().splitlines()
+    saturdays = [lines[0]] + [f"{date.fromisoformat(x.split(',')[0]) + timedelta(days=5)},{x.split(',', 1)[1]}"
+                              for x in lines[1:]]
+    info = service.import_dataset(history=("\n".join(saturdays) + "\n").encode(), history_name="sat.csv",
+                                  stores=stores_csv(), stores_name="s.csv")
+    assert info.week_start == "saturday"
+    wf = service.start_workflow(params(season_start="2025-03-01"), dataset_id=info.id).workflow_id
+    open_page(app, "scenarios", wf)
+    app.radio[0].set_value("Past seasons (replay)").run()
+    app.date_input[0].set_value(date(2024, 3, 5)).run()
+    button(app, "Run comparison").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    [stored] = service.list_comparisons(workflow_id=wf)
+    assert stored.sets[0] == "current"
