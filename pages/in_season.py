@@ -66,7 +66,7 @@ m[3].metric("Last week vs plan", fmt_pct(last.get("variance"), 1, signed=True) i
 
 if state is State.AWAITING_MARKDOWN_APPROVAL:
     st.warning("A markdown proposal is waiting for your decision. Weekly uploads resume once you have decided: "
-               "files dropped meanwhile wait here and are processed when you come back after the decision.",
+               "files dropped meanwhile are stored as queued weeks and applied right after the decision.",
                icon=":material/pending_actions:")
     st.page_link("pages/approvals.py", label="Decide on the markdown", icon=":material/approval:")
 elif status.why_not("upload") is None and any(r.kind == "waiting" for r in results.values()):
@@ -197,7 +197,7 @@ for file_id, result in newest_first:
 if status.queued_weeks:  # stored in the database; the engine applies them in week order
     st.markdown("**Queued weeks** — stored, applied in week order as soon as the weeks before them are in")
     st.dataframe(pd.DataFrame([{"Week": q.week, "File": q.filename, "Units": fmt_int(q.total),
-                                "Waiting for": f"week {q.waits_for}", "Uploaded by": q.uploaded_by}
+                                "Waiting for": q.waiting_for, "Uploaded by": q.uploaded_by}
                                for q in status.queued_weeks]), hide_index=True)
 if results and st.button("Clear upload messages", key="clear_results", type="tertiary"):
     results.clear()

@@ -78,9 +78,11 @@ def submit(service: Any, workflow_id: str, name: str, data: bytes, *, replace: b
         return UploadResult(name, "error", messages, title=f"{name}: {title}"), None
     queued = next((q for q in getattr(doc, "queued_weeks", None) or [] if q.filename == name), None)
     if queued is not None:  # stored in the database, applied by the engine once the weeks before it are in
-        return UploadResult(name, "queued", [f"{name} holds week {queued.week}; week {queued.waits_for} is not in "
-                                             f"yet, so week {queued.week} is queued and applied as soon as it is"],
-                            week=queued.week, **flags), doc
+        why = (f"week {queued.waits_for} is not in yet, so week {queued.week} is queued and applied as soon as it "
+               "is" if queued.waiting_for.startswith("week") else
+               f"the markdown awaits a decision, so week {queued.week} is queued and applied right after it")
+        return UploadResult(name, "queued", [f"{name} holds week {queued.week}; {why}"], week=queued.week,
+                            **flags), doc
     return UploadResult(name, "stored", [], **flags), doc
 
 

@@ -101,3 +101,22 @@ def test_the_queue_is_applied_by_a_background_executor_too(db_url, executor) -> 
     doc = svc.wait(wf, timeout_s=120)
     assert doc.weeks_done == 3 and doc.queued_weeks == []
     svc.close()
+
+
+def test_a_week_sent_while_the_markdown_waits_is_queued_and_applied_after_the_decision(db_url) -> None:
+    from core.domain.errors import ActionNotAllowed
+
+    svc = new_service(db_url)
+    wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id  # checkpoint at week 3
+    svc.decide(wf, accept=True)
+    for week in (1, 2, 3):
+        doc = upload(svc, wf, week)
+    assert doc.state == State.AWAITING_MARKDOWN_APPROVAL
+    doc = upload(svc, wf, 4)
+    assert doc.state == State.AWAITING_MARKDOWN_APPROVAL and doc.weeks_done == 3
+    assert [(q.week, q.waiting_for) for q in doc.queued_weeks] == [(4, "the markdown decision")]
+    with pytest.raises(ActionNotAllowed, match="decide it first"):  # a processed week waits for the decision
+        svc.upload_actuals(wf, actuals_csv(2, base_daily(2.0)), "week_2b.csv", replace=True)
+    doc = svc.decide(wf, accept=True)
+    assert doc.state == State.IN_SEASON and doc.weeks_done == 4 and doc.queued_weeks == []
+    svc.close()

@@ -555,12 +555,13 @@ def test_a_file_dropped_while_the_markdown_waits_is_processed_after_the_decision
     open_page(app, "in_season", wf)
     assert any("Weekly uploads resume once you have decided" in w for w in texts(app.warning))
     app.file_uploader[0].set_value([actuals_file(7, "low")]).run()
-    assert service.status(wf).weeks_done == 6  # refused by the service while the markdown waits
-    [waiting] = [w for w in texts(app.warning) if "not processed yet" in w]
-    assert "tried again once the markdown is decided" in waiting
-    # the file lives in this browser tab only: the planner is told what a restart means
-    assert any("after a server restart, or in another tab, drop it again" in w for w in texts(app.warning))
-    service.decide(wf, accept=True)  # e.g. on the Approvals page
+    assert service.status(wf).weeks_done == 6  # held while the markdown waits
+    [queued] = [t for t in texts(app.info) if "queued" in t]
+    assert "the markdown awaits a decision, so week 7 is queued and applied right after it" in queued
+    # the file is in the database, not in this browser tab: any tab, a restarted server, the CLI see it
+    assert [(q.week, q.waiting_for) for q in service.status(wf).queued_weeks] == [(7, "the markdown decision")]
+    service.decide(wf, accept=True)  # e.g. on the Approvals page: the markdown step, then the queued week 7
+    assert service.status(wf).weeks_done == 7
     app.run()  # back on In-Season
     assert not app.exception
     assert service.status(wf).weeks_done == 7

@@ -189,9 +189,11 @@ class Commands:
         refuse_oversize([("actuals", data, filename)])
         with self.uow.read() as repo:
             wf = repo.workflow(workflow_id)
-            ctx = context_for("upload", workflow_id, wf)
+            # While a markdown awaits its decision a week file is queued, not refused (§3).
+            gate = wf.state == State.AWAITING_MARKDOWN_APPROVAL.value
+            ctx = WorkflowContext.model_validate(wf.context) if gate else context_for("upload", workflow_id, wf)
             check_idle(workflow_id, ctx)
-            read_version = wf.version
+            read_version, read_state = wf.version, wf.state
             frames = load_frames(repo, wf.dataset_id, self.db_url, category=ctx.parameters.category)
             mapping = week_file_mapping(repo, data, column_map, frames.column_map)
             # Same shape as `old` of store_upload and week_stored (core/orchestrator/commands/uploads.py);
@@ -235,6 +237,9 @@ class Commands:
             raise week_stored(filename, week, span, old)
         # A week ahead of a missing one is stored as queued; the engine applies it in week order.
         waits_for = next((k for k in range(1, week) if k not in active), None)
+        if gate and old is not None and not old["queued"]:  # a processed week is replaced after the decision
+            raise ActionNotAllowed(f"{workflow_id}: " + (why_not("upload", read_state) or "decide the markdown first"))
+        queued = waits_for is not None or gate
         if up.missing_stores and not confirm_missing_as_zero:
             shown = ", ".join(up.missing_stores[:15]) + (f" and {len(up.missing_stores) - 15} more"
                                                         if len(up.missing_stores) > 15 else "")
@@ -242,7 +247,7 @@ class Commands:
                                  f"for week {week} ({shown}); confirm to count them as zero sales, or upload a "
                                  "complete file"], list(up.missing_stores))
         counts = {sid: int(up.by_store.get(sid, 0)) for sid in frames.store_ids}
-        if waits_for is None:
+        if not queued:
             ctx.step = new_marker("week", {"from_week": week, "replay": old is not None and not old["queued"]},
                                   self.clock())
         try:
@@ -251,13 +256,14 @@ class Commands:
                              counts=counts, data=data, filename=filename, by=by, now=self.clock(),
                              confirmed_missing=bool(up.missing_stores and confirm_missing_as_zero),
                              plan_share=days_share(up.dates, (frames.weekday_shares or {}).get(p.category))
-                             if up.partial else None, waits_for=waits_for)
+                             if up.partial else None, waits_for=waits_for, held_by_markdown=gate,
+                             state=read_state if queued else State.IN_SEASON.value)
                 if column_map:
                     remember_week_layout(repo, data, column_map)
         except (ConcurrencyConflict, IntegrityError) as exc:
             with self.uow.read() as repo:
                 raise lost_upload_race(repo, workflow_id, week, span, filename, replace, exc) from None
-        if waits_for is None:
+        if not queued:
             self._run_after(workflow_id, f"week {week} ({span}) from {filename}")
 
     # ------------------------------------------------------------------ close / retry

@@ -17,22 +17,25 @@ from core.orchestrator.queries.status import aware
 def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: WorkflowContext, *, week: int,
                  span: str, old: dict[str, Any] | None, up: Any, counts: dict[str, int], data: bytes, filename: str,
                  by: str, now: datetime, confirmed_missing: bool, plan_share: float | None = None,
-                 waits_for: int | None = None) -> None:
+                 waits_for: int | None = None, held_by_markdown: bool = False,
+                 state: str = State.IN_SEASON.value) -> None:
     """Store the week; a confirmed partial week keeps its missing dates and its days' share of the plan.
 
-    `waits_for`: an earlier week that is missing. The file is then stored as a queued upload (with its
-    rows, checked like any other) and no step is asked for: the engine applies it once the weeks before
-    it are in (docs/planning-rules.md §3, weeks in order)."""
+    `waits_for`: an earlier week that is missing; `held_by_markdown`: a markdown awaits its decision.
+    Either way the file is stored as a queued upload (with its rows, checked like any other), the
+    workflow keeps its `state` and no step is asked for: the engine applies it once the weeks before
+    it are in and the markdown is decided (docs/planning-rules.md §3, weeks in order)."""
+    queued = waits_for is not None or held_by_markdown
     # The version check comes first: on PostgreSQL the conditional UPDATE takes the workflow's
     # row lock, so a concurrent upload waits here and then finds the version moved on, instead
     # of computing the same next upload version and colliding on the unique index.
-    repo.save_workflow(workflow_id, read_version, state=State.IN_SEASON.value, context=ctx.dump())
+    repo.save_workflow(workflow_id, read_version, state=state, context=ctx.dump())
     raw_id = repo.add_raw_file("actuals", filename, data)
     if old is not None:
         repo.supersede(old["id"])
     version = repo.next_upload_version(workflow_id, week)
     upload_id = repo.add_upload(workflow_id=workflow_id, week=week, version=version,
-                                status="active" if waits_for is None else "queued",
+                                status="queued" if queued else "active",
                                 filename=filename, raw_file_id=raw_id, total=int(up.total),
                                 missing_stores=list(up.missing_stores), warnings=list(up.warnings),
                                 confirmed_missing=confirmed_missing, created_by=by, created_at=now,
@@ -41,7 +44,8 @@ def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: Wor
     repo.add_actual_rows([{"upload_id": upload_id, "workflow_id": workflow_id, "week": week,
                            "store_id": sid, "quantity": q} for sid, q in counts.items()])
     msg = (f"Week {week} ({span}) actuals stored from {filename}: {int(up.total):,} units"
-           + (f", queued until week {waits_for} is in (weeks are applied in order)" if waits_for else "")
+           + (f", queued until week {waits_for} is in (weeks are applied in order)" if waits_for else
+              ", queued until the markdown is decided" if held_by_markdown else "")
            + (f", replacing version {old['version']}" if old is not None else "")
            + (f" (partial week: {7 - len(up.missing_dates)} of 7 days)" if up.partial else "")
            + "".join(f"; {n}" for n in up.notes))
@@ -53,7 +57,7 @@ def store_upload(repo: Repository, workflow_id: str, read_version: int, ctx: Wor
                          "replaced": old["version"] if old is not None else None, "by": by})
     for w in up.warnings:
         repo.add_event(workflow_id, "warning", w, step="week", data={"week": week})
-    if waits_for is None:
+    if not queued:
         repo.add_event(workflow_id, "started", f"Processing week {week}" +
                        (" and re-running the later weeks" if old is not None and not old.get("queued") else ""),
                        step="week")

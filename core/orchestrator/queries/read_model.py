@@ -240,14 +240,21 @@ def status_document(wf: Workflow, ctx: WorkflowContext, repo: Repository) -> Sta
         last_error=wf.last_error, notes=list(ctx.notes), running_step=ctx.step.name if ctx.step else None,
         running_since=aware(lease.claimed_at) if lease is not None else None,
         report_available=ctx.report is not None, source_text=wf.source_text,
-        money=MoneyView.model_validate(money_view(ctx)), queued_weeks=queued_weeks(repo, wf.id),
+        money=MoneyView.model_validate(money_view(ctx)), queued_weeks=queued_weeks(repo, wf.id, wf.state),
     )
 
 
-def queued_weeks(repo: Repository, workflow_id: str) -> list[QueuedWeek]:
+def queued_weeks(repo: Repository, workflow_id: str, state: str) -> list[QueuedWeek]:
+    """Week files stored ahead of their turn: what each waits for (an earlier week, or the markdown decision)."""
     uploads = repo.uploads(workflow_id)
     active = {u.week for u in uploads if u.status == "active"}
-    return [QueuedWeek(week=u.week, filename=u.filename, total=u.total, uploaded_by=u.created_by,
-                       uploaded_at=aware(u.created_at),
-                       waits_for=next((k for k in range(1, u.week) if k not in active), u.week))
-            for u in uploads if u.status == "queued"]
+    out = []
+    for u in uploads:
+        if u.status != "queued":
+            continue
+        missing = next((k for k in range(1, u.week) if k not in active), None)
+        out.append(QueuedWeek(week=u.week, filename=u.filename, total=u.total, uploaded_by=u.created_by,
+                              uploaded_at=aware(u.created_at), waits_for=missing or u.week - 1,
+                              waiting_for=f"week {missing}" if missing else
+                              "the markdown decision" if state == "awaiting_markdown_approval" else "its turn"))
+    return out

@@ -272,7 +272,8 @@ class QueuedWeek(DocModel):
     total: int
     uploaded_by: str
     uploaded_at: datetime
-    waits_for: int  # the first earlier week not in yet
+    waits_for: int  # the first earlier week not in yet (the week before it when only the markdown holds it)
+    waiting_for: str  # in words: "week 2", "the markdown decision"
 
 
 class StatusDocument(BaseModel):
