@@ -58,18 +58,20 @@ def test_full_season_with_markdown_reaches_report(db_url):
     assert [o["depth"] for o in doc.pending["options"]] == [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
     assert {"depth", "sell_through", "leftover", "revenue", "margin", "profit", "value"} == set(
         doc.pending["options"][0].model_dump())
-    # uploads wait for the markdown decision
-    with pytest.raises(ActionNotAllowed, match="markdown proposal is awaiting approval"):
-        svc.upload_actuals(wf, actuals_csv(4, base_daily()), "week_04.csv")
+    # a week sent while the markdown waits is queued, and applied right after the decision
+    doc = svc.upload_actuals(wf, actuals_csv(4, base_daily()), "week_04.csv")
+    versions.append(doc.version)
+    assert doc.state == State.AWAITING_MARKDOWN_APPROVAL and [q.week for q in doc.queued_weeks] == [4]
 
     doc = svc.decide(wf, accept=False, value=0.1, reason="keep margin", by="bob")
     versions.append(doc.version)
     assert doc.state == State.IN_SEASON and doc.markdown["approved"] == 0.1 and doc.markdown["decision"] == "modified"
+    assert doc.weeks_done == 4 and doc.queued_weeks == []
     # demand of weeks 4..6 lifted by (1 - 0.1)^-1
     w4 = doc.forecast["weekly"][3]
     assert w4["plan"] > w4["original"]
 
-    for week in (4, 5, 6):
+    for week in (5, 6):
         doc = svc.upload_actuals(wf, actuals_csv(week, base_daily()), f"week_{week:02d}.csv")
         versions.append(doc.version)
     assert doc.state == State.CLOSED
