@@ -191,3 +191,34 @@ def test_a_worker_puts_back_its_own_password(monkeypatch: pytest.MonkeyPatch) ->
     assert "secret" not in ref
     assert worker.resolve_db_ref(ref) == "postgresql+psycopg://u:secret@db/x"
     assert worker.resolve_db_ref("postgresql+psycopg://u@other/x") == "postgresql+psycopg://u@other/x"
+
+
+@pytest.mark.slow
+def test_the_worker_sweep_runs_a_step_nobody_sent(tmp_path: Path) -> None:
+    """A step recorded while no broker was reachable (here: --no-wait without a broker, asked an hour
+    ago) is found by a running worker's periodic sweep and run; nobody reads or sends anything."""
+    import time
+
+    from tests.celery_support import Worker, worker_env
+
+    need_redis()
+    db_url = f"sqlite:///{tmp_path / 'p.db'}"
+    svc = new_service(db_url)
+    wf = svc.start_workflow(params(), dataset_id=small_dataset(svc)).workflow_id
+    svc.close()
+    queue = f"{QUEUE}-sweep-{secrets.token_hex(3)}"
+    worker = Worker("--db", db_url, env=worker_env(SEASON_PLANNER_QUEUE=queue, SEASON_PLANNER_WORKER_SWEEP_S="1"))
+    try:
+        an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+        deferred = new_service(db_url, executor="deferred", clock=lambda: an_hour_ago)
+        assert deferred.decide(wf, accept=True).running_step == "allocate"
+        deferred.close()
+        reader = new_service(db_url)
+        deadline = time.monotonic() + 120
+        while reader.status(wf).running_step is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        doc = reader.status(wf)
+        assert doc.running_step is None and doc.state == "in_season", worker.log.read_text()[-2000:]
+        reader.close()
+    finally:
+        worker.stop()
