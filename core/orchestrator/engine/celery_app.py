@@ -96,7 +96,8 @@ def broker_problem(broker_url: str, timeout_s: float = 2.0) -> str | None:
     except Exception as exc:  # any failure to connect is the answer
         from core.scrub import scrub
 
-        return scrub(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
+        first = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else ""
+        return scrub(f"{type(exc).__name__}: {first}")
 
 
 def task_db_ref(db_url: str) -> str:
