@@ -70,7 +70,8 @@ if state is State.AWAITING_MARKDOWN_APPROVAL:
                icon=":material/pending_actions:")
     st.page_link("pages/approvals.py", label="Decide on the markdown", icon=":material/approval:")
 elif status.why_not("upload") is None and any(r.kind == "waiting" for r in results.values()):
-    # Files that waited (for an earlier week or a markdown decision) go through as soon as the season allows.
+    # Files refused while a step ran go through once it is done (weeks out of order, or sent while a
+    # markdown waits, are queued in the database instead).
     with st.spinner("Processing the files that were waiting…"):
         moved = retry_waiting(service, wf, results)
     if moved:
@@ -185,13 +186,8 @@ for file_id, result in newest_first:
     elif result.kind == "queued":
         render_message("info", result.messages, f"{result.name}: week {result.week} queued")
     elif result.kind == "waiting":
-        when = ("once the markdown is decided" if state is State.AWAITING_MARKDOWN_APPROVAL
-                else "when the week before it has been processed" if status.running_step
-                else "after the next upload")
-        kept = (" This browser tab keeps the file until then: after a server restart, or in another tab, drop "
-                "it again." if state is State.AWAITING_MARKDOWN_APPROVAL else "")
-        render_message("warning", [*result.messages, kept] if kept else result.messages,
-                       f"{result.name}: not processed yet — it is tried again {when}")
+        when = "when the running step is done" if status.running_step else "after the next upload"
+        render_message("warning", result.messages, f"{result.name}: not processed yet — it is tried again {when}")
     elif result.kind in ("rejected", "error"):
         render_message("error", result.messages, result.title)
 if status.queued_weeks:  # stored in the database; the engine applies them in week order
