@@ -35,7 +35,10 @@ def _decided(doc: Any, what: str) -> None:
     _close_dialog()
     if pending is not None:
         st.session_state.setdefault(DECIDED_HERE_KEY, set()).add(pending.approval_id)
-    follow = " The next step runs now; this page follows it." if doc.running_step else ""
+    follow = ""
+    if doc.running_step:
+        follow = (" The next step runs now; this page follows it." if doc.step_claim == "running" else
+                  " The next step is queued; this page follows it once a worker or the app starts it.")
     flash("success", f"{what} Season is now: {state_label(doc.state).lower()}.{follow}")
     st.rerun()
 

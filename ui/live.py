@@ -44,10 +44,21 @@ def running_panel(service: Any, status: Any) -> None:
         since = doc.running_since
         elapsed = (datetime.now(timezone.utc) - since).total_seconds() if since else 0.0
         done = sum(1 for p in doc.phases if p.status in ("done", "skipped"))
+        claim = getattr(doc, "step_claim", None)
         with st.container():
-            st.progress(done / max(1, len(doc.phases)),
-                        text=f"{label}… " + (f"{elapsed:.0f} s" if since else "queued, waiting for a worker"))
-            if elapsed > SLOW_S:
+            if claim == "stalled":
+                beat = doc.step_heartbeat_at
+                st.error(f"{label}: the process running this step stopped answering"
+                         + (f" (last sign of life {beat:%H:%M:%S} UTC)" if beat else "")
+                         + ". No worker is running it now; it is started again automatically when the app or a "
+                         "worker finds it, or run `python -m core retry` for this season.",
+                         icon=":material/error:")
+            elif claim == "queued" or not since:
+                st.progress(done / max(1, len(doc.phases)),
+                            text=f"{label}: queued, waiting for a worker or the app to start it")
+            else:
+                st.progress(done / max(1, len(doc.phases)), text=f"{label}… {elapsed:.0f} s")
+            if claim == "running" and elapsed > SLOW_S:
                 st.warning(f"This step has been running for more than {SLOW_S:.0f} s. It goes on in the "
                            "background; Activity shows its events.", icon=":material/schedule:")
             new = service.events(workflow_id)[-4:]

@@ -70,3 +70,26 @@ def test_the_close_button_is_disabled_while_a_week_is_processed(app: AppTest, se
     app.checkbox(key="confirm_close").check().run()
     close = button(app, "Close season")
     assert close.disabled
+
+
+def test_a_step_whose_worker_stopped_says_so_and_what_happens_next(app: AppTest, service, monkeypatch):
+    from core.orchestrator.service import PlannerService
+
+    # Nothing in this app process picks the step up (as when its workers are elsewhere), so the stalled
+    # claim stays on screen; with the thread executor the app's own sweep would run it at once.
+    monkeypatch.setenv("SEASON_PLANNER_EXECUTOR", "deferred")
+
+    demo = next(d for d in service.list_datasets() if d.source == "demo")
+    wf = service.start_workflow(DEMO_PARAMS, dataset_id=demo.id).workflow_id
+    PlannerService(service.db_url, executor="deferred").decide(wf, accept=True)
+    with service.uow.begin() as repo:
+        now = repo.db_now()
+        # Claimed on another host whose heartbeat stopped: its lease ran out a minute ago.
+        repo.s.add(StepLease(workflow_id=wf, token="gone", step="allocate", owner="worker@elsewhere", host="elsewhere",
+                             pid=4242, process_start="1", claimed_at=now - timedelta(minutes=3),
+                             heartbeat_at=now - timedelta(minutes=2), expires_at=now - timedelta(minutes=1)))
+    assert service.status(wf).step_claim == "stalled"
+    open_page(app, "in_season", wf)
+    errors = texts(app.error)
+    assert any("stopped answering" in t and "python -m core retry" in t for t in errors), errors
+    assert not [p for p in app.get("progress") if "Clustering" in (p.text or "")]

@@ -239,9 +239,19 @@ def status_document(wf: Workflow, ctx: WorkflowContext, repo: Repository) -> Sta
         explanations=_explanations(ctx, repo, wf.id), **_season_parts(season),
         last_error=wf.last_error, notes=list(ctx.notes), running_step=ctx.step.name if ctx.step else None,
         running_since=aware(lease.claimed_at) if lease is not None else None,
+        step_claim=_claim_state(repo, lease) if ctx.step is not None else None,
+        step_heartbeat_at=aware(lease.heartbeat_at) if lease is not None else None,
         report_available=ctx.report is not None, source_text=wf.source_text,
         money=MoneyView.model_validate(money_view(ctx)), queued_weeks=queued_weeks(repo, wf.id, wf.state),
     )
+
+
+def _claim_state(repo: Repository, lease: Any) -> str:
+    """queued / running / stalled (StatusDocument.step_claim), judged by the database's clock like the
+    leases themselves, so a skewed app clock cannot call a live step stalled."""
+    if lease is None:
+        return "queued"
+    return "stalled" if aware(lease.expires_at) < aware(repo.db_now()) else "running"
 
 
 def queued_weeks(repo: Repository, workflow_id: str, state: str) -> list[QueuedWeek]:

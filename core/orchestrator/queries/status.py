@@ -308,6 +308,11 @@ class StatusDocument(BaseModel):
     notes: list[str]
     running_step: str | None = None
     running_since: datetime | None = None
+    # What the pending step is doing: "queued" (recorded, nobody has claimed it yet), "running" (a live
+    # claim), "stalled" (its claim's lease ran out: the process or worker running it stopped; the engine's
+    # sweep or `retry` runs it again). None when no step is pending.
+    step_claim: str | None = None
+    step_heartbeat_at: datetime | None = None
     report_available: bool = False
     source_text: str | None = None
     money: MoneyView | None = None  # unit price, optional cost, currency
