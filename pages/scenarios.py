@@ -19,6 +19,7 @@ from ui.charts import show
 from ui.feedback import call_service, render_message
 from ui.format import as_dict, fmt_when
 from ui.lab import comparison_frame, money_figure, tradeoff_figure
+from ui.lab_jobs import jobs_to_show, start_comparison
 from ui.layout import start_page
 from ui.params_form import upcoming_start
 from ui.session import flash, select_workflow
@@ -108,29 +109,48 @@ def _run_new() -> None:
         if not 2 <= len(edited) <= 8:
             st.caption("A comparison takes 2 to 8 sets.")
         return
-    bar = st.progress(0.0, text="Simulating…")
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Simulated {done} of {total} parts")
-
     # A replay starts on the first day of the data set's week (a Saturday-week data set's weeks are not
     # Mondays): the same rule as `compare --replay`.
     first_day = WEEKDAYS.index(str(service.dataset(dataset_id).week_start or "monday"))
     demand = ({"source": "monte-carlo", "paths": int(paths), "seed": int(seed)} if not starts else
               {"source": "replay", "starts": [start_of_week(d, first_day) for d in starts]})
-    ok, result = call_service(service.compare_on_dataset, dataset_id, _rows(edited, base), progress=progress,
-                              **demand)
-    bar.empty()
-    if not ok:
-        return
-    doc, inputs = result
-    if workflow_id:
-        inputs["workflow_id"] = workflow_id
-    cid = service.save_comparison(doc, inputs, label=", ".join(s["name"] for s in doc["sets"]),
-                                  workflow_id=workflow_id)
-    st.session_state["lab_selected"] = cid
-    flash("success", f"Comparison #{cid} stored.")
+    # It runs on in the background (ui/lab_jobs.py): the planner may leave this page meanwhile.
+    rows = _rows(edited, base)
+    start_comparison(service, dataset_id, rows, demand, workflow_id=workflow_id,
+                     label=", ".join(str(r.get("name") or f"set {i}") for i, r in enumerate(rows, start=1)))
     st.rerun()
+
+
+def _show_job_outcome(job: Any) -> None:
+    job.seen = True
+    exc = job.future.exception()
+    if exc is None:
+        cid = job.future.result()
+        st.session_state["lab_selected"] = cid
+        flash("success", f"Comparison #{cid} stored.")
+    else:
+        flash("error", list(getattr(exc, "messages", None) or [str(exc)]), "The comparison could not be run")
+
+
+def _follow_jobs() -> None:
+    """Running comparisons of this database, followed until they are stored (they survive leaving the page)."""
+    if not jobs_to_show(service):
+        return
+
+    @st.fragment(run_every=1.0)
+    def follow() -> None:
+        jobs = jobs_to_show(service)
+        finished = [j for j in jobs if j.future.done()]
+        for job in finished:
+            _show_job_outcome(job)
+        if finished:
+            st.rerun()
+        for job in jobs:
+            share = job.done_parts / job.total_parts if job.total_parts else 0.0
+            st.progress(share, text=f"Comparing {job.label}: simulated {job.done_parts} of "
+                                    f"{job.total_parts or '…'} parts (runs on if you leave this page)")
+
+    follow()
 
 
 def _actions(doc: dict[str, Any], inputs: dict[str, Any]) -> None:
@@ -193,6 +213,7 @@ def _show(cid: int) -> None:
     _actions(doc, stored.inputs)
 
 
+_follow_jobs()
 with st.expander("New comparison", expanded=False):
     _run_new()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -68,8 +70,18 @@ def test_run_a_new_comparison_from_the_page(app: AppTest, service) -> None:
     wf = started(service)
     open_page(app, "scenarios", wf)
     [paths] = [n for n in app.number_input if n.label == "Seasons to simulate"]
-    paths.set_value(10).run()
+    paths.set_value(300).run()
     button(app, "Run comparison").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    # The click returns at once and the comparison runs on in the background (it ran inside the page's
+    # script before, and leaving the page stopped it): the planner leaves the page while it runs.
+    assert not service.list_comparisons(workflow_id=wf)
+    assert any("runs on if you leave this page" in (p.text or "") for p in app.get("progress"))
+    open_page(app, "forecast")
+    deadline = time.monotonic() + 240
+    while not service.list_comparisons(workflow_id=wf) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    open_page(app, "scenarios")  # the page shows the finished job's outcome once
     assert not app.exception, [e.value for e in app.exception]
     [stored] = service.list_comparisons(workflow_id=wf)
     assert stored.sets == ["current", "less safety stock", "more safety stock", "lower holdback"]

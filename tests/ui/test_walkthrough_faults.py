@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from streamlit.testing.v1 import AppTest
@@ -243,5 +244,8 @@ def test_a_replay_from_the_scenarios_page_runs_on_a_saturday_week_data_set(app: 
     app.date_input[0].set_value(date(2024, 3, 5)).run()
     button(app, "Run comparison").click().run()
     assert not app.exception, [e.value for e in app.exception]
+    deadline = time.monotonic() + 240  # the comparison runs in the background (ui/lab_jobs.py)
+    while not service.list_comparisons(workflow_id=wf) and time.monotonic() < deadline:
+        time.sleep(0.5)
     [stored] = service.list_comparisons(workflow_id=wf)
     assert stored.sets[0] == "current"
