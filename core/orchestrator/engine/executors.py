@@ -15,6 +15,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from typing import Protocol
 
 from core.orchestrator.engine.step_engine import StepEngine
@@ -35,6 +36,10 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
+# How long an inline action waits for its step when another caller runs it (then its status says so).
+INLINE_WAIT_S = 300.0
+
+
 class InlineExecutor:
     name = "inline"
     requeue_after_s = 0.0
@@ -42,8 +47,17 @@ class InlineExecutor:
     def __init__(self, engine: StepEngine):
         self.engine = engine
 
-    def submit(self, workflow_id: str) -> None:
-        self.engine.run(workflow_id)
+    def submit(self, workflow_id: str, wait_s: float = INLINE_WAIT_S) -> None:
+        """Run the step here. When another thread or process claimed it first (its sweep found it the
+        moment it was recorded), wait for that run instead, so an inline action still returns with its
+        step done; a claim that dies meanwhile is taken over and run here."""
+        if self.engine.run(workflow_id):
+            return
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and self.engine.step_pending(workflow_id):
+            if self.engine.pending_unclaimed(workflow_id) is not None and self.engine.run(workflow_id):
+                return
+            time.sleep(0.05)
 
     def shutdown(self) -> None:
         pass

@@ -127,6 +127,11 @@ class StepEngine:
             self._explain_after(workflow_id, claim.step, result)
         return True
 
+    def step_pending(self, workflow_id: str) -> bool:
+        """A step is recorded and not yet committed (whoever runs it, or nobody)."""
+        with self.uow.read() as repo:
+            return bool((repo.workflow(workflow_id).context or {}).get("step"))
+
     def pending_unclaimed(self, workflow_id: str) -> PendingStep | None:
         """The pending step when nobody runs it (never claimed, or its claim died); None otherwise."""
         with self.uow.read() as repo:
