@@ -97,11 +97,11 @@ def accuracy(actual: np.ndarray, plan: np.ndarray) -> tuple[float | None, float 
 
 def stockouts(sold: np.ndarray, shipped: np.ndarray, plan: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Stockout mask (stores x weeks) and the lost sales estimated behind it (module docstring)."""
-    from core.domain.forecast.stockouts import estimate_lost_sales
+    from core.domain.forecast.stockouts import estimate_lost_sales, stocked_out
 
     if sold.size == 0:
         return np.zeros_like(sold, dtype=bool), 0
-    out = np.cumsum(sold, axis=1) >= np.cumsum(shipped, axis=1)
+    out = stocked_out(sold, shipped)  # the stockout rule the estimate itself uses
     estimate = estimate_lost_sales(sold, censored=out, plan=plan)
     return out, round_half_up(float(np.clip(estimate.lost, 0.0, None).sum()))
 
