@@ -19,10 +19,11 @@ Order-up-to (docs/planning-rules.md §6.4; used when the caller passes a service
 economics give): a store's expected demand over the next cycle is mu = share x the category plan of
 the cycle's weeks; its spread sd = sqrt(mu + (STORE_CV x mu)^2) (sales counts around a plan that is
 itself uncertain); the store is brought up to mu + z(service level) x sd, so it runs out before the
-next shipment arrives with probability about 1 - service level. The buffers above mu are only as
-large as the stock (DC + stores) beyond the plan of all remaining weeks allows; the shares learn from
-the season's sales (the allocation's share weighs as PRIOR_WEEKS weeks of them); the season's last
-shipment sends out all the DC holds. safety_stock is not used then.
+next shipment arrives with probability about 1 - service level. The shares learn from the season's
+sales (the allocation's share weighs as PRIOR_WEEKS weeks of them); the season's last shipment sends
+out all the DC holds. When the DC holds less than the stores ask for, it is split in proportion to
+what each asks for (`fair_shares`): every store falls short by the same share, rather than the first
+in a queue getting all and the last nothing. safety_stock is not used then.
 Allocation rule (docs/planning-rules.md §4.6 as written, kept for callers without a plan):
 per store: remaining = season_total - shipped; need = remaining / weeks_left x weeks_per_cycle;
 on_hand = max(0, shipped - sold) (a store cannot hold negative stock; sales above what was shipped
@@ -49,8 +50,6 @@ CYCLE_WEEKS = {"weekly": 1, "bi-weekly": 2}
 STORE_CV = 0.25  # relative error of a store's plan for one cycle (docs/planning-rules.md §6.4)
 SERVICE_RANGE = (0.5, 0.99)
 SERVICE_FLOOR = 0.9
-RESERVE = 1.0  # buffers come only from stock beyond RESERVE x the plan of all remaining weeks
-MIN_BUFFER = 0.0  # ... but at least this share of each buffer
 
 
 def service_level(money: Money) -> float | None:
@@ -87,21 +86,36 @@ def _learned_share(share: np.ndarray, sold: np.ndarray, week: int) -> np.ndarray
 
 def _need(share: np.ndarray, plan: Sequence[float], cycle: int, safety_stock: float, level: float | None,
           stock: float) -> np.ndarray:
-    """Each store's stock target for the next cycle. With a service level the buffers above the mean are
-    only as large as the stock (DC + stores) beyond the plan of all remaining weeks allows: a buffer
-    drawn from stock the season still needs would strand it in one store while another runs dry."""
+    """Each store's stock target for the next cycle: plan x (1 + safety stock) without a service level,
+    else the order-up-to level (module docstring)."""
     cycle_plan = float(sum(plan[:cycle]))
     if level is None:
         return share * cycle_plan * (1.0 + safety_stock)
-    mu = share * cycle_plan
-    buffer = order_up_to(mu, level) - mu
-    surplus = max(0.0, stock - RESERVE * float(sum(plan)))
-    scale = min(1.0, max(MIN_BUFFER, surplus / float(buffer.sum()))) if buffer.sum() > 0 else 0.0
+    target = order_up_to(share * cycle_plan, level)
     if len(plan) <= cycle:
         # The last shipment of the season: what stays at the DC can no longer sell, so all of the stock
         # goes out, in proportion to each store's expected demand.
-        return np.maximum(mu + scale * buffer, share * stock)
-    return mu + scale * buffer
+        return np.maximum(target, share * stock)
+    return target
+
+
+def fair_shares(wanted: np.ndarray, dc_on_hand: int, rank: np.ndarray) -> np.ndarray:
+    """`dc_on_hand` units split over the stores in proportion to what each wants (int64), by largest
+    remainder (ties: `rank`, the store_id order); all of `wanted` when the DC covers it.
+
+    A store's shortfall is then the same share of its want everywhere (docs/planning-rules.md §6.4):
+    serving a queue in order would leave the last stores with nothing while the first hold buffers."""
+    wanted = np.maximum(np.asarray(wanted, dtype=np.int64), 0)
+    total = int(wanted.sum())
+    if total <= dc_on_hand:
+        return wanted
+    raw = wanted * (max(0, dc_on_hand) / total)
+    qty = np.floor(raw).astype(np.int64)
+    rest = int(dc_on_hand - qty.sum())
+    if rest > 0:
+        order = np.lexsort((rank, -(raw - qty)))
+        qty[order[:rest]] += 1
+    return qty
 
 
 def _check(week: int, strategy: str, horizon_weeks: int) -> None:
@@ -199,6 +213,8 @@ def _demand_lines(week: int, cycle: int, states: list[StoreState], dc_on_hand: i
     weekly = share * cycle_plan / cycle
     wanted = np.array([max(0, ceil_clean(x)) for x in (need - on_hand)], dtype=np.int64)
     ids = [s.store_id for s in states]
+    if quantities is None and service_level is not None:
+        quantities = fair_shares(wanted, dc_on_hand, _id_rank(tuple(ids))).tolist()
     dc = dc_on_hand
     lines: list[ReplenishmentLine] = []
     for i in sorted(range(len(states)), key=lambda i: (-wanted[i], -need[i], ids[i])):
@@ -278,6 +294,8 @@ def replenishment_quantities(
         keys = (-wanted, -need)  # largest need first, then shipment wanted
     if int(wanted.sum()) <= dc_on_hand:  # every store gets what it wants, whatever the order
         return wanted
+    if plan is not None and service_level is not None:
+        return fair_shares(wanted, int(dc_on_hand), _id_rank(tuple(store_ids)))
     order = np.lexsort((_id_rank(tuple(store_ids)), *keys))
     # In that order each store gets what it wants until the DC runs out: the one that empties it
     # gets the rest, those after it nothing.

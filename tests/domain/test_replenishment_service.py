@@ -7,10 +7,12 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.domain.models import StoreState
 from core.domain.money import Money
-from core.domain.replenishment import STORE_CV, plan_replenishment, replenishment_quantities, service_level
+from core.domain.replenishment import STORE_CV, fair_shares, plan_replenishment, replenishment_quantities, service_level
 
 IDS = ["S1", "S2"]
 
@@ -36,13 +38,36 @@ def test_stores_are_brought_up_to_the_mean_plus_a_buffer_when_the_dc_can_spare_i
     assert [x.qty for x in lines if x.store_id == "S2"] == [int(np.ceil(target - 10))]
 
 
-def test_no_buffer_from_stock_the_rest_of_the_season_needs() -> None:
+def test_the_buffer_ships_even_when_the_stock_only_just_covers_the_rest_of_the_season() -> None:
     plan = [100.0, 100.0, 100.0]
-    # DC 300 + stores 0 = exactly the remaining plan: each store gets its mean only.
+    # DC 300 + stores 0 = exactly the remaining plan: the buffer still ships. Replayed, holding it back at
+    # the DC lost sales in the stores while the DC held stock (docs/planning-rules.md §6.4).
+    z = NormalDist().inv_cdf(0.9)
+    target = int(np.ceil(50 + z * np.sqrt(50 + (STORE_CV * 50) ** 2)))
     qty = replenishment_quantities(1, strategy="weekly", horizon_weeks=4, store_ids=IDS,
                                    season_total=np.array([500, 500]), shipped=np.array([100, 100]),
                                    sold=np.array([100, 100]), dc_on_hand=300, plan=plan, service_level=0.9)
-    assert list(qty) == [50, 50]
+    assert list(qty) == [target, target] and target > 50
+
+
+def test_a_short_dc_is_split_in_proportion_to_what_each_store_wants() -> None:
+    # S1 holds nothing, S2 holds 40: S1 wants 69, S2 wants 29; the DC's 49 units go 2.4 : 1.
+    qty = replenishment_quantities(1, strategy="weekly", horizon_weeks=4, store_ids=IDS,
+                                   season_total=np.array([500, 500]), shipped=np.array([100, 140]),
+                                   sold=np.array([100, 100]), dc_on_hand=49, plan=[100.0] * 3, service_level=0.9)
+    assert qty.sum() == 49
+    assert list(qty) == [35, 14]  # 69 x 49/98 = 34.5 and 29 x 49/98 = 14.5: the remainder to S1 (store_id order)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 500), min_size=1, max_size=12), st.integers(0, 3000))
+def test_fair_shares_never_exceed_a_want_and_use_all_the_dc_can_give(wanted: list[int], dc: int) -> None:
+    w = np.array(wanted, dtype=np.int64)
+    qty = fair_shares(w, dc, np.arange(len(w)))
+    assert (qty >= 0).all() and (qty <= w).all()
+    assert qty.sum() == min(dc, int(w.sum()))
+    if w.sum() > dc:  # every store short by the same share of its want, to within one unit
+        assert np.all(np.abs(qty - w * dc / w.sum()) < 1.0)
 
 
 def test_lines_and_quantities_agree_with_a_service_level() -> None:
