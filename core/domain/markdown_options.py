@@ -77,6 +77,12 @@ class MarkdownOptions(BaseModel):
     def option(self, depth: float) -> MarkdownOption | None:
         return next((o for o in self.options if abs(o.depth - depth) < 1e-9), None)
 
+    @property
+    def gate_opens(self) -> bool:
+        """The checkpoint asks the planner (docs/planning-rules.md §6.3): the rule finds a gap, or, ranked by
+        profit, a depth earns more than no markdown although sell-through meets the target."""
+        return self.rule_depth > 0 or (self.ranked_by == "profit" and self.recommended_depth > 0)
+
 
 def depth_steps(step: float, cap: float) -> list[float]:
     """0, step, 2 x step, ... up to the cap (the cap itself included even off the step grid)."""
@@ -206,15 +212,16 @@ def decide_markdown(week: int, sold_to_date: int, approved_qty: int, params: Sea
                     ) -> tuple[MarkdownProposal, MarkdownOptions]:
     """The checkpoint's proposal as the approval gate shows it, and its options.
 
-    The gate opens when the docs/planning-rules.md §4.8 rule finds a gap (options.rule_depth > 0); the proposed depth is
-    the recommendation (0 when the current plan reaches the target without a markdown) and the reason
-    is the options' note. With no gap the proposal is the rule's "no markdown" as before.
+    The gate opens when the docs/planning-rules.md §4.8 rule finds a gap or a depth has the highest expected
+    profit (`MarkdownOptions.gate_opens`, §6.3); the proposed depth is the recommendation (0 when no depth
+    earns more than no markdown) and the reason is the options' note. Otherwise the proposal is the rule's
+    "no markdown".
     """
     from core.domain.markdown import propose_markdown
 
     rule = propose_markdown(week, sold_to_date, approved_qty, params)
     options = markdown_options(rule, params=params, money=money, remaining_plan=remaining_plan,
                                actuals=actuals, plans=plans)
-    if rule.depth <= 0:
+    if not options.gate_opens:
         return rule, options
     return rule.model_copy(update={"depth": options.recommended_depth, "reason": options.note}), options

@@ -105,3 +105,23 @@ def test_the_gate_proposes_the_recommendation_and_keeps_the_rule_vectors_without
         f"Markdown {proposal.depth:.0%}: the highest expected profit")
     proposal, opts = decide_markdown(6, 6300, 10000, PARAMS, remaining_plan=[300.0] * 6, **kw)
     assert proposal.depth == 0.0 and opts.rule_depth == 0.0 and proposal.reason.startswith("No markdown: sell-through")
+
+
+def test_the_gate_opens_when_a_depth_pays_although_sell_through_meets_the_target() -> None:
+    from core.domain.markdown_options import decide_markdown
+
+    kw = dict(money=MONEY, actuals=ACTUALS, plans=PLANS)
+    # 63% sold at week 6 meets the 60% target (the rule: no markdown), but 3,700 units face a plan of 900.
+    proposal, opts = decide_markdown(6, 6300, 10000, ELASTIC, remaining_plan=[150.0] * 6, **kw)
+    assert opts.rule_depth == 0.0 and opts.gate_opens
+    assert proposal.depth == opts.recommended_depth > 0
+    best = opts.option(proposal.depth)
+    assert best.profit > opts.option(0.0).profit
+    assert proposal.reason.startswith(f"Markdown {proposal.depth:.0%}: the highest expected profit")
+    # With a price response of 1 no depth can pay: the gate stays shut and the rule's "no markdown" stands.
+    proposal, opts = decide_markdown(6, 6300, 10000, PARAMS, remaining_plan=[150.0] * 6, **kw)
+    assert not opts.gate_opens and proposal.depth == 0.0 and proposal.reason.startswith("No markdown: sell-through")
+    # Without a price nothing is ranked by profit: the rule alone opens the gate.
+    _, opts = decide_markdown(6, 6300, 10000, ELASTIC, remaining_plan=[150.0] * 6, money=Money(unit_price=0.0),
+                              actuals=ACTUALS, plans=PLANS)
+    assert opts.ranked_by == "rule" and not opts.gate_opens

@@ -189,7 +189,7 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
     if decision.markdown is None:
         return
     proposal, options = decision.markdown
-    if options.rule_depth <= 0:
+    if not options.gate_opens:
         return
     path.gated = True
     path.proposed = proposal.depth

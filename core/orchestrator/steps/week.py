@@ -265,7 +265,7 @@ def _markdown_gate(ctx: WorkflowContext, season: SeasonState, week: int, decisio
         "cap": p.markdown_cap, "price_elasticity": p.price_elasticity}, week)
     result.events.append(md_event)
     decided = decisions.get(week)
-    if options.rule_depth <= 0 and decided is None:
+    if not options.gate_opens and decided is None:
         season.markdown = MarkdownState(week=week, proposal=proposal, approved=0.0, decision="not_needed",
                                         options=options)
         season.skipped.append(Skip(phase="markdown", reason=proposal.reason or "no markdown needed", week=week))
