@@ -34,7 +34,7 @@ from core.domain.forecast.intervals import (
     week_correlation,
     weekly_noise,
 )
-from core.domain.forecast.members import LEVEL_WEEKS, log_mstl_forecast, mstl_forecast, seasonal_blend
+from core.domain.forecast.members import MIN_LEVEL_WEEKS, log_mstl_forecast, mstl_forecast, seasonal_blend
 from core.domain.forecast.realign import (
     WEEKS_PER_YEAR,
     holiday_modes,
@@ -44,7 +44,7 @@ from core.domain.forecast.realign import (
 from core.domain.models import ForecastResult, WeekForecast
 
 __all__ = ["forecast_season", "mstl_forecast"]
-MIN_SEASONAL_WEEKS = WEEKS_PER_YEAR + LEVEL_WEEKS  # one year plus the level window
+MIN_SEASONAL_WEEKS = WEEKS_PER_YEAR + MIN_LEVEL_WEEKS  # one year plus the shortest level window
 MIN_WEEKS = 8
 
 

@@ -19,6 +19,7 @@ import numpy as np
 WEEKS_PER_YEAR = 52
 LEVEL_WEEKS = 13  # recent weeks that set the level of the seasonal-average member
 RECENT_WEEKS = 4  # weeks whose median says whether the level moved after that window
+MIN_LEVEL_WEEKS = 4  # the shortest level window a history of one year plus a few weeks may use
 LOG_OFFSET = 0.01  # of the mean week: keeps weeks that sold nothing finite on the log scale
 DRIFT_WEEKS = 26  # weeks of STL trend whose slope continues into the forecast
 DRIFT_DEAD_BAND = 0.0005  # log per week (2.6% a year) that is not extrapolated
@@ -107,13 +108,21 @@ def log_mstl_forecast(z: np.ndarray, steps: int) -> np.ndarray:
     return np.exp(0.5 * (level + trend_drift(trend, steps)) + 0.5 * damped + season) - offset
 
 
+def level_window(n: int, years: int) -> int:
+    """Weeks of the level window: LEVEL_WEEKS, or what a history of `n` weeks holds beyond `years` years
+    (a history of one year and 4..12 weeks still has a yearly pattern to rescale)."""
+    return max(1, min(LEVEL_WEEKS, n - years * WEEKS_PER_YEAR))
+
+
 def _level_ratios(z: np.ndarray, years: int) -> list[float]:
-    """Per year back k: last 13 weeks / the 13 weeks that end k years before the end of the history."""
+    """Per year back k: last 13 weeks / the 13 weeks that end k years before the end of the history
+    (a shorter window when the history is shorter, `level_window`)."""
     n = len(z)
-    recent = z[n - LEVEL_WEEKS:].sum()
+    window = level_window(n, years)
+    recent = z[n - window:].sum()
     ratios = []
     for k in range(1, years + 1):
-        base = z[n - LEVEL_WEEKS - k * WEEKS_PER_YEAR: n - k * WEEKS_PER_YEAR].sum()
+        base = z[n - window - k * WEEKS_PER_YEAR: n - k * WEEKS_PER_YEAR].sum()
         ratios.append(recent / base if base > 0 else 1.0)
     return ratios
 

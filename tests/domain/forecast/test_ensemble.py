@@ -50,6 +50,19 @@ def test_short_history_falls_back_and_says_so() -> None:
         forecast_season(seasonal_series(weeks=5), season_start=date(2021, 3, 1), horizon_weeks=4, category="D")
 
 
+def test_one_year_and_a_few_weeks_of_history_already_follow_the_yearly_pattern() -> None:
+    # 60 weeks (2021-01-04 .. 2022-02-21): a year plus 8 weeks, too few for a 13-week level window. The
+    # spring season must follow last spring's rise, not a flat line at the winter's level.
+    series = seasonal_series(weeks=60)
+    fc = forecast_season(series, season_start=date(2022, 2, 28), horizon_weeks=12, category="D")
+    assert set(fc.members) == {"mstl", "seasonal_avg"}
+    assert not any("no yearly pattern" in w for w in fc.warnings)
+    truth = sum(seasonal_value(w.start) for w in fc.weeks)
+    assert fc.total == pytest.approx(truth, rel=0.05)
+    flat = 12 * float(series.iloc[-8:].mean())  # what a level forecast would say: 8% below the truth
+    assert abs(fc.total - truth) < 0.5 * abs(flat - truth)
+
+
 def test_intervals_cover_about_80_percent_on_a_backtest() -> None:
     series = seasonal_series(weeks=200, noise=0.08, seed=3)
     inside = total = 0

@@ -55,6 +55,22 @@ def test_scale_follows_the_noise_and_persistence_is_low_for_independent_noise() 
     assert error_persistence(loud) < 0.3
 
 
+def test_a_history_too_short_to_measure_persistence_shares_more_of_its_error_over_the_season() -> None:
+    from core.domain.forecast.intervals import CORRELATION_BASE, UNMEASURED_CORRELATION, week_correlation
+
+    short, long = _noisy_seasonal(0.2).to_numpy()[:70], _noisy_seasonal(0.2).to_numpy()
+    assert error_persistence(short) is None and week_correlation(short) == UNMEASURED_CORRELATION
+    assert week_correlation(long) < UNMEASURED_CORRELATION and week_correlation(long) >= CORRELATION_BASE
+    # The season's band of a forecast from 60 weeks is correspondingly wider than with the base correlation.
+    fc = forecast_season(_noisy_seasonal(0.2).iloc[:60], season_start=_noisy_seasonal(0.2).index[60].date(),
+                         horizon_weeks=12, category="D", backtest=False)
+    assert fc.week_correlation == UNMEASURED_CORRELATION
+    p10, p90 = season_demand(fc).total_quantiles([0.1, 0.9], n=4000)
+    narrow = season_demand(fc.model_copy(update={"week_correlation": CORRELATION_BASE})).total_quantiles(
+        [0.1, 0.9], n=4000)
+    assert (p90 - p10) > 1.3 * (narrow[1] - narrow[0])
+
+
 def _swinging_department(weeks: int = 156, seed: int = 3) -> pd.Series:
     """Next to nothing most of the year, a peak of ~100,000x around weeks 44-50 (a holiday department)."""
     t = np.arange(weeks)
