@@ -151,7 +151,7 @@ def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
         week_total = got.sum(axis=1)
         for i, path in enumerate(paths):
             _decide_week(setup, path, i, week, float(week_total[i]), original, approved, ids, totals, shipped,
-                         sold_cum, dc, received, fixed, lift)
+                         sold_cum, dc, received, fixed, lift, sold)
     return SimulationRun(
         setup=setup, demand=effective, sold=sold, received=received, dc_end=dc,
         markdown_depth=np.array([pt.depth for pt in paths]), proposed_depth=np.array([pt.proposed for pt in paths]),
@@ -164,8 +164,11 @@ def simulate(setup: SeasonSetup, demand: np.ndarray) -> SimulationRun:
 
 def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: float, original: list[float],
                  approved: int, ids: list[str], totals: np.ndarray, shipped: np.ndarray, sold_cum: np.ndarray,
-                 dc: np.ndarray, received: np.ndarray, fixed: float | None, lift: np.ndarray) -> None:
-    """The week rule (core/domain/season_week.py) for path i; its decisions applied to the arrays in place."""
+                 dc: np.ndarray, received: np.ndarray, fixed: float | None, lift: np.ndarray, sold: np.ndarray
+                 ) -> None:
+    """The week rule (core/domain/season_week.py) for path i; its decisions applied to the arrays in place.
+    It sees each store's weeks so far (sold, received: (P, S, W)), as the workflow's store actuals and
+    shipments, so stockouts are read the same way (docs/planning-rules.md §4.7)."""
     p = setup.pset.parameters
     h = p.horizon_weeks
     fc = path.forecast
@@ -175,7 +178,8 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
         week=week, params=p, original=setup.forecast, forecast=fc, approved=approved,
         order_qty=setup.allocation.order_qty, store_ids=ids, totals=totals[i], shipped=shipped[i],
         sold=sold_cum[i], dc_on_hand=int(dc[i]), actuals=path.week_totals, plans=path.plans,
-        money=season_money(setup.pset, setup.unit_price)))
+        money=season_money(setup.pset, setup.unit_price), store_weekly_sold=sold[i, :, :week],
+        store_weekly_received=received[i, :, :week]))
     if decision.forecast is not None:
         path.forecast = decision.forecast
         path.reforecasts.append(week)
@@ -198,7 +202,9 @@ def _decide_week(setup: SeasonSetup, path: _Path, i: int, week: int, total: floa
     if depth > 0 and week < h:
         lift[i] = markdown_multiplier(depth, p.price_elasticity)
         path.forecast, totals[i] = after_markdown(path.forecast, week, depth, p, order_qty=setup.allocation.order_qty,
-                                                  totals=totals[i], shipped=shipped[i], sold=sold_cum[i])
+                                                  totals=totals[i], shipped=shipped[i], sold=sold_cum[i],
+                                                  weekly_sold=sold[i, :, :week],
+                                                  weekly_received=received[i, :, :week], plans=path.plans)
 
 
 def report_inputs(run: SimulationRun, path: int = 0, *, runtime_s: float = 0.0) -> SeasonInputs:

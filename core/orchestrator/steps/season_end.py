@@ -5,21 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.orchestrator.steps.context import WorkflowContext
+from core.orchestrator.steps.context import SeasonState, WorkflowContext
 from core.orchestrator.steps.states import State
 from core.orchestrator.steps.results import EventSpec, StepResult, _with_explanation
 
 
-def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime) -> Any:
-    from core.domain.report import SeasonInputs, unit_price
-
-    p = ctx.parameters
-    season = ctx.season
-    assert season is not None and ctx.forecast_original is not None and ctx.order is not None
-    n = season.weeks_done
-    h = p.horizon_weeks
-    observed_plans = [r.plan for r in season.weeks]
-    final_plan = observed_plans + [w.plan for w in season.forecast.weeks[n:h]]
+def store_weeks(ctx: WorkflowContext, season: SeasonState, n: int) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Each store's weeks 1..n as recorded: units sold, and units received for each week (the initial
+    shipment in week 1, a replenishment planned after week k in week k+1)."""
     sold: dict[str, list[int]] = {s.store_id: [0] * n for s in season.stores}
     for sw in season.store_weeks:
         if sw.store_id in sold and sw.week <= n:
@@ -32,6 +25,20 @@ def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime
     for line in season.replenishment:
         if line.week < n and line.store_id in shipped:
             shipped[line.store_id][line.week] += line.qty  # planned after week k, received in week k+1
+    return sold, shipped
+
+
+def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime) -> Any:
+    from core.domain.report import SeasonInputs, unit_price
+
+    p = ctx.parameters
+    season = ctx.season
+    assert season is not None and ctx.forecast_original is not None and ctx.order is not None
+    n = season.weeks_done
+    h = p.horizon_weeks
+    observed_plans = [r.plan for r in season.weeks]
+    final_plan = observed_plans + [w.plan for w in season.forecast.weeks[n:h]]
+    sold, shipped = store_weeks(ctx, season, n)
     md = season.markdown
     decisions = [ctx.order.decision] + ([md.decision] if md and md.decision in ("accepted", "modified") else [])
     started = ctx.started_at or now

@@ -22,7 +22,7 @@ from core.orchestrator.steps.context import (
     WorkflowContext,
 )
 from core.orchestrator.steps.results import ApprovalSpec, EventSpec, StepResult, _with_explanation
-from core.orchestrator.steps.season_end import close_into
+from core.orchestrator.steps.season_end import close_into, store_weeks
 from core.orchestrator.steps.states import State
 from core.orchestrator.steps.preseason import season_money
 
@@ -67,6 +67,20 @@ def _reallocate(season: SeasonState, week: int, reason: str, result: StepResult,
                                    {"week": week, "revision": season.plan_revision}))
 
 
+def _weekly_arrays(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each store's sales and receipts of weeks 1..week (S, week), in the allocation's store order, as
+    the week rule reads stockouts (docs/planning-rules.md §4.7); `by_store`: this week's sales when they
+    are not in `season.store_weeks` yet."""
+    ids = [a.store_id for a in season.allocation.stores]
+    sold, received = store_weeks(ctx, season, week)
+    sold_arr = np.array([sold.get(i, [0] * week) for i in ids], dtype=np.int64).reshape(len(ids), week)
+    if by_store is not None:
+        sold_arr[:, week - 1] = [int(by_store.get(i, 0)) for i in ids]
+    recv_arr = np.array([received.get(i, [0] * week) for i in ids], dtype=np.int64).reshape(len(ids), week)
+    return sold_arr, recv_arr
+
+
 def _week_state(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int],
                 shares: dict[int, float]) -> WeekState:
     from core.domain.season_week import WeekState
@@ -74,6 +88,7 @@ def _week_state(ctx: WorkflowContext, season: SeasonState, week: int, by_store: 
     p = ctx.parameters
     assert ctx.forecast_original is not None
     ids, totals, shipped, sold = _store_arrays(season)
+    weekly_sold, weekly_received = _weekly_arrays(ctx, season, week, by_store)
     days_share = shares.get(week)
     full_plan = float(season.forecast.weeks[week - 1].plan)
     week_plan = full_plan * days_share if days_share is not None else full_plan
@@ -83,7 +98,8 @@ def _week_state(ctx: WorkflowContext, season: SeasonState, week: int, by_store: 
         order_qty=season.allocation.order_qty, store_ids=ids, totals=totals, shipped=shipped, sold=sold,
         dc_on_hand=season.dc_on_hand, actuals=[float(x) for x in season.week_totals],
         plans=[r.plan for r in season.weeks] + [week_plan], money=season_money(ctx), shares=shares,
-        store_actuals={k: float(v) for k, v in by_store.items()})
+        store_actuals={k: float(v) for k, v in by_store.items()}, store_weekly_sold=weekly_sold,
+        store_weekly_received=weekly_received)
 
 
 def apply_week(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int],
@@ -321,9 +337,11 @@ def apply_markdown(ctx: WorkflowContext, season: SeasonState, decision: Markdown
         from core.domain.season_week import after_markdown
 
         ids, totals, shipped, sold = _store_arrays(season)
+        weekly_sold, weekly_received = _weekly_arrays(ctx, season, week)
         fc, new_totals = after_markdown(season.forecast, week, decision.depth, p,
                                         order_qty=season.allocation.order_qty, totals=totals, shipped=shipped,
-                                        sold=sold)
+                                        sold=sold, weekly_sold=weekly_sold, weekly_received=weekly_received,
+                                        plans=[r.plan for r in season.weeks[:week]])
         season.forecast_revision += 1
         fc = fc.model_copy(update={"revision": season.forecast_revision})
         season.forecast = fc
