@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-LABELS = {"sold": "Units sold", "lost_sales": "Lost sales (units)", "leftover": "Leftover (units)",
+LABELS = {"sold": "Units sold", "lost_sales": "Lost sales (units)",
+          "lost_sales_estimated": "Lost sales as estimated from sales", "leftover": "Leftover (units)",
           "sell_through": "Sell-through", "stockout_store_weeks": "Stockout store-weeks",
           "markdown_units": "Markdown units", "markdown_cost": "Markdown cost", "revenue": "Revenue",
           "margin": "Margin on units sold", "profit": "Profit"}

@@ -3,6 +3,9 @@
 Per path (docs/planning-rules.md §4.9 definitions where the report has one):
   sold                  units sold (censored by stock)
   lost_sales            demand (after the markdown lift) that found no stock: demand - sold
+  lost_sales_estimated  the same as the season report estimates it from the censored sales alone
+                        (report.stockouts, docs/planning-rules.md §4.2): beside the true figure, the
+                        estimate's error on the replayed seasons
   leftover              order - sold = left in the stores + left at the DC (leftover_stores, leftover_dc)
   sell_through          sold / order
   stockout_store_weeks  store-weeks where cumulative sold reached cumulative received (report.stockouts)
@@ -41,7 +44,8 @@ def path_metrics(run: SimulationRun, unit_cost: float | None = None) -> dict[str
     sold = run.sold.sum(axis=(1, 2)).astype(float)
     lost = (run.demand - run.sold).sum(axis=(1, 2)).astype(float)
     out_mask, _ = stockouts(run.sold.reshape(n * s, w).astype(float), run.received.reshape(n * s, w).astype(float))
-    stockout = out_mask.reshape(n, s, w).sum(axis=(1, 2)).astype(float)
+    out_mask = out_mask.reshape(n, s, w)
+    stockout = out_mask.sum(axis=(1, 2)).astype(float)
     week_sold = run.sold.sum(axis=1)  # (P, W)
     if run.markdown_week is not None and run.markdown_week < w:
         after = week_sold[:, run.markdown_week:].sum(axis=1).astype(float)
@@ -62,7 +66,21 @@ def path_metrics(run: SimulationRun, unit_cost: float | None = None) -> dict[str
         "stockout_store_weeks": stockout, "markdown_units": md_units, "markdown_cost": md_cost,
         "revenue": revenue, "margin": np.round(margin, 2), "profit": np.round(profit, 2),
         "leftover_stores": (shipped - sold).astype(float), "leftover_dc": run.dc_end.astype(float),
+        "lost_sales_estimated": lost_sales_estimated(run, out_mask),
     }
+
+
+def lost_sales_estimated(run: SimulationRun, out_mask: np.ndarray | None = None) -> np.ndarray:
+    """(P,) lost sales as the season report estimates them from each path's censored sales (with the
+    plan each week had, for weeks every store ran out); 0 where no store ran out."""
+    n, s, w = run.sold.shape
+    out = np.zeros(n)
+    for i in range(n):
+        if out_mask is not None and not out_mask[i].any():
+            continue
+        plan = run.plans[i] if run.plans.shape == (n, w) else None
+        _, out[i] = stockouts(run.sold[i].astype(float), run.received[i].astype(float), plan=plan)
+    return out
 
 
 def weekly_paths(run: SimulationRun) -> dict[str, np.ndarray]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from core.orchestrator.steps.context import SeasonState, WorkflowContext
 from core.orchestrator.steps.states import State
 from core.orchestrator.steps.results import EventSpec, StepResult, _with_explanation
@@ -26,6 +28,20 @@ def store_weeks(ctx: WorkflowContext, season: SeasonState, n: int) -> tuple[dict
         if line.week < n and line.store_id in shipped:
             shipped[line.store_id][line.week] += line.qty  # planned after week k, received in week k+1
     return sold, shipped
+
+
+def weekly_arrays(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each store's sales and receipts of weeks 1..week (S, week), in the allocation's store order, as
+    the week rule reads stockouts (docs/planning-rules.md §4.7); `by_store`: this week's sales when they
+    are not in `season.store_weeks` yet."""
+    ids = [a.store_id for a in season.allocation.stores]
+    sold, received = store_weeks(ctx, season, week)
+    sold_arr = np.array([sold.get(i, [0] * week) for i in ids], dtype=np.int64).reshape(len(ids), week)
+    if by_store is not None:
+        sold_arr[:, week - 1] = [int(by_store.get(i, 0)) for i in ids]
+    recv_arr = np.array([received.get(i, [0] * week) for i in ids], dtype=np.int64).reshape(len(ids), week)
+    return sold_arr, recv_arr
 
 
 def report_inputs(ctx: WorkflowContext, history: Any, early: bool, now: datetime) -> Any:

@@ -22,7 +22,7 @@ from core.orchestrator.steps.context import (
     WorkflowContext,
 )
 from core.orchestrator.steps.results import ApprovalSpec, EventSpec, StepResult, _with_explanation
-from core.orchestrator.steps.season_end import close_into, store_weeks
+from core.orchestrator.steps.season_end import close_into, weekly_arrays
 from core.orchestrator.steps.states import State
 from core.orchestrator.steps.preseason import season_money
 
@@ -67,20 +67,6 @@ def _reallocate(season: SeasonState, week: int, reason: str, result: StepResult,
                                    {"week": week, "revision": season.plan_revision}))
 
 
-def _weekly_arrays(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int] | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Each store's sales and receipts of weeks 1..week (S, week), in the allocation's store order, as
-    the week rule reads stockouts (docs/planning-rules.md §4.7); `by_store`: this week's sales when they
-    are not in `season.store_weeks` yet."""
-    ids = [a.store_id for a in season.allocation.stores]
-    sold, received = store_weeks(ctx, season, week)
-    sold_arr = np.array([sold.get(i, [0] * week) for i in ids], dtype=np.int64).reshape(len(ids), week)
-    if by_store is not None:
-        sold_arr[:, week - 1] = [int(by_store.get(i, 0)) for i in ids]
-    recv_arr = np.array([received.get(i, [0] * week) for i in ids], dtype=np.int64).reshape(len(ids), week)
-    return sold_arr, recv_arr
-
-
 def _week_state(ctx: WorkflowContext, season: SeasonState, week: int, by_store: dict[str, int],
                 shares: dict[int, float]) -> WeekState:
     from core.domain.season_week import WeekState
@@ -88,7 +74,7 @@ def _week_state(ctx: WorkflowContext, season: SeasonState, week: int, by_store: 
     p = ctx.parameters
     assert ctx.forecast_original is not None
     ids, totals, shipped, sold = _store_arrays(season)
-    weekly_sold, weekly_received = _weekly_arrays(ctx, season, week, by_store)
+    weekly_sold, weekly_received = weekly_arrays(ctx, season, week, by_store)
     days_share = shares.get(week)
     full_plan = float(season.forecast.weeks[week - 1].plan)
     week_plan = full_plan * days_share if days_share is not None else full_plan
@@ -152,11 +138,17 @@ def _record_variance(ctx: WorkflowContext, season: SeasonState, week: int, total
     full_plan = float(season.forecast.weeks[week - 1].plan)
     part = (f" (partial week: {days_share:.0%} of the week's plan of {full_plan:,.0f})"
             if days_share is not None else "")
+    hidden = ""
+    if decision.estimated_demand is not None and decision.demand_variance is not None:
+        # Sales are a lower bound where stores ran out (docs/planning-rules.md §4.7): say what was asked for.
+        hidden = (f"; stores ran out: estimated demand {decision.estimated_demand:,.0f} "
+                  f"({decision.demand_variance:+.1%})")
     ev = EventSpec("variance", f"Week {week}: actual {total:,} vs plan {week_plan:,.0f}{part} "
-                               f"({first.variance:+.1%}; threshold ±{p.variance_threshold:.0%})", "week",
+                               f"({first.variance:+.1%}; threshold ±{p.variance_threshold:.0%}){hidden}", "week",
                    {"week": week, "actual": total, "plan": week_plan, "variance": first.variance,
                     "cumulative_variance": first.cumulative_variance,
-                    "variance_vs_original": first.variance_vs_original})
+                    "variance_vs_original": first.variance_vs_original,
+                    "estimated_demand": decision.estimated_demand, "demand_variance": decision.demand_variance})
     result.events.append(ev)
     if first.reforecast:
         season.above_threshold_weeks.append(week)
@@ -187,14 +179,22 @@ def _record_variance(ctx: WorkflowContext, season: SeasonState, week: int, total
         # The final week: the trigger stays visible (above_threshold_weeks, this event), but the
         # record must not claim a re-forecast that cannot happen.
         result.events.append(EventSpec(
-            "skipped", f"Re-forecast skipped after week {week}: variance {record.variance:+.1%} is above the "
-                       f"±{p.variance_threshold:.0%} threshold, but no weeks are left to re-forecast", "week",
+            "skipped", f"Re-forecast skipped after week {week}: variance {_above(record.variance, decision)} is "
+                       f"above the ±{p.variance_threshold:.0%} threshold, but no weeks are left to re-forecast", "week",
             {"week": week, "phase": "in-season", "trigger": "variance", "variance": record.variance,
              "variance_threshold": p.variance_threshold}))
     if days_share is not None:
         record = record.model_copy(update={"days_share": days_share})
     season.weeks.append(record)
     _record_alerts(ctx, season, week, record, result)
+
+
+def _above(variance: float, decision: WeekDecision) -> str:
+    """The variance that crossed the threshold: the sales', or the estimated demand's behind stockouts."""
+    dv = decision.demand_variance
+    if dv is not None and abs(dv) > abs(variance):
+        return f"{dv:+.1%} (estimated demand behind stockouts; sales {variance:+.1%})"
+    return f"{variance:+.1%}"
 
 
 def reforecast_message(week: int, old_rest: float, new_rest: float) -> str:
@@ -337,7 +337,7 @@ def apply_markdown(ctx: WorkflowContext, season: SeasonState, decision: Markdown
         from core.domain.season_week import after_markdown
 
         ids, totals, shipped, sold = _store_arrays(season)
-        weekly_sold, weekly_received = _weekly_arrays(ctx, season, week)
+        weekly_sold, weekly_received = weekly_arrays(ctx, season, week)
         fc, new_totals = after_markdown(season.forecast, week, decision.depth, p,
                                         order_qty=season.allocation.order_qty, totals=totals, shipped=shipped,
                                         sold=sold, weekly_sold=weekly_sold, weekly_received=weekly_received,
