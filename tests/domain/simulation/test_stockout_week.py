@@ -108,7 +108,8 @@ def test_the_lab_shows_the_estimated_lost_sales_beside_the_true_ones(small) -> N
     true, est = m["lost_sales"], m["lost_sales_estimated"]
     assert (true > 0).sum() >= 10
     assert (est[true == 0] == 0).all()
-    # Measured: the estimate reads 0.7 of the true lost sales (median over the paths with stockouts) -
-    # when most stores run out in the same weeks, only the plan says how much more was asked for.
-    ratio = float(np.median(est[true > 0] / true[true > 0]))
-    assert 0.4 < ratio < 1.2
+    # Measured: the estimate reads 0.96 of the true lost sales (median over the 30 paths; P10..P90
+    # 0.85..1.06, 18,094 against 18,924 units in all).
+    ratio = est[true > 0] / true[true > 0]
+    assert 0.9 < float(np.median(ratio)) < 1.05
+    assert float(np.percentile(ratio, 10)) > 0.75
