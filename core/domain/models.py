@@ -130,7 +130,9 @@ class VarianceRecord(BaseModel):
     variance: float  # (actual - plan) / plan
     variance_vs_original: float
     cumulative_variance: float  # season to date, against the current plan
-    reforecast: bool  # |variance| > variance_threshold
+    # |variance| > variance_threshold, or the week's demand estimated behind its stockouts is
+    # (docs/planning-rules.md §4.7)
+    reforecast: bool
     emergency: bool
     emergency_qty: int = 0
     shortfall: bool = False  # sold below plan by more than the emergency threshold (an alert, no reorder)
