@@ -19,6 +19,9 @@ Figures:
   lost_while_dc_holds_share          store-weeks with lost sales while the DC still held stock, over all
                                      store-weeks with lost sales (pooled over the seasons)
   beats_seed_share                   seasons where the default's profit >= the seed rule's
+  lost_sales_estimate_ratio_median   the season report's lost-sales estimate (from the censored sales
+                                     alone) / the replay's true lost sales, median over the season x rule
+                                     sets that lost at least 0.5% of demand (lost_sales_estimate_seasons)
 each with `seed_` beside it for the seed's rules (safety-stock order, 0.45 holdback, shares 70% same
 weeks last year + 30% floor space, replenishment to plan x (1 + safety stock), the gap markdown rule,
 price response 1.0), restored here by `seed_rules()` (frozen copies; the product no longer uses them).
@@ -159,7 +162,8 @@ def replay_season(ds: Dataset, category: str, start: date, sets: dict[str, dict[
         out.lost_share[name] = float(m["lost_sales"][0]) / max(1.0, float(units.sum()))
         out.lost_weeks[name] = lost_while_dc(run)
         out.orders[name] = setup.order_qty
-        out.extra[name] = {"leftover_dc": float(m["leftover_dc"][0]), "markdown": float(run.markdown_depth[0])}
+        out.extra[name] = {"leftover_dc": float(m["leftover_dc"][0]), "markdown": float(run.markdown_depth[0]),
+                           "lost": float(m["lost_sales"][0]), "lost_estimated": float(m["lost_sales_estimated"][0])}
     return out
 
 
@@ -198,6 +202,13 @@ def summarise(seasons: list[Replayed], names: tuple[str, ...] = ("default", "see
             out[f"{prefix}profit_vs_default_oracle_worst"] = round(float(np.min(strict)), 4)
         out[f"{prefix}lost_sales_share"] = round(float(np.median(lost)), 4)
         out[f"{prefix}lost_while_dc_holds_share"] = round(float(weeks[1] / weeks[0]) if weeks[0] else 0.0, 4)
+    # The report's estimate of lost sales from the censored sales alone, against the replay's true lost
+    # sales, over every season and rule set that lost at least 0.5% of demand (docs/planning-rules.md §4.7).
+    pairs = [(s.extra[n]["lost_estimated"], s.extra[n]["lost"]) for s in seasons for n in s.extra
+             if "lost" in s.extra[n] and s.extra[n]["lost"] >= 0.005 * s.demand]
+    if pairs:
+        out["lost_sales_estimate_ratio_median"] = round(float(np.median([e / t for e, t in pairs])), 4)
+        out["lost_sales_estimate_seasons"] = len(pairs)
     if "seed" in names and "default" in names:
         out["beats_seed_share"] = round(float(np.mean([s.profit["default"] >= s.profit["seed"] - 1e-6
                                                        for s in seasons])), 4)

@@ -372,6 +372,7 @@ def _table(doc: dict[str, Any]) -> str:
              ("seed_profit_vs_oracle_median", "{:.3f}"), ("seed_profit_vs_oracle_worst", "{:.3f}"),
              ("seed_lost_sales_share", "{:.4f}"), ("seed_lost_while_dc_holds_share", "{:.3f}"),
              ("beats_seed_share", "{:.3f}"), ("decision_seasons", "{:.0f}"),
+             ("lost_sales_estimate_ratio_median", "{:.3f}"), ("lost_sales_estimate_seasons", "{:.0f}"),
              ("dev_weekly_wape", "{:.2%}"), ("dev_total_wape", "{:.2%}"), ("dev_total_bias", "{:+.2%}")]
     for key, fmt in extra:
         if doc.get(key) is not None:

@@ -23,6 +23,10 @@ def test_replayed_seasons_give_every_figure(anchor_dir, walmart_dir) -> None:
     for key in ("profit_vs_oracle_median", "profit_vs_oracle_worst", "lost_sales_share", "lost_while_dc_holds_share"):
         assert 0 <= doc[key] <= 2 and 0 <= doc[f"seed_{key}"] <= 2
     assert doc["decision_seasons"] == 2
+    for s in seasons:  # the report's estimate and the replay's truth are both carried per rule set
+        assert all(x["lost"] >= 0 and x["lost_estimated"] >= 0 for x in s.extra.values())
+    if "lost_sales_estimate_ratio_median" in doc:
+        assert 0 < doc["lost_sales_estimate_ratio_median"] < 3 and doc["lost_sales_estimate_seasons"] >= 1
 
 
 def test_the_seed_rules_are_restored_only_inside_their_context() -> None:
