@@ -275,8 +275,10 @@ with tab_rep:
         r[1].metric("Stores", fmt_int((view["qty"] > 0).sum()))
         r[2].metric("Partial (DC short)", fmt_int(view["partial"].sum()) if "partial" in view else "0")
         r[3].metric("At the DC now", f"{fmt_int(status.dc_on_hand)} units")
-        st.caption("Each store gets its share of the current plan for the next cycle plus safety stock, minus "
-                   "what it holds; the DC's stock caps it (largest need first).")
+        st.caption("Each store gets its share of the current plan for the next cycle plus a buffer for the "
+                   "service level the economics give (safety stock without a unit cost), minus what it holds. "
+                   "When the DC runs short it is shared in proportion to what each store asks for (without a "
+                   "unit cost: largest need first).")
         if int(view["qty"].sum()) == 0:
             st.info("Nothing ships: " + md_escape(next((x for x in view["reason"] if x), "no store needs stock")),
                     icon=":material/inventory_2:")

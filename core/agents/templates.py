@@ -241,7 +241,7 @@ def _replenishment(f: Facts) -> str:
         parts.append(f"Week {week} replenishment: {f.units('units')} units{stores} from the DC.")
     partial = f.num("partial_stores")
     if partial:
-        parts.append(f"{partial:,.0f} stores got less than they need because DC stock ran short (largest need first).")
+        parts.append(f"{partial:,.0f} stores got less than they need because DC stock ran short.")
     if f.has("dc_on_hand"):
         parts.append(f"{f.units('dc_on_hand')} units remain at the DC.")
     return _join(parts) or f"Week {week}: no replenishment needed."

@@ -28,9 +28,9 @@ Allocation rule (docs/planning-rules.md §4.6 as written, kept for callers witho
 per store: remaining = season_total - shipped; need = remaining / weeks_left x weeks_per_cycle;
 on_hand = max(0, shipped - sold) (a store cannot hold negative stock; sales above what was shipped
 are treated as already gone); ship = max(0, ceil(need - on_hand)), never more than remaining.
-When the DC holds less than the stores ask for, stores are served largest need first (ties: larger
-shipment wanted, then store_id) and a store getting less than it asked for is flagged partial,
-including a store that gets nothing.
+Without a service level, when the DC holds less than the stores ask for, stores are served largest
+need first (ties: larger shipment wanted, then store_id); either way a store getting less than it
+asked for is flagged partial, including a store that gets nothing.
 """
 
 from __future__ import annotations
