@@ -59,104 +59,139 @@ def tuning_advice(
     closed_early: bool,
     checkpoint_proposed: float | None = None,
 ) -> list[TuningAdvice]:
-    advice: list[TuningAdvice] = []
+    return [
+        _safety_stock_advice(params, store_weeks, stockout_store_weeks, lost_sales, sell_through, closed_early),
+        _dc_holdback_advice(params, dc_unused, approved_qty, closed_early),
+        _markdown_week_advice(params, sell_through, checkpoint_sell_through, checkpoint_proposed),
+        *_threshold_advice(params, weeks_observed, reforecast_count, bias_original),
+    ]
 
-    # safety_stock ------------------------------------------------------------------------------
+
+def _safety_stock_advice(
+    params: SeasonParameters,
+    store_weeks: int,
+    stockout_store_weeks: int,
+    lost_sales: int,
+    sell_through: float,
+    closed_early: bool,
+) -> TuningAdvice:
     ss = float(params.safety_stock or 0.0)
     rate = stockout_store_weeks / store_weeks if store_weeks else 0.0
     if rate > STOCKOUT_RATE_HIGH:
-        advice.append(TuningAdvice(
+        return TuningAdvice(
             parameter="safety_stock", current=ss, recommended=_r(min(1.0, ss + SAFETY_STEP)),
             reason=(f"{stockout_store_weeks} of {store_weeks} store-weeks ({rate:.1%}) ran out of stock, about "
                     f"{lost_sales} units of sales lost: above {STOCKOUT_RATE_HIGH:.0%}, so raise safety stock by "
                     f"{SAFETY_STEP:.2f}"),
-        ))
-    elif sell_through < SELL_THROUGH_LOW and rate <= STOCKOUT_RATE_LOW and not closed_early:
-        advice.append(TuningAdvice(
+        )
+    if sell_through < SELL_THROUGH_LOW and rate <= STOCKOUT_RATE_LOW and not closed_early:
+        return TuningAdvice(
             parameter="safety_stock", current=ss, recommended=_r(max(0.0, ss - SAFETY_STEP)),
             reason=(f"sell-through was {sell_through:.1%} (under {SELL_THROUGH_LOW:.0%}) with {rate:.1%} stockout "
                     f"store-weeks: the buffer was not needed, so lower safety stock by {SAFETY_STEP:.2f}"),
-        ))
-    else:
-        advice.append(TuningAdvice(
-            parameter="safety_stock", current=ss, recommended=ss,
-            reason=(f"keep: stockout store-weeks {rate:.1%} and sell-through {sell_through:.1%}"
-                    + (" (season closed early)" if closed_early else "")),
-        ))
+        )
+    return TuningAdvice(
+        parameter="safety_stock", current=ss, recommended=ss,
+        reason=(f"keep: stockout store-weeks {rate:.1%} and sell-through {sell_through:.1%}"
+                + (" (season closed early)" if closed_early else "")),
+    )
 
-    # dc_holdback -------------------------------------------------------------------------------
+
+def _dc_holdback_advice(
+    params: SeasonParameters, dc_unused: int, approved_qty: int, closed_early: bool
+) -> TuningAdvice:
     h = float(params.dc_holdback or 0.0)
     unused_share = dc_unused / approved_qty if approved_qty else 0.0
     if params.replenishment == "none":
-        advice.append(TuningAdvice(parameter="dc_holdback", current=h, recommended=0.0,
-                                   reason="keep 0: replenishment is none, "
-                                          "so nothing held at the DC could reach a store"))
-    elif h > 0 and unused_share > DC_UNUSED_HIGH and not closed_early:
-        advice.append(TuningAdvice(
+        return TuningAdvice(parameter="dc_holdback", current=h, recommended=0.0,
+                            reason="keep 0: replenishment is none, "
+                                   "so nothing held at the DC could reach a store")
+    if h > 0 and unused_share > DC_UNUSED_HIGH and not closed_early:
+        return TuningAdvice(
             parameter="dc_holdback", current=h, recommended=_r(max(0.0, h - HOLDBACK_STEP)),
             reason=(f"{dc_unused} units ({unused_share:.1%} of the order) were still at the DC at season end "
                     f"(over {DC_UNUSED_HIGH:.0%}): lower the holdback by {HOLDBACK_STEP:.2f} and ship more at launch"),
-        ))
-    else:
-        advice.append(TuningAdvice(
-            parameter="dc_holdback", current=h, recommended=h,
-            reason=(f"keep: {dc_unused} units ({unused_share:.1%} of the order) left at the DC"
-                    + (" (season closed early)" if closed_early else "")),
-        ))
+        )
+    return TuningAdvice(
+        parameter="dc_holdback", current=h, recommended=h,
+        reason=(f"keep: {dc_unused} units ({unused_share:.1%} of the order) left at the DC"
+                + (" (season closed early)" if closed_early else "")),
+    )
 
-    # markdown_week -----------------------------------------------------------------------------
+
+def _markdown_week_advice(
+    params: SeasonParameters,
+    sell_through: float,
+    checkpoint_sell_through: float | None,
+    checkpoint_proposed: float | None,
+) -> TuningAdvice:
     m = params.markdown_week
     target = float(params.markdown_target) if params.markdown_target is not None else 0.60
     if m is None:
         if sell_through < target:
             week = max(1, params.horizon_weeks // 2)
-            advice.append(TuningAdvice(
+            return TuningAdvice(
                 parameter="markdown_week", current=None, recommended=week,
                 reason=(f"no markdown checkpoint was set and sell-through ended at {sell_through:.1%}, below "
                         f"{target:.0%}: add a checkpoint at week {week}"),
-            ))
-        else:
-            advice.append(TuningAdvice(parameter="markdown_week", current=None, recommended=None,
-                                       reason=f"keep none: sell-through {sell_through:.1%} reached {target:.0%} "
-                                              "without a markdown"))
-    elif checkpoint_sell_through is None:
-        advice.append(TuningAdvice(parameter="markdown_week", current=m, recommended=m,
-                                   reason=f"keep: the season ended before the week {m} checkpoint"))
-    else:
-        gap = round(target - checkpoint_sell_through, 10)
-        if gap >= CHECKPOINT_GAP and checkpoint_proposed == 0 and sell_through >= target:
-            # The checkpoint said no markdown was needed and the season bore it out: not "late".
-            advice.append(TuningAdvice(
-                parameter="markdown_week", current=m, recommended=m,
-                reason=(f"keep: at week {m} sell-through was {checkpoint_sell_through:.1%}, under the {target:.0%} "
-                        f"target, but no markdown was needed: the season reached {sell_through:.1%}"),
-            ))
-        elif gap >= CHECKPOINT_GAP and checkpoint_proposed == 0:
-            advice.append(TuningAdvice(
-                parameter="markdown_week", current=m, recommended=max(1, m - 1),
-                reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%} and the plan then said no "
-                        f"markdown was needed, yet the season ended at {sell_through:.1%}, under the {target:.0%} "
-                        "target: check one week earlier"),
-            ))
-        elif gap >= CHECKPOINT_GAP:
-            advice.append(TuningAdvice(
-                parameter="markdown_week", current=m, recommended=max(1, m - 1),
-                reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%}, {gap:.1%} under the "
-                        f"{target:.0%} target: the markdown came late; check one week earlier so a smaller one works"),
-            ))
-        elif -gap >= CHECKPOINT_GAP:
-            advice.append(TuningAdvice(
-                parameter="markdown_week", current=m, recommended=min(params.horizon_weeks, m + 1),
-                reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%}, {-gap:.1%} above the "
-                        f"target: the checkpoint can come one week later"),
-            ))
-        else:
-            advice.append(TuningAdvice(
-                parameter="markdown_week", current=m, recommended=m,
-                reason=f"keep: at week {m} sell-through was {checkpoint_sell_through:.1%} against {target:.0%}",
-            ))
+            )
+        return TuningAdvice(parameter="markdown_week", current=None, recommended=None,
+                            reason=f"keep none: sell-through {sell_through:.1%} reached {target:.0%} "
+                                   "without a markdown")
+    if checkpoint_sell_through is None:
+        return TuningAdvice(parameter="markdown_week", current=m, recommended=m,
+                            reason=f"keep: the season ended before the week {m} checkpoint")
+    return _reached_checkpoint_advice(
+        m, params.horizon_weeks, target, sell_through, checkpoint_sell_through, checkpoint_proposed
+    )
 
-    # variance_threshold (+ emergency_threshold when it has to follow) ----------------------------
+
+def _reached_checkpoint_advice(
+    m: int,
+    horizon_weeks: int,
+    target: float,
+    sell_through: float,
+    checkpoint_sell_through: float,
+    checkpoint_proposed: float | None,
+) -> TuningAdvice:
+    """markdown_week when the season reached its checkpoint: earlier, later or kept by the gap to target."""
+    gap = round(target - checkpoint_sell_through, 10)
+    if gap >= CHECKPOINT_GAP and checkpoint_proposed == 0 and sell_through >= target:
+        # The checkpoint said no markdown was needed and the season bore it out: not "late".
+        return TuningAdvice(
+            parameter="markdown_week", current=m, recommended=m,
+            reason=(f"keep: at week {m} sell-through was {checkpoint_sell_through:.1%}, under the {target:.0%} "
+                    f"target, but no markdown was needed: the season reached {sell_through:.1%}"),
+        )
+    if gap >= CHECKPOINT_GAP and checkpoint_proposed == 0:
+        return TuningAdvice(
+            parameter="markdown_week", current=m, recommended=max(1, m - 1),
+            reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%} and the plan then said no "
+                    f"markdown was needed, yet the season ended at {sell_through:.1%}, under the {target:.0%} "
+                    "target: check one week earlier"),
+        )
+    if gap >= CHECKPOINT_GAP:
+        return TuningAdvice(
+            parameter="markdown_week", current=m, recommended=max(1, m - 1),
+            reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%}, {gap:.1%} under the "
+                    f"{target:.0%} target: the markdown came late; check one week earlier so a smaller one works"),
+        )
+    if -gap >= CHECKPOINT_GAP:
+        return TuningAdvice(
+            parameter="markdown_week", current=m, recommended=min(horizon_weeks, m + 1),
+            reason=(f"at week {m} sell-through was {checkpoint_sell_through:.1%}, {-gap:.1%} above the "
+                    f"target: the checkpoint can come one week later"),
+        )
+    return TuningAdvice(
+        parameter="markdown_week", current=m, recommended=m,
+        reason=f"keep: at week {m} sell-through was {checkpoint_sell_through:.1%} against {target:.0%}",
+    )
+
+
+def _threshold_advice(
+    params: SeasonParameters, weeks_observed: int, reforecast_count: int, bias_original: float | None
+) -> list[TuningAdvice]:
+    """variance_threshold, and emergency_threshold when it has to follow to stay above it."""
     v = float(params.variance_threshold)
     new_v = v
     share = reforecast_count / weeks_observed if weeks_observed else 0.0
@@ -170,7 +205,7 @@ def tuning_advice(
                   f"season: lower the threshold by {THRESHOLD_STEP:.2f} to react sooner")
     else:
         reason = f"keep: a re-forecast fired in {reforecast_count} of {weeks_observed} weeks"
-    advice.append(TuningAdvice(parameter="variance_threshold", current=v, recommended=new_v, reason=reason))
+    advice = [TuningAdvice(parameter="variance_threshold", current=v, recommended=new_v, reason=reason)]
     e = float(params.emergency_threshold)
     if e <= new_v:
         advice.append(TuningAdvice(
