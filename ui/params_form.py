@@ -274,92 +274,17 @@ def render_form(categories: list[str], category_note: str | None = None, *, hist
     inside or far after the history; `history_price` is shown next to an empty unit price. `week_start`
     is the data set's week (the season's weeks and the preview follow it; the service checks it again).
     """
-    slots: dict[str, Any] = {}
+    slots: dict[str, Any] = {}  # field -> the place under its widget where its message goes
     restore_values()
-    if st.session_state.get(key("category")) not in categories:  # e.g. the data set changed
-        if categories:
-            st.session_state[key("category")] = categories[0]
-        else:
-            st.session_state.pop(key("category"), None)
-
-    def field_slot(field: str) -> None:
-        slots[field] = st.empty()
-
-    top, _ = st.columns(2)
-    with top:
-        st.selectbox(LABELS["category"][0], categories, key=key("category"), help=LABELS["category"][1])
-        field_slot("category")
-        if category_note:
-            st.warning(md_escape(category_note), icon=":material/category:")
-    c1, c2 = st.columns(2)
-    with c1:
-        st.date_input(LABELS["season_start"][0], key=key("season_start"), help=LABELS["season_start"][1],
-                      format="YYYY-MM-DD")
-        field_slot("season_start")
-        _number("horizon_weeks")
-        field_slot("horizon_weeks")
-        st.selectbox(LABELS["replenishment"][0], list(REPLENISHMENT_CHOICES), key=key("replenishment"),
-                     help=LABELS["replenishment"][1])
-        field_slot("replenishment")
-        _number("dc_holdback")
-        field_slot("dc_holdback")
-    with c2:
-        st.session_state.setdefault(key("order_policy"), "profit")
-        st.selectbox(LABELS["order_policy"][0], list(ORDER_POLICIES), key=key("order_policy"),
-                     help=LABELS["order_policy"][1])
-        field_slot("order_policy")
-        _number("safety_stock")
-        field_slot("safety_stock")
-        st.number_input(LABELS["markdown_week"][0], step=1, key=key("markdown_week"),
-                        help=LABELS["markdown_week"][1])
-        field_slot("markdown_week")
-        _number("markdown_target")
-        field_slot("markdown_target")
-        _number("variance_threshold")
-        field_slot("variance_threshold")
-        _number("emergency_threshold")
-        field_slot("emergency_threshold")
-    with st.expander("Advanced: markdown rule, price response, clusters"):
-        a1, a2 = st.columns(2)
-        with a1:
-            _number("markdown_elasticity")
-            field_slot("markdown_elasticity")
-            _number("markdown_step")
-            field_slot("markdown_step")
-        with a2:
-            _number("markdown_cap")
-            field_slot("markdown_cap")
-            _number("price_elasticity")
-            field_slot("price_elasticity")
-            _number("n_clusters")
-            field_slot("n_clusters")
-    st.session_state.setdefault(key("currency"), DEFAULT_CURRENCY)
-    with st.expander("Money: unit price, cost, salvage, currency"):
-        m1, m2, m3 = st.columns(3)
-        currency = str(st.session_state.get(key("currency")) or DEFAULT_CURRENCY).strip().upper()
-        with m1:
-            _money("unit_price", currency)
-            field_slot("unit_price")
-            if history_price and st.session_state.get(key("unit_price")) is None:
-                st.caption(f"History's average price: {history_price:,.2f} {currency}")
-        with m2:
-            _money("unit_cost", currency)
-            field_slot("unit_cost")
-            st.session_state.setdefault(key("salvage_value"), 0.0)
-            _number("salvage_value")
-            field_slot("salvage_value")
-        with m3:
-            st.text_input(LABELS["currency"][0], key=key("currency"), max_chars=3, help=LABELS["currency"][1])
-            field_slot("currency")
+    _keep_category_known(categories)
+    _category_row(categories, category_note, slots)
+    _plan_fields(slots)
+    _advanced_fields(slots)
+    _money_fields(history_price, slots)
     form_slot = st.empty()
     save_values()
 
-    values = {f: from_widget(f, st.session_state.get(key(f))) for f in FIELDS}
-    values["markdown_week"] = values["markdown_week"] or None  # 0 in the form = no checkpoint
-    # An explicit None keeps "no checkpoint" (leaving the key out would mean the default week 6).
-    values = {k: v for k, v in values.items() if v is not None or k == "markdown_week"}
-    if week_start:
-        values["week_start"] = week_start
+    values = _form_values(week_start)
     try:
         params = make_parameters(values)
     except ParameterError as exc:
@@ -373,3 +298,97 @@ def render_form(categories: list[str], category_note: str | None = None, *, hist
     for warning in season_start_warnings(params.season_start, history_end):
         slots["season_start"].warning(md_escape(warning), icon=":material/event_busy:")
     return params, values
+
+
+def _keep_category_known(categories: list[str]) -> None:
+    if st.session_state.get(key("category")) not in categories:  # e.g. the data set changed
+        if categories:
+            st.session_state[key("category")] = categories[0]
+        else:
+            st.session_state.pop(key("category"), None)
+
+
+def _field_slot(slots: dict[str, Any], field: str) -> None:
+    slots[field] = st.empty()
+
+
+def _category_row(categories: list[str], category_note: str | None, slots: dict[str, Any]) -> None:
+    top, _ = st.columns(2)
+    with top:
+        st.selectbox(LABELS["category"][0], categories, key=key("category"), help=LABELS["category"][1])
+        _field_slot(slots, "category")
+        if category_note:
+            st.warning(md_escape(category_note), icon=":material/category:")
+
+
+def _plan_fields(slots: dict[str, Any]) -> None:
+    c1, c2 = st.columns(2)
+    with c1:
+        st.date_input(LABELS["season_start"][0], key=key("season_start"), help=LABELS["season_start"][1],
+                      format="YYYY-MM-DD")
+        _field_slot(slots, "season_start")
+        _number("horizon_weeks")
+        _field_slot(slots, "horizon_weeks")
+        st.selectbox(LABELS["replenishment"][0], list(REPLENISHMENT_CHOICES), key=key("replenishment"),
+                     help=LABELS["replenishment"][1])
+        _field_slot(slots, "replenishment")
+        _number("dc_holdback")
+        _field_slot(slots, "dc_holdback")
+    with c2:
+        st.session_state.setdefault(key("order_policy"), "profit")
+        st.selectbox(LABELS["order_policy"][0], list(ORDER_POLICIES), key=key("order_policy"),
+                     help=LABELS["order_policy"][1])
+        _field_slot(slots, "order_policy")
+        _number("safety_stock")
+        _field_slot(slots, "safety_stock")
+        st.number_input(LABELS["markdown_week"][0], step=1, key=key("markdown_week"),
+                        help=LABELS["markdown_week"][1])
+        _field_slot(slots, "markdown_week")
+        for field in ("markdown_target", "variance_threshold", "emergency_threshold"):
+            _number(field)
+            _field_slot(slots, field)
+
+
+def _advanced_fields(slots: dict[str, Any]) -> None:
+    with st.expander("Advanced: markdown rule, price response, clusters"):
+        a1, a2 = st.columns(2)
+        with a1:
+            for field in ("markdown_elasticity", "markdown_step"):
+                _number(field)
+                _field_slot(slots, field)
+        with a2:
+            for field in ("markdown_cap", "price_elasticity", "n_clusters"):
+                _number(field)
+                _field_slot(slots, field)
+
+
+def _money_fields(history_price: float | None, slots: dict[str, Any]) -> None:
+    st.session_state.setdefault(key("currency"), DEFAULT_CURRENCY)
+    with st.expander("Money: unit price, cost, salvage, currency"):
+        m1, m2, m3 = st.columns(3)
+        currency = str(st.session_state.get(key("currency")) or DEFAULT_CURRENCY).strip().upper()
+        with m1:
+            _money("unit_price", currency)
+            _field_slot(slots, "unit_price")
+            if history_price and st.session_state.get(key("unit_price")) is None:
+                st.caption(f"History's average price: {history_price:,.2f} {currency}")
+        with m2:
+            _money("unit_cost", currency)
+            _field_slot(slots, "unit_cost")
+            st.session_state.setdefault(key("salvage_value"), 0.0)
+            _number("salvage_value")
+            _field_slot(slots, "salvage_value")
+        with m3:
+            st.text_input(LABELS["currency"][0], key=key("currency"), max_chars=3, help=LABELS["currency"][1])
+            _field_slot(slots, "currency")
+
+
+def _form_values(week_start: str | None) -> dict[str, Any]:
+    """The widgets' values as make_parameters takes them."""
+    values = {f: from_widget(f, st.session_state.get(key(f))) for f in FIELDS}
+    values["markdown_week"] = values["markdown_week"] or None  # 0 in the form = no checkpoint
+    # An explicit None keeps "no checkpoint" (leaving the key out would mean the default week 6).
+    values = {k: v for k, v in values.items() if v is not None or k == "markdown_week"}
+    if week_start:
+        values["week_start"] = week_start
+    return values
