@@ -86,17 +86,7 @@ def parse_actuals(
     with one row per store is that week's totals, a full week whatever day its rows are dated on.
     `mapping` {our column: theirs} reads a file with its own column names.
     """
-    csv_file = open_csv(data, filename, ACTUALS_COLUMNS, max_bytes=limits.MAX_ACTUALS_BYTES, what="actuals",
-                        mapping=for_kind(mapping, "actuals"))
-    log = csv_file.problem_log()
-    chunks = list(csv_file.chunks(log))
-    log.raise_if_any()
-    frame = pd.concat([c.frame for c in chunks], ignore_index=True) if chunks else pd.DataFrame()
-    lines = np.concatenate([c.lines for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
-    if len(frame) == 0:
-        raise reject(filename, "the file has a header but no rows; expected one week of daily sales per store")
-
-    warnings: list[str] = []
+    frame, lines, log = _read_rows(data, filename, mapping)
     notes: list[str] = []
     keep, other = np.ones(len(frame), dtype=bool), 0
     if "category" in frame.columns:
@@ -104,16 +94,7 @@ def parse_actuals(
         log.raise_if_any()
         if note:
             notes.append(note)
-
-    # Every row is checked, whatever its category: "lots" or 3.5 units is an error anywhere in the file.
-    all_days = parse_dates(frame["date"].to_numpy(), lines, "date", log)
-    all_codes, s_values = parse_labels(
-        frame["store_id"].to_numpy(), lines, "store_id", log, what="store_id", judge=bad_identifier
-    )
-    all_quantity, _ = parse_numbers(
-        frame["quantity_sold"].to_numpy(), lines, "quantity_sold", log, integer=True, maximum=limits.MAX_QUANTITY
-    )
-    days, s_codes, quantity, lines = all_days[keep], all_codes[keep], all_quantity[keep], lines[keep]
+    days, s_codes, s_values, quantity, lines = _parse_values(frame, lines, keep, log)
     known = set(known_stores)
     _check_stores(known, s_values, s_codes, lines, log)
     first = start_of_week(season_start, week_start)
@@ -137,6 +118,48 @@ def parse_actuals(
     )
     by_store = {str(k): int(v) for k, v in daily.groupby("store_id")["quantity"].sum().items()}
     missing_stores = sorted(known - set(by_store)) if known else []
+    return ActualsUpload(
+        week=week, week_start=start, daily=daily, by_store=by_store, total=int(daily["quantity"].sum()),
+        missing_stores=missing_stores, warnings=_upload_warnings(week, start, missing_dates, missing_stores, known),
+        missing_dates=missing_dates, other_category_rows=other, notes=notes,
+    )
+
+
+def _read_rows(
+    data: bytes, filename: str, mapping: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, np.ndarray, ProblemLog]:
+    """The file's rows as text, their file lines and its problem log; raise on a structural problem or no rows."""
+    csv_file = open_csv(data, filename, ACTUALS_COLUMNS, max_bytes=limits.MAX_ACTUALS_BYTES, what="actuals",
+                        mapping=for_kind(mapping, "actuals"))
+    log = csv_file.problem_log()
+    chunks = list(csv_file.chunks(log))
+    log.raise_if_any()
+    frame = pd.concat([c.frame for c in chunks], ignore_index=True) if chunks else pd.DataFrame()
+    lines = np.concatenate([c.lines for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
+    if len(frame) == 0:
+        raise reject(filename, "the file has a header but no rows; expected one week of daily sales per store")
+    return frame, lines, log
+
+
+def _parse_values(
+    frame: pd.DataFrame, lines: np.ndarray, keep: np.ndarray, log: ProblemLog
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Day numbers, store codes, store ids, quantities and lines of the kept rows (the category's)."""
+    # Every row is checked, whatever its category: "lots" or 3.5 units is an error anywhere in the file.
+    all_days = parse_dates(frame["date"].to_numpy(), lines, "date", log)
+    all_codes, s_values = parse_labels(
+        frame["store_id"].to_numpy(), lines, "store_id", log, what="store_id", judge=bad_identifier
+    )
+    all_quantity, _ = parse_numbers(
+        frame["quantity_sold"].to_numpy(), lines, "quantity_sold", log, integer=True, maximum=limits.MAX_QUANTITY
+    )
+    return all_days[keep], all_codes[keep], s_values, all_quantity[keep], lines[keep]
+
+
+def _upload_warnings(
+    week: int, start: date, missing_dates: list[date], missing_stores: list[str], known: set[str]
+) -> list[str]:
+    warnings: list[str] = []
     if missing_dates:
         warnings.append(
             f"week {week} ({start}..{start + timedelta(days=6)}) was confirmed as a partial week: no rows for "
@@ -147,11 +170,7 @@ def parse_actuals(
             f"{len(missing_stores)} of {len(known)} stores have no rows this week "
             f"({_describe_ids(missing_stores)}); they count as zero only if you confirm"
         )
-    return ActualsUpload(
-        week=week, week_start=start, daily=daily, by_store=by_store, total=int(daily["quantity"].sum()),
-        missing_stores=missing_stores, warnings=warnings, missing_dates=missing_dates, other_category_rows=other,
-        notes=notes,
-    )
+    return warnings
 
 
 def _days_of_week(days: np.ndarray, s_codes: np.ndarray, start: date,
