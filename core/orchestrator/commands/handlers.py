@@ -196,13 +196,7 @@ class Commands:
             read_version, read_state = wf.version, wf.state
             frames = load_frames(repo, wf.dataset_id, self.db_url, category=ctx.parameters.category)
             mapping = week_file_mapping(repo, data, column_map, frames.column_map)
-            # Same shape as `old` of store_upload and week_stored (core/orchestrator/commands/uploads.py);
-            # a queued week (stored ahead of a missing earlier one) is held, not active.
-            held: dict[int, dict[str, Any]] = {
-                u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
-                         "at": aware(u.created_at), "raw_file_id": u.raw_file_id,
-                         "missing_dates": u.missing_dates, "queued": u.status == "queued"}
-                for u in repo.uploads(workflow_id) if u.status in ("active", "queued")}
+            held = _held_uploads(repo, workflow_id)
             active = {w: u for w, u in held.items() if not u["queued"]}
         p = ctx.parameters
 
@@ -211,29 +205,12 @@ class Commands:
                                  known_stores=frames.store_ids, category=p.category, week_start=p.first_day,
                                  confirm_partial=confirm, mapping=columns, weekly_totals=frames.frequency == "weekly")
 
-        refused: PartialWeek | None = None
-        try:
-            up = parse(data, filename, confirm_partial_week, mapping)
-        except PartialWeek as exc:
-            if not (active.get(exc.week) or {}).get("missing_dates"):
-                raise
-            refused, up = exc, parse(data, filename, True, mapping)  # it may complete the stored part
+        up, completed = self._week_actuals(parse, data, filename, confirm_partial_week, mapping, held, frames)
         week = up.week
         start = season_week_start(p.season_start, week, p.first_day)
         span = f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
         old = held.get(week)
-        completed = None
-        if old is not None and not old["queued"] and old["missing_dates"] and old["raw_file_id"] is not None:
-            with self.uow.read() as repo:
-                old_data = repo.raw_file_bytes(old["raw_file_id"])
-                old_map = week_file_mapping(repo, old_data, None, frames.column_map)
-            completed = completed_week(parse(old_data, old["filename"], True, old_map), up, frames.store_ids,
-                                       old["filename"])
-        if completed is not None:
-            up = completed  # the other days of a partial week: added to it, not put in its place
-        elif refused is not None:
-            raise refused
-        if old is not None and not replace and completed is None:
+        if old is not None and not replace and not completed:
             raise week_stored(filename, week, span, old)
         # A week ahead of a missing one is stored as queued; the engine applies it in week order.
         waits_for = next((k for k in range(1, week) if k not in active), None)
@@ -241,11 +218,7 @@ class Commands:
             raise ActionNotAllowed(f"{workflow_id}: " + (why_not("upload", read_state) or "decide the markdown first"))
         queued = waits_for is not None or gate
         if up.missing_stores and not confirm_missing_as_zero:
-            shown = ", ".join(up.missing_stores[:15]) + (f" and {len(up.missing_stores) - 15} more"
-                                                        if len(up.missing_stores) > 15 else "")
-            raise MissingStores([f"{filename}: {len(up.missing_stores)} of {len(frames.store_ids)} stores have no rows "
-                                 f"for week {week} ({shown}); confirm to count them as zero sales, or upload a "
-                                 "complete file"], list(up.missing_stores))
+            raise _missing_stores(filename, week, up.missing_stores, len(frames.store_ids))
         counts = {sid: int(up.by_store.get(sid, 0)) for sid in frames.store_ids}
         if not queued:
             ctx.step = new_marker("week", {"from_week": week, "replay": old is not None and not old["queued"]},
@@ -265,6 +238,32 @@ class Commands:
                 raise lost_upload_race(repo, workflow_id, week, span, filename, replace, exc) from None
         if not queued:
             self._run_after(workflow_id, f"week {week} ({span}) from {filename}")
+
+    def _week_actuals(self, parse: Callable[..., Any], data: bytes, filename: str, confirm_partial_week: bool,
+                      mapping: dict[str, str] | None, held: dict[int, dict[str, Any]], frames: Any) -> tuple[Any, bool]:
+        """The week file's actuals, and whether they complete a stored partial week (its other days are added
+        to it, not put in its place); a partial week that completes nothing is refused."""
+        active = {w: u for w, u in held.items() if not u["queued"]}
+        refused: PartialWeek | None = None
+        try:
+            up = parse(data, filename, confirm_partial_week, mapping)
+        except PartialWeek as exc:
+            if not (active.get(exc.week) or {}).get("missing_dates"):
+                raise
+            refused, up = exc, parse(data, filename, True, mapping)  # it may complete the stored part
+        old = held.get(up.week)
+        completed = None
+        if old is not None and not old["queued"] and old["missing_dates"] and old["raw_file_id"] is not None:
+            with self.uow.read() as repo:
+                old_data = repo.raw_file_bytes(old["raw_file_id"])
+                old_map = week_file_mapping(repo, old_data, None, frames.column_map)
+            completed = completed_week(parse(old_data, old["filename"], True, old_map), up, frames.store_ids,
+                                       old["filename"])
+        if completed is not None:
+            return completed, True
+        if refused is not None:
+            raise refused
+        return up, False
 
     # ------------------------------------------------------------------ close / retry
     def close(self, workflow_id: str, by: str) -> None:
@@ -308,6 +307,24 @@ class Commands:
                 f"{workflow_id}: {stored} was stored, but the step it started did not finish: {error_text(exc)}",
                 "nothing stored is lost: once the cause is fixed (free disk space, database reachable) the "
                 f"step runs again on the next action, or now with `python -m core retry {workflow_id}`"]) from exc
+
+
+def _held_uploads(repo: Any, workflow_id: str) -> dict[int, dict[str, Any]]:
+    """The stored weeks by week number, same shape as `old` of store_upload and week_stored
+    (core/orchestrator/commands/uploads.py); a queued week (stored ahead of a missing earlier one) is held,
+    not active."""
+    return {
+        u.week: {"id": u.id, "version": u.version, "filename": u.filename, "by": u.created_by,
+                 "at": aware(u.created_at), "raw_file_id": u.raw_file_id,
+                 "missing_dates": u.missing_dates, "queued": u.status == "queued"}
+        for u in repo.uploads(workflow_id) if u.status in ("active", "queued")}
+
+
+def _missing_stores(filename: str, week: int, missing: list[str], store_count: int) -> MissingStores:
+    shown = ", ".join(missing[:15]) + (f" and {len(missing) - 15} more" if len(missing) > 15 else "")
+    return MissingStores([f"{filename}: {len(missing)} of {store_count} stores have no rows "
+                          f"for week {week} ({shown}); confirm to count them as zero sales, or upload a "
+                          "complete file"], list(missing))
 
 
 def week_file_mapping(repo: Any, data: bytes, given: dict[str, str] | None,
