@@ -9,88 +9,92 @@ from core.orchestrator.queries.status import PHASES, Phase
 
 def phases_of(state: str, ctx: WorkflowContext, pending_kind: str | None) -> list[Phase]:
     s = State(state)
-    p = ctx.parameters
-    season = ctx.season
     failed_step = ctx.attention.step.name if (s is State.NEEDS_ATTENTION and ctx.attention) else None
     running = ctx.step.name if ctx.step else None
-    out = [Phase(phase=PHASES[0], index=0, status="done", reason="parameters confirmed")]
+    return [
+        Phase(phase=PHASES[0], index=0, status="done", reason="parameters confirmed"),
+        _preseason(s, ctx, failed_step, running),
+        _season_start(s, ctx, failed_step, running),
+        _in_season(s, ctx, failed_step, running),
+        _markdown(s, ctx, failed_step, running, pending_kind),
+        _season_end(s, ctx, failed_step, running),
+    ]
 
-    # 1 pre-season
+
+def _failed(index: int, ctx: WorkflowContext) -> Phase:
+    return Phase(phase=PHASES[index], index=index, status="failed", reason=ctx.attention.error if ctx.attention else "")
+
+
+def _preseason(s: State, ctx: WorkflowContext, failed_step: str | None, running: str | None) -> Phase:
     if failed_step == "forecast":
-        out.append(Phase(phase=PHASES[1], index=1, status="failed",
-                         reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "forecast" or s is State.FORECASTING:
-        out.append(Phase(phase=PHASES[1], index=1, status="running", reason="forecasting demand"))
-    elif s is State.AWAITING_ORDER_APPROVAL:
-        out.append(Phase(phase=PHASES[1], index=1, status="waiting", reason="manufacturing order awaits approval"))
-    elif ctx.order is not None:
-        out.append(Phase(phase=PHASES[1], index=1, status="done",
-                         reason=f"order {ctx.order.approved or ctx.order.proposed:,} units"))
-    else:
-        out.append(Phase(phase=PHASES[1], index=1, status="pending"))
+        return _failed(1, ctx)
+    if running == "forecast" or s is State.FORECASTING:
+        return Phase(phase=PHASES[1], index=1, status="running", reason="forecasting demand")
+    if s is State.AWAITING_ORDER_APPROVAL:
+        return Phase(phase=PHASES[1], index=1, status="waiting", reason="manufacturing order awaits approval")
+    if ctx.order is not None:
+        return Phase(phase=PHASES[1], index=1, status="done",
+                     reason=f"order {ctx.order.approved or ctx.order.proposed:,} units")
+    return Phase(phase=PHASES[1], index=1, status="pending")
 
-    # 2 season start
+
+def _season_start(s: State, ctx: WorkflowContext, failed_step: str | None, running: str | None) -> Phase:
     if failed_step == "allocate":
-        out.append(Phase(phase=PHASES[2], index=2, status="failed",
-                         reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "allocate" or s is State.ALLOCATING:
-        out.append(Phase(phase=PHASES[2], index=2, status="running", reason="clustering and allocating"))
-    elif ctx.allocation_initial is not None:
-        out.append(Phase(phase=PHASES[2], index=2, status="done",
-                         reason=f"{len(ctx.allocation_initial.stores)} stores allocated"))
-    else:
-        out.append(Phase(phase=PHASES[2], index=2, status="pending"))
+        return _failed(2, ctx)
+    if running == "allocate" or s is State.ALLOCATING:
+        return Phase(phase=PHASES[2], index=2, status="running", reason="clustering and allocating")
+    if ctx.allocation_initial is not None:
+        return Phase(phase=PHASES[2], index=2, status="done",
+                     reason=f"{len(ctx.allocation_initial.stores)} stores allocated")
+    return Phase(phase=PHASES[2], index=2, status="pending")
 
-    # 3 in-season
+
+def _in_season(s: State, ctx: WorkflowContext, failed_step: str | None, running: str | None) -> Phase:
+    p, season = ctx.parameters, ctx.season
     done = season.weeks_done if season else 0
     week_reason = f"{done} of {p.horizon_weeks} weeks received"
     if p.replenishment == "none":
         week_reason += "; replenishment skipped: strategy is none"
     if failed_step == "week":
-        out.append(Phase(phase=PHASES[3], index=3, status="failed",
-                         reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "week":
-        out.append(Phase(phase=PHASES[3], index=3, status="running", reason=week_reason))
-    elif season is None:
-        out.append(Phase(phase=PHASES[3], index=3, status="pending"))
-    elif s is State.CLOSED or done >= p.horizon_weeks:
-        out.append(Phase(phase=PHASES[3], index=3, status="done", reason=week_reason))
-    else:
-        out.append(Phase(phase=PHASES[3], index=3, status="waiting",
-                         reason=f"{week_reason}; waiting for week {done + 1}"))
+        return _failed(3, ctx)
+    if running == "week":
+        return Phase(phase=PHASES[3], index=3, status="running", reason=week_reason)
+    if season is None:
+        return Phase(phase=PHASES[3], index=3, status="pending")
+    if s is State.CLOSED or done >= p.horizon_weeks:
+        return Phase(phase=PHASES[3], index=3, status="done", reason=week_reason)
+    return Phase(phase=PHASES[3], index=3, status="waiting", reason=f"{week_reason}; waiting for week {done + 1}")
 
-    # 4 markdown
-    md = season.markdown if season else None
+
+def _markdown(
+    s: State, ctx: WorkflowContext, failed_step: str | None, running: str | None, pending_kind: str | None
+) -> Phase:
+    p = ctx.parameters
+    md = ctx.season.markdown if ctx.season else None
     if p.markdown_week is None:
-        out.append(Phase(phase=PHASES[4], index=4, status="skipped",
-                         reason="Markdown skipped: no markdown week is set"))
-    elif failed_step == "markdown":
-        out.append(Phase(phase=PHASES[4], index=4, status="failed",
-                         reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "markdown":
-        out.append(Phase(phase=PHASES[4], index=4, status="running", reason="applying the markdown"))
-    elif pending_kind == "markdown":
-        out.append(Phase(phase=PHASES[4], index=4, status="waiting", reason="markdown awaits approval"))
-    elif md is not None and md.decision == "not_needed":
-        out.append(Phase(phase=PHASES[4], index=4, status="skipped", reason=md.proposal.reason or "no markdown needed"))
-    elif md is not None and md.decision is not None:
-        out.append(Phase(phase=PHASES[4], index=4, status="done",
-                         reason=f"markdown {md.approved or 0:.0%} {md.decision}"))
-    elif s is State.CLOSED:
-        out.append(Phase(phase=PHASES[4], index=4, status="skipped",
-                         reason=f"season closed before the markdown week {p.markdown_week}"))
-    else:
-        out.append(Phase(phase=PHASES[4], index=4, status="pending", reason=f"checkpoint at week {p.markdown_week}"))
+        return Phase(phase=PHASES[4], index=4, status="skipped", reason="Markdown skipped: no markdown week is set")
+    if failed_step == "markdown":
+        return _failed(4, ctx)
+    if running == "markdown":
+        return Phase(phase=PHASES[4], index=4, status="running", reason="applying the markdown")
+    if pending_kind == "markdown":
+        return Phase(phase=PHASES[4], index=4, status="waiting", reason="markdown awaits approval")
+    if md is not None and md.decision == "not_needed":
+        return Phase(phase=PHASES[4], index=4, status="skipped", reason=md.proposal.reason or "no markdown needed")
+    if md is not None and md.decision is not None:
+        return Phase(phase=PHASES[4], index=4, status="done", reason=f"markdown {md.approved or 0:.0%} {md.decision}")
+    if s is State.CLOSED:
+        return Phase(phase=PHASES[4], index=4, status="skipped",
+                     reason=f"season closed before the markdown week {p.markdown_week}")
+    return Phase(phase=PHASES[4], index=4, status="pending", reason=f"checkpoint at week {p.markdown_week}")
 
-    # 5 season end
+
+def _season_end(s: State, ctx: WorkflowContext, failed_step: str | None, running: str | None) -> Phase:
     if failed_step == "close":
-        out.append(Phase(phase=PHASES[5], index=5, status="failed",
-                         reason=ctx.attention.error if ctx.attention else ""))
-    elif running == "close":
-        out.append(Phase(phase=PHASES[5], index=5, status="running", reason="writing the season report"))
-    elif s is State.CLOSED:
-        out.append(Phase(phase=PHASES[5], index=5, status="done",
-                         reason="closed early" if ctx.closed_early else "all weeks received"))
-    else:
-        out.append(Phase(phase=PHASES[5], index=5, status="pending"))
-    return out
+        return _failed(5, ctx)
+    if running == "close":
+        return Phase(phase=PHASES[5], index=5, status="running", reason="writing the season report")
+    if s is State.CLOSED:
+        return Phase(phase=PHASES[5], index=5, status="done",
+                     reason="closed early" if ctx.closed_early else "all weeks received")
+    return Phase(phase=PHASES[5], index=5, status="pending")
