@@ -40,7 +40,7 @@ def add_parser(sub: Any) -> None:
                    help="replay the past season starting that week (repeat for several seasons)")
     p.add_argument("--monte-carlo", type=int, metavar="N", help=f"N simulated seasons (default {DEFAULT_PATHS})")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="Monte Carlo seed (default 0)")
-    from core.cli.main import map_arg
+    from core.cli.arguments import map_arg
 
     map_arg(p)
     p.add_argument("--db", help="store the comparison there (required with WF)")
