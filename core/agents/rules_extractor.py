@@ -12,74 +12,16 @@ Pure standard library: importing this module must stay cheap.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
 
-NUMBER_WORDS: dict[str, int] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "twenty-four": 24, "twenty four": 24, "twenty-six": 26, "twenty six": 26, "thirty": 30,
-    "fifty-two": 52, "fifty two": 52, "a": 1, "an": 1,
-}
-# Longest first so "twenty-four" wins over "twenty"; "a"/"an" only count where a number is expected.
-_NUM_WORD_RE = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS if w not in ("a", "an")), key=len, reverse=True))
-NUM = rf"(?:\d+(?:\.\d+)?|{_NUM_WORD_RE})"
-# Shares and thresholds are written in digits; accepting "one" there would read "holdback, one
-# initial allocation" as a 100 % holdback.
-DIGITS = r"\d+(?:\.\d+)?"
-
-MONTHS: dict[str, int] = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+# match_category, resolve_start and the shared names are imported from here by core.agents.extraction.
+from core.agents.category_match import match_category as match_category
+from core.agents.date_reader import read_start
+from core.agents.date_reader import resolve_start as resolve_start
+from core.agents.text_reading import DIGITS, NUM, NUM_WORD_RE, Reading, number, ratio, sentence_bounds
 
 # Words that tie a percentage or week number to a field, used to look for the value nearby.
 _MARKDOWN_WORDS = r"(?:mark[- ]?downs?|clearance|price[- ]cuts?|discount(?:s|ing)?)"
 _SELL_THROUGH = r"(?:sell[- ]?through|sold[- ]?through|sell[- ]?thru|\bst\b)"
-
-
-def number(token: str) -> float:
-    token = token.strip().lower()
-    if token in NUMBER_WORDS:
-        return float(NUMBER_WORDS[token])
-    return float(token)
-
-
-def ratio(token: str, percent: bool) -> tuple[float, str | None]:
-    """A share written as '30%', '30 percent', '0.3' or '30'; returns (value, note-if-guessed)."""
-    value = number(token)
-    if percent:
-        return value / 100.0, None
-    if value > 1.0:
-        # "holdback 30" almost always means 30 %, never 3000 %.
-        return value / 100.0, f"read '{token}' as {value:g}%"
-    return value, None
-
-
-@dataclass
-class Reading:
-    """Fields read from the text, with the spans that produced them."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    flagged: list[str] = field(default_factory=list)
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    # season_start as (month, day, year|None) before the year rule is applied
-    start_parts: tuple[int, int, int | None] | None = None
-    category_text: str | None = None
-
-    def put(self, name: str, value: Any, match: re.Match[str] | tuple[int, int] | None = None) -> None:
-        self.values[name] = value
-        if match is not None:
-            self.spans.append(match.span() if isinstance(match, re.Match) else match)
-
-    def used(self, start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in self.spans)
 
 
 # ---------------------------------------------------------------------------------------- horizon
@@ -115,102 +57,6 @@ def read_horizon(text: str, r: Reading) -> None:
         r.put("horizon_weeks", int(keyed.group("n")), keyed)
 
 
-# ------------------------------------------------------------------------------------ season start
-_ISO_RE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
-_SLASH_RE = re.compile(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})\b")
-_ORD = r"(?:st|nd|rd|th)?"
-_MONTH_DAY_RE = re.compile(
-    rf"\b(?P<mon>{_MONTH_RE})\.?\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b(?:,?\s*(?P<y>\d{{4}})\b)?", re.I
-)
-_DAY_MONTH_RE = re.compile(
-    rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?(?:,?\s*(?P<y>\d{{4}})\b)?", re.I
-)
-_STRONG_START = re.compile(
-    r"\b(?:start\w*|begin\w*|launch\w*|kick\w*\s+off|open\w*|commenc\w*|go(?:es)?\s+live)\b", re.I
-)
-_WEAK_START = re.compile(r"\b(?:from|on|as of|week of)\s*(?:the\s+)?$", re.I)
-
-
-@dataclass
-class _DateHit:
-    span: tuple[int, int]
-    month: int
-    day: int
-    year: int | None
-    text: str
-
-
-def _date_hits(text: str) -> list[_DateHit]:
-    hits: list[_DateHit] = []
-
-    def add(m: re.Match[str], month: int, day: int, year: int | None) -> None:
-        if any(h.span[0] < m.end() and m.start() < h.span[1] for h in hits):
-            return
-        hits.append(_DateHit(m.span(), month, day, year, m.group(0)))
-
-    for m in _ISO_RE.finditer(text):
-        add(m, int(m.group("m")), int(m.group("d")), int(m.group("y")))
-    for m in _SLASH_RE.finditer(text):
-        a, b = int(m.group("a")), int(m.group("b"))
-        # 03/01/2025: day/month or month/day? Only a value above 12 settles it; otherwise US order.
-        if a > 12:
-            add(m, b, a, int(m.group("y")))
-        else:
-            add(m, a, b, int(m.group("y")))
-    for rx in (_MONTH_DAY_RE, _DAY_MONTH_RE):
-        for m in rx.finditer(text):
-            month = MONTHS[m.group("mon").lower()]
-            # "may 5" could be the verb; a month abbreviation needs a plausible day to count
-            add(m, month, int(m.group("d")), int(m.group("y")) if m.group("y") else None)
-    hits.sort(key=lambda h: h.span[0])
-    return hits
-
-
-def read_start(text: str, r: Reading) -> None:
-    hits = [h for h in _date_hits(text) if 1 <= h.month <= 12 and 1 <= h.day <= 31]
-    if not hits:
-        return
-
-    def before(h: _DateHit) -> str:
-        s, _ = _sentence_bounds(text, h.span[0])
-        return text[max(s, h.span[0] - 40) : h.span[0]]
-
-    # "We start the season on <date>" beats "checked on <date>"; then "from/on <date>"; then the first.
-    chosen = next((h for h in hits if _STRONG_START.search(before(h))), None)
-    chosen = chosen or next((h for h in hits if _WEAK_START.search(before(h))), None)
-    if chosen is None:
-        chosen = hits[0]
-        if len(hits) > 1:
-            r.flagged.append(
-                f"several dates in the text ({', '.join(h.text for h in hits)}): "
-                f"took '{chosen.text}' as the season start"
-            )
-    if (
-        _SLASH_RE.fullmatch(chosen.text)
-        and int(chosen.text.split("/")[0]) <= 12
-        and int(chosen.text.split("/")[1]) <= 12
-    ):
-        r.flagged.append(f"'{chosen.text}' read as month/day ({chosen.month}/{chosen.day}); check the season start")
-    r.start_parts = (chosen.month, chosen.day, chosen.year)
-    r.spans.append(chosen.span)
-
-
-def resolve_start(parts: tuple[int, int, int | None], after: date) -> date:
-    """The date for (month, day, year). Without a year: the first such date after `after`."""
-    month, day, year = parts
-    if year is not None:
-        return date(year, month, day)
-    for y in (after.year, after.year + 1, after.year + 2, after.year + 3, after.year + 4):
-        try:
-            candidate = date(y, month, day)
-        except ValueError:  # 29 February in a non-leap year: try the next year
-            continue
-        if candidate > after:
-            return candidate
-    raise ValueError(f"no valid date for month {month} day {day}")
-
-
-# ------------------------------------------------------------------------------------ replenishment
 _NEG = r"(?:no|not|don'?t|do not|doesn'?t|won'?t|without|never|zero|skip|nor)"
 _REPL = r"(?:replenish\w*|restock\w*|re-?stock\w*|re-?order\w*|top[- ]?ups?|refill\w*)"
 _REPL_NONE_RE = re.compile(
@@ -293,18 +139,12 @@ _NO_MARKDOWN_RE = re.compile(
     rf"|\b{_MARKDOWN_WORDS}\W*(?::|=)?\W*(?:none|off|no)\b",
     re.I,
 )
-_WEEK_N_RE = re.compile(rf"\b(?:week|wk)\.?\s*(?:#|no\.?|number)?\s*(?P<n>\d+|{_NUM_WORD_RE})\b", re.I)
+_WEEK_N_RE = re.compile(rf"\b(?:week|wk)\.?\s*(?:#|no\.?|number)?\s*(?P<n>\d+|{NUM_WORD_RE})\b", re.I)
 
 _ST_BEFORE_RE = re.compile(rf"(?P<a>{DIGITS})\s*(?P<ap>%|percent)?\s+(?:\w+\s+){{0,1}}?{_SELL_THROUGH}", re.I)
 _ST_AFTER_RE = re.compile(
     rf"{_SELL_THROUGH}(?:\s+target)?\W+(?:\w+\W+){{0,4}}?(?P<b>{DIGITS})\s*(?P<bp>%|percent)?", re.I
 )
-
-
-def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos), text.rfind(";", 0, pos)) + 1
-    ends = [i for i in (text.find(".", pos), text.find("\n", pos), text.find(";", pos)) if i != -1]
-    return start, (min(ends) if ends else len(text))
 
 
 def read_markdown(text: str, r: Reading) -> None:
@@ -313,7 +153,7 @@ def read_markdown(text: str, r: Reading) -> None:
         r.put("markdown_week", None, m)
         return
     for wm in _WEEK_N_RE.finditer(text):
-        s, e = _sentence_bounds(text, wm.start())
+        s, e = sentence_bounds(text, wm.start())
         if re.search(_MARKDOWN_WORDS, text[s:e], re.I) or re.search(_SELL_THROUGH, text[s:e], re.I):
             r.put("markdown_week", int(number(wm.group("n"))), wm)
             break
@@ -387,62 +227,6 @@ def read_other(text: str, r: Reading) -> None:
     clusters = _CLUSTERS_RE.search(text)
     if clusters:
         r.put("n_clusters", int(number(clusters.group("a") or clusters.group("b") or clusters.group("c"))), clusters)
-
-
-# ------------------------------------------------------------------------------------ category
-def normalise(text: str) -> str:
-    t = text.lower().replace("’", "'")
-    t = re.sub(r"'s\b", "s", t)
-    t = re.sub(r"[^a-z0-9]+", " ", t)
-    return " ".join(t.split())
-
-
-def _stem(token: str) -> str:
-    return token[:-1] if len(token) > 3 and token.endswith("s") else token
-
-
-def match_category(text: str, categories: list[str]) -> tuple[str | None, tuple[int, int] | None]:
-    """The category the text names (case-insensitive, plural- and apostrophe-tolerant), or None.
-
-    Exact phrase first ("women's dresses"), then the category whose distinctive words appear
-    most ("dresses" -> Women's Dresses), then department numbers ("dept 7").
-    """
-    norm_text = normalise(text)
-    padded = f" {norm_text} "
-    best: tuple[float, str] | None = None
-    for cat in categories:
-        nc = normalise(cat)
-        if not nc:
-            continue
-        if nc.isdigit():
-            if re.search(rf"\b(?:dept|department|category|cat)\.?\s*#?\s*{nc}\b", text, re.I):
-                return cat, None
-            continue
-        if f" {nc} " in padded:
-            return cat, _locate(text, cat)
-    text_tokens = {_stem(t) for t in norm_text.split()}
-    for cat in categories:
-        tokens = [_stem(t) for t in normalise(cat).split() if len(t) >= 3 and not t.isdigit()]
-        if not tokens:
-            continue
-        hits = sum(1 for t in tokens if t in text_tokens)
-        # Gendered words alone ("women") say little; require the product word to be present.
-        product_hit = _stem(tokens[-1]) in text_tokens
-        if hits and product_hit:
-            score = hits / len(tokens)
-            if best is None or score > best[0]:
-                best = (score, cat)
-    if best:
-        return best[1], None
-    return None, None
-
-
-def _locate(text: str, cat: str) -> tuple[int, int] | None:
-    words = [re.escape(w) for w in re.findall(r"[a-z0-9]+", cat.lower()) if w != "s"]
-    if not words:
-        return None
-    m = re.search(r"\W*".join(words), text, re.I)
-    return m.span() if m else None
 
 
 # ------------------------------------------------------------------------------------ entry point
