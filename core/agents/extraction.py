@@ -84,45 +84,10 @@ def finalise(
     found.extend(values)
 
     category = pick_category(category_named, text, categories, found, flagged)
-
-    start: date | None = raw.get("season_start") if isinstance(raw.get("season_start"), date) else None
-    if start is None and start_parts is not None:
-        try:
-            start = resolve_start(start_parts, season_anchor(history_end, today))
-        except ValueError:
-            month, day, year = start_parts
-            flagged.append(f"season start {year or ''}-{month:02d}-{day:02d} is not a calendar date")
-    if start is not None:
-        found.append("season_start")
-    else:
-        start = default_start(history_end, today)
-        after = "the end of the history" if history_end else "today"
-        flagged.append(
-            f"season_start not found in the text: defaulted to {start.isoformat()}, the Monday after {after}"
-        )
-
-    values["season_start"] = start
+    values["season_start"] = _season_start(raw, start_parts, history_end, today, found, flagged)
     values["category"] = category
 
-    params, problems = _validate(values)
-    rejected: list[str] = []
-    rejected_at: dict[str, int] = {}  # field -> index of its "left at default" message
-    if problems:
-        # Keep what is valid: drop each offending stated field back to its default, then retry.
-        for name in [n for n in list(values) if n not in ("category", "season_start") and _mentions(problems, n)]:
-            stated = _show_default(name, values[name]) if name in _SHARES else repr(values[name])
-            flagged.append(
-                f"{name} = {stated} from the text was not accepted ({_about(problems, name)}): left at default"
-            )
-            rejected_at[name] = len(flagged) - 1
-            values.pop(name)
-            rejected.append(name)
-            if name in found:
-                found.remove(name)
-        params, problems = _validate(values)
-        if problems:
-            flagged.extend(problems)
-
+    params, rejected, rejected_at = _validate_keeping_valid(values, found, flagged)
     if params is not None:
         resolved = params.model_dump()
         resolved.pop("season_start_requested", None)
@@ -141,6 +106,53 @@ def finalise(
         values=resolved, found=[f for f in FIELDS if f in found], flagged=flagged, notes=notes,
         source=source, attempts=attempts, error=error,  # type: ignore[arg-type]
     )
+
+
+def _season_start(raw: dict[str, Any], start_parts: tuple[int, int, int | None] | None, history_end: date | None,
+                  today: date | None, found: list[str], flagged: list[str]) -> date:
+    """The stated season start (a date, or month/day/year parts), else the default one, flagged."""
+    start: date | None = raw.get("season_start") if isinstance(raw.get("season_start"), date) else None
+    if start is None and start_parts is not None:
+        try:
+            start = resolve_start(start_parts, season_anchor(history_end, today))
+        except ValueError:
+            month, day, year = start_parts
+            flagged.append(f"season start {year or ''}-{month:02d}-{day:02d} is not a calendar date")
+    if start is not None:
+        found.append("season_start")
+        return start
+    start = default_start(history_end, today)
+    after = "the end of the history" if history_end else "today"
+    flagged.append(
+        f"season_start not found in the text: defaulted to {start.isoformat()}, the Monday after {after}"
+    )
+    return start
+
+
+def _validate_keeping_valid(
+    values: dict[str, Any], found: list[str], flagged: list[str]
+) -> tuple[SeasonParameters | None, list[str], dict[str, int]]:
+    """The parameters, the stated fields dropped back to their defaults because they were not accepted,
+    and the index of each one's "left at default" message in `flagged`."""
+    params, problems = _validate(values)
+    rejected: list[str] = []
+    rejected_at: dict[str, int] = {}
+    if problems:
+        # Keep what is valid: drop each offending stated field back to its default, then retry.
+        for name in [n for n in list(values) if n not in ("category", "season_start") and _mentions(problems, n)]:
+            stated = _show_default(name, values[name]) if name in _SHARES else repr(values[name])
+            flagged.append(
+                f"{name} = {stated} from the text was not accepted ({_about(problems, name)}): left at default"
+            )
+            rejected_at[name] = len(flagged) - 1
+            values.pop(name)
+            rejected.append(name)
+            if name in found:
+                found.remove(name)
+        params, problems = _validate(values)
+        if problems:
+            flagged.extend(problems)
+    return params, rejected, rejected_at
 
 
 def _validate(values: dict[str, Any]) -> tuple[SeasonParameters | None, list[str]]:
