@@ -84,23 +84,7 @@ def assess_variance(
     store_actuals / store_shares   per-store actuals of this week and each store's plan share
     projected_remaining   demand of weeks week+1..H if already known (e.g. the re-forecast)
     """
-    problems = []
-    if week < 1:
-        problems.append(f"week = {week} must be >= 1")
-    if len(actuals) != week or len(plans) != week:
-        problems.append(
-            f"actuals ({len(actuals)}) and plans ({len(plans)}) must each have {week} values (weeks 1..{week})"
-        )
-    if len(original) < week:
-        problems.append(f"original has {len(original)} weeks; needs at least {week}")
-    if not 0 < variance_threshold < emergency_threshold:
-        problems.append(
-            f"thresholds must satisfy 0 < variance_threshold ({variance_threshold:g}) < "
-            f"emergency_threshold ({emergency_threshold:g})"
-        )
-    if problems:
-        raise PlannerError(problems)
-
+    _check_inputs(week, actuals, plans, original, variance_threshold, emergency_threshold)
     actual, plan, orig = float(actuals[-1]), float(plans[-1]), float(original[week - 1])
     variance = relative_variance(actual, plan)
     vs_original = relative_variance(actual, orig)
@@ -110,12 +94,7 @@ def assess_variance(
     magnitude = round(abs(variance), 9)
     reforecast = magnitude > variance_threshold
 
-    if projected_remaining is not None:
-        rest = float(sum(projected_remaining))
-    else:
-        ratio = actual / plan if plan > 0 else 1.0
-        rest = float(sum(remaining_plan)) * ratio
-    projected = float(sum(actuals)) + rest
+    projected = float(sum(actuals)) + _rest_of_season(actual, plan, remaining_plan, projected_remaining)
     emergency = variance > 0 and magnitude > emergency_threshold and projected > available_stock
     emergency_qty = ceil_clean(projected - available_stock) if emergency else 0
     shortfall = variance < 0 and magnitude > emergency_threshold
@@ -136,6 +115,44 @@ def assess_variance(
         shortfall=shortfall,
         store_variance=per_store,
     )
+
+
+def _check_inputs(
+    week: int,
+    actuals: Sequence[float],
+    plans: Sequence[float],
+    original: Sequence[float],
+    variance_threshold: float,
+    emergency_threshold: float,
+) -> None:
+    """PlannerError listing every inconsistent input of assess_variance."""
+    problems = []
+    if week < 1:
+        problems.append(f"week = {week} must be >= 1")
+    if len(actuals) != week or len(plans) != week:
+        problems.append(
+            f"actuals ({len(actuals)}) and plans ({len(plans)}) must each have {week} values (weeks 1..{week})"
+        )
+    if len(original) < week:
+        problems.append(f"original has {len(original)} weeks; needs at least {week}")
+    if not 0 < variance_threshold < emergency_threshold:
+        problems.append(
+            f"thresholds must satisfy 0 < variance_threshold ({variance_threshold:g}) < "
+            f"emergency_threshold ({emergency_threshold:g})"
+        )
+    if problems:
+        raise PlannerError(problems)
+
+
+
+def _rest_of_season(
+    actual: float, plan: float, remaining_plan: Sequence[float], projected_remaining: Sequence[float] | None
+) -> float:
+    """Demand of the weeks after this one: the known projection, else the plan scaled by this week's ratio."""
+    if projected_remaining is not None:
+        return float(sum(projected_remaining))
+    ratio = actual / plan if plan > 0 else 1.0
+    return float(sum(remaining_plan)) * ratio
 
 
 def emergency_rule_label(emergency_threshold: float) -> str:
