@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
 from core.domain.accuracy import error_metrics
-from core.domain.models import SeasonReport
+from core.domain.models import SeasonReport, TuningAdvice
 from core.domain.money import Money, history_unit_price
 from core.domain.params import SeasonParameters, make_parameters
 from core.domain.rounding import round_half_up
@@ -115,17 +115,13 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
     mape_o, wape_o, bias_o = accuracy(actual, original)
     mape_f, wape_f, bias_f = accuracy(actual, final)
 
-    stores = sorted(inputs.store_sold)
-    sold = np.array([inputs.store_sold[s] for s in stores], dtype=float).reshape(len(stores), n)
-    shipped = np.array([inputs.store_shipped.get(s, [0] * n) for s in stores], dtype=float).reshape(len(stores), n)
-    out_mask, lost = stockouts(sold, shipped, plan=final)
-    stockout_store_weeks = int(out_mask.sum())
+    store_count, stockout_store_weeks, lost, shipped_total = _store_stockouts(inputs, n, final)
 
     total_sold = float(actual.sum())
     approved = inputs.approved_qty
     sell_through = round(total_sold / approved, _DECIMALS)
     overstock = max(0, round_half_up(approved - total_sold))
-    dc_unused = dc_left(inputs, int(shipped.sum()))
+    dc_unused = dc_left(inputs, shipped_total)
 
     md_units = 0
     if inputs.markdown_depth > 0 and inputs.markdown_week is not None:
@@ -136,25 +132,8 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
     margin = money.margin(revenue, total_sold)
     profit = money.profit(revenue, approved, max(0.0, approved - total_sold))
 
-    checkpoint_st = None
-    if p.markdown_week is not None and n >= p.markdown_week:
-        checkpoint_st = float(actual[: p.markdown_week].sum()) / approved
-
-    advice = tuning_advice(
-        p,
-        weeks_observed=n,
-        store_weeks=len(stores) * n,
-        stockout_store_weeks=stockout_store_weeks,
-        lost_sales=lost,
-        sell_through=sell_through,
-        dc_unused=dc_unused,
-        approved_qty=approved,
-        checkpoint_sell_through=checkpoint_st,
-        reforecast_count=len(inputs.reforecast_weeks),
-        bias_original=bias_o,
-        closed_early=inputs.closed_early,
-        checkpoint_proposed=inputs.markdown_proposed,
-    )
+    advice = _tuning(inputs, actual, store_weeks=store_count * n, stockout_store_weeks=stockout_store_weeks,
+                     lost_sales=lost, sell_through=sell_through, dc_unused=dc_unused, bias_original=bias_o)
     return SeasonReport(
         mape={"original": mape_o, "final": mape_f},
         wape={"original": wape_o, "final": wape_f},
@@ -181,6 +160,48 @@ def season_report(inputs: SeasonInputs) -> SeasonReport:
         tuning=advice,
         next_parameters=next_parameters(p, advice),
     )
+
+
+def _tuning(
+    inputs: SeasonInputs,
+    actual: np.ndarray,
+    *,
+    store_weeks: int,
+    stockout_store_weeks: int,
+    lost_sales: int,
+    sell_through: float,
+    dc_unused: int,
+    bias_original: float | None,
+) -> list[TuningAdvice]:
+    """The tuning advice for the next season (docs/planning-rules.md §4.9) from this season's figures."""
+    p, n, approved = inputs.params, len(inputs.actual_weekly), inputs.approved_qty
+    checkpoint_st = None
+    if p.markdown_week is not None and n >= p.markdown_week:
+        checkpoint_st = float(actual[: p.markdown_week].sum()) / approved
+    return tuning_advice(
+        p,
+        weeks_observed=n,
+        store_weeks=store_weeks,
+        stockout_store_weeks=stockout_store_weeks,
+        lost_sales=lost_sales,
+        sell_through=sell_through,
+        dc_unused=dc_unused,
+        approved_qty=approved,
+        checkpoint_sell_through=checkpoint_st,
+        reforecast_count=len(inputs.reforecast_weeks),
+        bias_original=bias_original,
+        closed_early=inputs.closed_early,
+        checkpoint_proposed=inputs.markdown_proposed,
+    )
+
+
+def _store_stockouts(inputs: SeasonInputs, n: int, final: np.ndarray) -> tuple[int, int, int, int]:
+    """Stores, store-weeks that ran out, the sales lost to them (estimated) and the units shipped to stores."""
+    stores = sorted(inputs.store_sold)
+    sold = np.array([inputs.store_sold[s] for s in stores], dtype=float).reshape(len(stores), n)
+    shipped = np.array([inputs.store_shipped.get(s, [0] * n) for s in stores], dtype=float).reshape(len(stores), n)
+    out_mask, lost = stockouts(sold, shipped, plan=final)
+    return len(stores), int(out_mask.sum()), lost, int(shipped.sum())
 
 
 def dc_left(inputs: SeasonInputs, shipped_total: int) -> int:
