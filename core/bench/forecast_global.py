@@ -1,0 +1,295 @@
+"""A global LightGBM forecaster on the many-series benchmark, alone and combined with the ensemble.
+
+At each origin of core/bench/forecast_sets.py (7 origins 6 weeks apart, 12-week seasons) one model is
+trained across all series of a data set on the weeks before that origin only, and forecasts the 12
+weeks of every series directly.
+
+Design:
+- One model, the horizon h = 1..12 a feature (not 12 models): every feature that carries the yearly
+  pattern is read at the target week (the same week 51, 52, 53 and 104 weeks before it), so it is
+  known for every h <= 12; only the recent level is read at the origin, and the tree learns from h
+  how far that level carries. One model sees 12x the rows of each per-horizon model and is trained
+  once per origin instead of 12 times.
+- Normalised scale: every value is divided by the series' mean of the 52 weeks before the origin,
+  so series of any size share one model; the target is the ratio y(target) / that mean (`ratio`)
+  or its log (`log`), and the forecast is multiplied back.
+- Features: h; the target week's position in the year (day of year of the week's start / 7); for
+  each holiday of core/domain/forecast/holidays.py the target week's offset in weeks to it, and the
+  offset of the week a year earlier (so the tree sees a holiday that moved); the lags above (each
+  / the scale); the level of the last 1, 4 and 13 weeks (/ scale); the growth of the last 13 weeks
+  against the same 13 weeks a year earlier and the same-week-last-year value times it.
+- Training rows: every series, every origin with a full year before it, every h whose target week
+  lies before the benchmark origin (nothing at or after the origin is seen).
+
+The ensemble's plans (`forecast_season(..., backtest=False)`, and its two members) are computed on
+the same series-seasons and cached, so combinations are scored on identical seasons
+(`evaluate`, weights learned across series on a grid, never per series).
+
+Run: python -m core.bench.forecast_global [--max-series N] [--sets a,b] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.bench.forecast_sets import DATA_ROOT, HORIZON, ORIGIN_STEP, ORIGINS, SETS, load_sets
+
+YEAR = 52
+LAGS = (51, 52, 53, 104)
+HOLIDAY_NAMES = ("new_year", "super_bowl", "valentines_day", "easter", "mothers_day", "memorial_day",
+                 "independence_day", "labor_day", "thanksgiving", "christmas")
+FAR = 6  # offset (weeks) given to a holiday further than FAR - 1 weeks away
+PARAMS = {"objective": "l2", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 40,
+          "feature_fraction": 0.9, "lambda_l2": 1.0, "num_threads": 1, "verbose": -1, "seed": 7}
+ROUNDS = 200
+
+
+# ------------------------------------------------------------------------------------------ features
+@lru_cache(maxsize=8192)
+def _offsets(week_start: date) -> tuple[int, ...]:
+    """Weeks from the week starting `week_start` to each holiday's nearest occurrence (0 = this week)."""
+    from core.domain.forecast.holidays import HOLIDAYS
+
+    out = []
+    for name in HOLIDAY_NAMES:
+        when = HOLIDAYS[name]
+        best = FAR
+        for year in (week_start.year - 1, week_start.year, week_start.year + 1):
+            k = (when(year) - week_start).days // 7
+            if abs(k) < abs(best):
+                best = k
+        out.append(int(np.clip(best, -FAR, FAR)))
+    return tuple(out)
+
+
+def _calendar(dates: pd.DatetimeIndex) -> np.ndarray:
+    """(len, 2 + 2 x holidays): week of year, and the holiday offsets of the week and of 52 weeks before."""
+    now = np.array([_offsets(d.date()) for d in dates], dtype=float)
+    before = np.array([_offsets((d - timedelta(weeks=YEAR)).date()) for d in dates], dtype=float)
+    woy = ((dates.dayofyear.to_numpy() - 1) // 7).astype(float)
+    return np.column_stack([woy, now, before])
+
+
+def feature_names() -> list[str]:
+    return (["h", "woy"] + [f"hol_{n}" for n in HOLIDAY_NAMES] + [f"hol52_{n}" for n in HOLIDAY_NAMES]
+            + [f"lag{k}" for k in LAGS] + ["lag52_3wk", "level1", "level4", "level13", "growth", "snaive_g"])
+
+
+def features(y: np.ndarray, start: pd.Timestamp, origins: np.ndarray, horizon: int = HORIZON
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, scale per row, target position per row) for every origin o (first forecast week, o >= 52)
+    x h = 1..horizon of one weekly series `y` starting at `start`. Reads only y[:o] for origin o."""
+    y = np.asarray(y, dtype=float)
+    o = np.repeat(np.asarray(origins, dtype=int), horizon)
+    h = np.tile(np.arange(1, horizon + 1), len(origins))
+    t = o + h - 1
+    cum = np.concatenate([[0.0], np.cumsum(y)])
+
+    def mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # mean of y[a:b], NaN where a < 0
+        out = (cum[np.clip(b, 0, None)] - cum[np.clip(a, 0, None)]) / np.maximum(b - a, 1)
+        return np.where(a < 0, np.nan, out)
+
+    scale = np.maximum(mean(o - YEAR, o), 1e-9)
+
+    def at(idx: np.ndarray) -> np.ndarray:
+        return np.where(idx >= 0, y[np.clip(idx, 0, len(y) - 1)], np.nan) / scale
+
+    lags = [at(t - k) for k in LAGS]
+    level13 = mean(o - 13, o)
+    growth = level13 / np.maximum(mean(o - 13 - YEAR, o - YEAR), 1e-9)
+    dates = pd.date_range(start, periods=int(t.max()) + 1, freq="7D")
+    cal = _calendar(dates)[t]
+    x = np.column_stack([h, cal, *lags, (at(t - 51) + at(t - 52) + at(t - 53)) / 3, at(o - 1),
+                         mean(o - 4, o) / scale, level13 / scale, growth, lags[1] * growth])
+    return x, scale, t
+
+
+# ------------------------------------------------------------------------------------------ model
+def _train(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None, params: dict, rounds: int):
+    import lightgbm as lgb
+
+    data = lgb.Dataset(x, target, weight=weight, free_raw_data=True, params={"verbose": -1})
+    return lgb.train(params, data, num_boost_round=rounds)
+
+
+def _to_target(ratio: np.ndarray, kind: str) -> np.ndarray:
+    return np.log(ratio + 0.01) if kind == "log" else ratio
+
+
+def _from_target(pred: np.ndarray, kind: str) -> np.ndarray:
+    return np.clip(np.exp(pred) - 0.01 if kind == "log" else pred, 0.0, None)
+
+
+def global_paths(series: dict[str, pd.Series], *, kind: str = "ratio", params: dict | None = None,
+                 rounds: int = ROUNDS, weighted: bool = False, origins: int = ORIGINS
+                 ) -> tuple[dict[tuple[str, int], np.ndarray], dict[int, float]]:
+    """({(series, origin j): 12-week forecast}, {origin j: training seconds}) of the global model
+    trained at each benchmark origin across all `series` (one data set)."""
+    params = {**PARAMS, **(params or {})}
+    built = {}
+    for name, s in series.items():
+        n = len(s)
+        x, scale, t = features(s.to_numpy(dtype=float), s.index[0], np.arange(YEAR, n))
+        built[name] = (x, scale, t, s.to_numpy(dtype=float), s.index)
+    paths, seconds = {}, {}
+    for j in range(origins):
+        rows_x, rows_y, rows_w, ask = [], [], [], {}
+        for name, (x, scale, t, y, index) in built.items():
+            origin = len(y) - ORIGIN_STEP * j - HORIZON
+            if origin < YEAR + 1:
+                continue
+            train = t < origin
+            rows_x.append(x[train])
+            rows_y.append(_to_target(y[t[train]] / scale[train], kind))
+            rows_w.append(scale[train])
+            ask[name] = (origin - YEAR) * HORIZON + np.arange(HORIZON)
+        if not rows_x:
+            continue
+        started = time.process_time()
+        w = np.concatenate(rows_w)
+        model = _train(np.concatenate(rows_x), np.concatenate(rows_y), w / w.mean() if weighted else None,
+                       params, rounds)
+        for name, rows in ask.items():
+            x, scale = built[name][0], built[name][1]
+            paths[(name, j)] = _from_target(model.predict(x[rows], num_threads=1), kind) * scale[rows]
+        seconds[j] = time.process_time() - started
+    return paths, seconds
+
+
+# ------------------------------------------------------------------------------------------ scoring
+def ensemble_frame(sets: dict[str, dict[str, pd.Series]], origins: int = ORIGINS) -> pd.DataFrame:
+    """One row per series-season: actual, the product's plan (`p_ensemble`) and its members' paths."""
+    from core.domain.forecast import forecast_season
+
+    warnings.filterwarnings("ignore")
+    rows = []
+    for dataset, series in sets.items():
+        for name, s in series.items():
+            for j in range(origins):
+                end = len(s) - ORIGIN_STEP * j
+                origin = end - HORIZON
+                started = time.process_time()
+                fc = forecast_season(s.iloc[:origin], season_start=s.index[origin].date(), horizon_weeks=HORIZON,
+                                     category=name, backtest=False)
+                ms = (time.process_time() - started) * 1000
+                rows.append({"dataset": dataset, "series": name, "origin": j,
+                             "actual": s.to_numpy(dtype=float)[origin:end],
+                             "p_ensemble": np.array([w.plan for w in fc.weeks]), "ms_ensemble": ms,
+                             **{f"p_{k}": np.asarray(v) for k, v in fc.member_weekly.items()}})
+    return pd.DataFrame(rows)
+
+
+def add_global(frame: pd.DataFrame, sets: dict[str, dict[str, pd.Series]], label: str, **options) -> dict:
+    """Adds column p_<label> (the global model's path) to `frame`; returns {data set: CPU ms per series}
+    (training at the 7 origins + prediction, over the series it serves)."""
+    col, cost = [], {}
+    found: dict[tuple[str, str, int], np.ndarray] = {}
+    for dataset, series in sets.items():
+        paths, seconds = global_paths(series, **options)
+        found.update({(dataset, name, j): p for (name, j), p in paths.items()})
+        cost[dataset] = 1000 * sum(seconds.values()) / max(1, len(series) * len(seconds))
+    for row in frame.itertuples():
+        col.append(found.get((row.dataset, row.series, row.origin)))
+    frame[f"p_{label}"] = col
+    return cost
+
+
+def evaluate(frame: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """Weekly WAPE, season WAPE, bias per data set (+ mean over data sets) of sum_k w_k path_k."""
+    out = {}
+    for dataset, f in frame.groupby("dataset", sort=False):
+        plan = np.sum([w * np.stack(f[f"p_{k}"].to_numpy()) for k, w in weights.items()], axis=0)
+        actual = np.stack(f["actual"].to_numpy())
+        a = actual.sum()
+        out[dataset] = {"weekly_wape": np.abs(plan - actual).sum() / a,
+                        "season_wape": np.abs(plan.sum(1) - actual.sum(1)).sum() / a,
+                        "bias": (plan.sum() - a) / a}
+    table = pd.DataFrame(out).T
+    table.loc["mean"] = table.mean()
+    return table
+
+
+def learned_weight(frame: pd.DataFrame, member: str, base: str = "ensemble", step: float = 0.1
+                   ) -> tuple[float, pd.DataFrame]:
+    """Weight w of `member` in (1 - w) base + w member, one for every series, on a grid: the smallest mean
+    over data sets of (weekly WAPE / base's + season WAPE / base's) / 2."""
+    ref = evaluate(frame, {base: 1.0}).drop(index="mean")
+    best = (np.inf, 0.0, ref)
+    for w in np.arange(0.0, 1.0 + 1e-9, step):
+        t = evaluate(frame, {base: 1.0 - w, member: w})
+        body = t.drop(index="mean")
+        score = float(((body["weekly_wape"] / ref["weekly_wape"] + body["season_wape"] / ref["season_wape"]) / 2)
+                      .mean())
+        if score < best[0] - 1e-12:
+            best = (score, float(round(w, 3)), t)
+    return best[1], best[2]
+
+
+def verdict(candidate: pd.DataFrame, today: pd.DataFrame, tolerance: float = 0.01) -> tuple[bool, list[str]]:
+    """The adoption rule: the mean over data sets improves (weekly and season WAPE) and no data set is
+    worse than today's by more than `tolerance` (relative) on either."""
+    reasons = []
+    for metric in ("weekly_wape", "season_wape"):
+        if candidate.loc["mean", metric] >= today.loc["mean", metric]:
+            reasons.append(f"mean {metric} {candidate.loc['mean', metric]:.4f} >= {today.loc['mean', metric]:.4f}")
+        for dataset in today.index.drop("mean"):
+            if candidate.loc[dataset, metric] > today.loc[dataset, metric] * (1 + tolerance):
+                reasons.append(f"{dataset} {metric} {candidate.loc[dataset, metric]:.4f} against "
+                               f"{today.loc[dataset, metric]:.4f}")
+    return not reasons, reasons
+
+
+def row(label: str, t: pd.DataFrame) -> str:
+    cells = [f"{t.loc[d, 'weekly_wape']:.2%} / {t.loc[d, 'season_wape']:.2%} / {t.loc[d, 'bias']:+.2%}"
+             for d in t.index]
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+VARIANTS: dict[str, dict] = {
+    "gbm": {},
+    "gbm_log": {"kind": "log"},
+    "gbm_l1w": {"params": {"objective": "l1"}, "weighted": True},
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m core.bench.forecast_global")
+    p.add_argument("--max-series", type=int, default=80, help="series per data set (0: all)")
+    p.add_argument("--sets", default=",".join(SETS))
+    p.add_argument("--data", type=Path, default=DATA_ROOT)
+    p.add_argument("--variants", default="gbm", help=f"comma-separated, of {','.join(VARIANTS)}")
+    p.add_argument("--cache", type=Path, default=None, help="pickle of the ensemble's plans (read / written)")
+    args = p.parse_args(argv)
+    sets = load_sets(args.data, tuple(args.sets.split(",")), args.max_series or None)
+    if args.cache and args.cache.exists():
+        frame = pd.read_pickle(args.cache)
+    else:
+        frame = ensemble_frame(sets)
+        if args.cache:
+            frame.to_pickle(args.cache)
+    today = evaluate(frame, {"ensemble": 1.0})
+    print("| candidate | " + " | ".join(today.index) + " |")
+    print(row("ensemble (today)", today))
+    print("ensemble CPU ms/series:", frame.groupby("dataset", sort=False)["ms_ensemble"].median().round(1).to_dict())
+    for label in args.variants.split(","):
+        cost = add_global(frame, sets, label, **VARIANTS[label])
+        print(row(label, evaluate(frame, {label: 1.0})), "CPU ms/series", {k: round(v, 1) for k, v in cost.items()})
+        print(row(f"{label} 0.5 + ensemble 0.5", evaluate(frame, {"ensemble": 0.5, label: 0.5})))
+        w, t = learned_weight(frame, label)
+        ok, reasons = verdict(t, today)
+        print(row(f"{label} learned weight {w}", t), "ADOPT" if ok else "reject: " + "; ".join(reasons))
+    if args.cache:
+        frame.to_pickle(args.cache.with_suffix(".global.pkl"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
