@@ -70,8 +70,11 @@ def _offsets(week_start: date) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _calendar(dates: pd.DatetimeIndex) -> np.ndarray:
-    """(len, 2 + 2 x holidays): week of year, and the holiday offsets of the week and of 52 weeks before."""
+@lru_cache(maxsize=64)
+def _calendar(start: pd.Timestamp, periods: int) -> np.ndarray:
+    """(periods, 1 + 2 x holidays) for the weekly grid from `start`: week of year, and the holiday offsets
+    of each week and of the week 52 weeks before (series on one grid share it)."""
+    dates = pd.date_range(start, periods=periods, freq="7D")
     now = np.array([_offsets(d.date()) for d in dates], dtype=float)
     before = np.array([_offsets((d - timedelta(weeks=YEAR)).date()) for d in dates], dtype=float)
     woy = ((dates.dayofyear.to_numpy() - 1) // 7).astype(float)
@@ -105,8 +108,7 @@ def features(y: np.ndarray, start: pd.Timestamp, origins: np.ndarray, horizon: i
     lags = [at(t - k) for k in LAGS]
     level13 = mean(o - 13, o)
     growth = level13 / np.maximum(mean(o - 13 - YEAR, o - YEAR), 1e-9)
-    dates = pd.date_range(start, periods=int(t.max()) + 1, freq="7D")
-    cal = _calendar(dates)[t]
+    cal = _calendar(pd.Timestamp(start), int(t.max()) + 1)[t]
     x = np.column_stack([h, cal, *lags, (at(t - 51) + at(t - 52) + at(t - 53)) / 3, at(o - 1),
                          mean(o - 4, o) / scale, level13 / scale, growth, lags[1] * growth])
     return x, scale, t
@@ -129,24 +131,29 @@ def _from_target(pred: np.ndarray, kind: str) -> np.ndarray:
 
 
 def global_paths(series: dict[str, pd.Series], *, kind: str = "ratio", params: dict | None = None,
-                 rounds: int = ROUNDS, weighted: bool = False, origins: int = ORIGINS
-                 ) -> tuple[dict[tuple[str, int], np.ndarray], dict[int, float]]:
+                 rounds: int = ROUNDS, weighted: bool = False, origins: int = ORIGINS, stride: int = 1,
+                 window: int | None = None) -> tuple[dict[tuple[str, int], np.ndarray], dict[int, float]]:
     """({(series, origin j): 12-week forecast}, {origin j: training seconds}) of the global model
     trained at each benchmark origin across all `series` (one data set)."""
     params = {**PARAMS, **(params or {})}
     built = {}
+    started = time.process_time()
     for name, s in series.items():
         n = len(s)
         x, scale, t = features(s.to_numpy(dtype=float), s.index[0], np.arange(YEAR, n))
         built[name] = (x, scale, t, s.to_numpy(dtype=float), s.index)
     paths, seconds = {}, {}
+    build = (time.process_time() - started) / origins  # the features are built once for all origins
     for j in range(origins):
         rows_x, rows_y, rows_w, ask = [], [], [], {}
         for name, (x, scale, t, y, index) in built.items():
             origin = len(y) - ORIGIN_STEP * j - HORIZON
             if origin < YEAR + 1:
                 continue
-            train = t < origin
+            first = t - x[:, 0] + 1
+            train = (t < origin) & ((first - origin) % stride == 0)
+            if window:
+                train &= first >= origin - window
             rows_x.append(x[train])
             rows_y.append(_to_target(y[t[train]] / scale[train], kind))
             rows_w.append(scale[train])
@@ -160,7 +167,7 @@ def global_paths(series: dict[str, pd.Series], *, kind: str = "ratio", params: d
         for name, rows in ask.items():
             x, scale = built[name][0], built[name][1]
             paths[(name, j)] = _from_target(model.predict(x[rows], num_threads=1), kind) * scale[rows]
-        seconds[j] = time.process_time() - started
+        seconds[j] = time.process_time() - started + build
     return paths, seconds
 
 
@@ -257,6 +264,18 @@ VARIANTS: dict[str, dict] = {
     "gbm": {},
     "gbm_log": {"kind": "log"},
     "gbm_l1w": {"params": {"objective": "l1"}, "weighted": True},
+    "gbm_l1w_fast": {"params": {"objective": "l1", "learning_rate": 0.1, "num_leaves": 15}, "weighted": True,
+                     "rounds": 100, "stride": 2},
+    "gbm_l1w_win": {"params": {"objective": "l1", "learning_rate": 0.1, "num_leaves": 15, "max_bin": 63},
+                    "weighted": True, "rounds": 100, "stride": 2, "window": 104},
+    "gbm_l1w_win3": {"params": {"objective": "l1", "learning_rate": 0.1, "num_leaves": 15, "max_bin": 63},
+                     "weighted": True, "rounds": 100, "stride": 3, "window": 156},
+    "gbm_l1w_s3": {"params": {"objective": "l1", "learning_rate": 0.1, "num_leaves": 15}, "weighted": True,
+                   "rounds": 100, "stride": 3},
+    "gbm_l1w_s4": {"params": {"objective": "l1", "learning_rate": 0.1, "num_leaves": 15}, "weighted": True,
+                   "rounds": 100, "stride": 4},
+    "gbm_l2w": {"weighted": True},
+    "gbm_logw": {"kind": "log", "weighted": True},
 }
 
 
