@@ -33,85 +33,19 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
-from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from core.bench.forecast_sets import DATA_ROOT, HORIZON, ORIGIN_STEP, ORIGINS, SETS, load_sets
+from core.domain.forecast.global_model import PARAMS as GLOBAL_PARAMS
+from core.domain.forecast.global_model import ROUNDS as GLOBAL_ROUNDS
+from core.domain.forecast.global_model import STRIDE as GLOBAL_STRIDE
+from core.domain.forecast.global_model import YEAR, features
 
-YEAR = 52
-LAGS = (51, 52, 53, 104)
-HOLIDAY_NAMES = ("new_year", "super_bowl", "valentines_day", "easter", "mothers_day", "memorial_day",
-                 "independence_day", "labor_day", "thanksgiving", "christmas")
-FAR = 6  # offset (weeks) given to a holiday further than FAR - 1 weeks away
-PARAMS = {"objective": "l2", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 40,
-          "feature_fraction": 0.9, "lambda_l2": 1.0, "num_threads": 1, "verbose": -1, "seed": 7}
+PARAMS = {**GLOBAL_PARAMS, "objective": "l2", "learning_rate": 0.05, "num_leaves": 31}  # the first variant
 ROUNDS = 200
-
-
-# ------------------------------------------------------------------------------------------ features
-@lru_cache(maxsize=8192)
-def _offsets(week_start: date) -> tuple[int, ...]:
-    """Weeks from the week starting `week_start` to each holiday's nearest occurrence (0 = this week)."""
-    from core.domain.forecast.holidays import HOLIDAYS
-
-    out = []
-    for name in HOLIDAY_NAMES:
-        when = HOLIDAYS[name]
-        best = FAR
-        for year in (week_start.year - 1, week_start.year, week_start.year + 1):
-            k = (when(year) - week_start).days // 7
-            if abs(k) < abs(best):
-                best = k
-        out.append(int(np.clip(best, -FAR, FAR)))
-    return tuple(out)
-
-
-@lru_cache(maxsize=64)
-def _calendar(start: pd.Timestamp, periods: int) -> np.ndarray:
-    """(periods, 1 + 2 x holidays) for the weekly grid from `start`: week of year, and the holiday offsets
-    of each week and of the week 52 weeks before (series on one grid share it)."""
-    dates = pd.date_range(start, periods=periods, freq="7D")
-    now = np.array([_offsets(d.date()) for d in dates], dtype=float)
-    before = np.array([_offsets((d - timedelta(weeks=YEAR)).date()) for d in dates], dtype=float)
-    woy = ((dates.dayofyear.to_numpy() - 1) // 7).astype(float)
-    return np.column_stack([woy, now, before])
-
-
-def feature_names() -> list[str]:
-    return (["h", "woy"] + [f"hol_{n}" for n in HOLIDAY_NAMES] + [f"hol52_{n}" for n in HOLIDAY_NAMES]
-            + [f"lag{k}" for k in LAGS] + ["lag52_3wk", "level1", "level4", "level13", "growth", "snaive_g"])
-
-
-def features(y: np.ndarray, start: pd.Timestamp, origins: np.ndarray, horizon: int = HORIZON
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(X, scale per row, target position per row) for every origin o (first forecast week, o >= 52)
-    x h = 1..horizon of one weekly series `y` starting at `start`. Reads only y[:o] for origin o."""
-    y = np.asarray(y, dtype=float)
-    o = np.repeat(np.asarray(origins, dtype=int), horizon)
-    h = np.tile(np.arange(1, horizon + 1), len(origins))
-    t = o + h - 1
-    cum = np.concatenate([[0.0], np.cumsum(y)])
-
-    def mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # mean of y[a:b], NaN where a < 0
-        out = (cum[np.clip(b, 0, None)] - cum[np.clip(a, 0, None)]) / np.maximum(b - a, 1)
-        return np.where(a < 0, np.nan, out)
-
-    scale = np.maximum(mean(o - YEAR, o), 1e-9)
-
-    def at(idx: np.ndarray) -> np.ndarray:
-        return np.where(idx >= 0, y[np.clip(idx, 0, len(y) - 1)], np.nan) / scale
-
-    lags = [at(t - k) for k in LAGS]
-    level13 = mean(o - 13, o)
-    growth = level13 / np.maximum(mean(o - 13 - YEAR, o - YEAR), 1e-9)
-    cal = _calendar(pd.Timestamp(start), int(t.max()) + 1)[t]
-    x = np.column_stack([h, cal, *lags, (at(t - 51) + at(t - 52) + at(t - 53)) / 3, at(o - 1),
-                         mean(o - 4, o) / scale, level13 / scale, growth, lags[1] * growth])
-    return x, scale, t
 
 
 # ------------------------------------------------------------------------------------------ model
@@ -140,7 +74,7 @@ def global_paths(series: dict[str, pd.Series], *, kind: str = "ratio", params: d
     started = time.process_time()
     for name, s in series.items():
         n = len(s)
-        x, scale, t = features(s.to_numpy(dtype=float), s.index[0], np.arange(YEAR, n))
+        x, scale, t = features(s.to_numpy(dtype=float), s.index[0], np.arange(YEAR, n), HORIZON)
         built[name] = (x, scale, t, s.to_numpy(dtype=float), s.index)
     paths, seconds = {}, {}
     build = (time.process_time() - started) / origins  # the features are built once for all origins
@@ -274,6 +208,12 @@ VARIANTS: dict[str, dict] = {
                    "rounds": 100, "stride": 3},
     "gbm_l1w_s4": {"params": {"objective": "l1", "learning_rate": 0.1, "num_leaves": 15}, "weighted": True,
                    "rounds": 100, "stride": 4},
+    "gbm_l1w_r60": {"params": {"objective": "l1", "learning_rate": 0.15, "num_leaves": 15, "max_bin": 63},
+                    "weighted": True, "rounds": 60, "stride": 4},
+    "gbm_l1w_b63": {"params": {"objective": "l1", "learning_rate": 0.1, "num_leaves": 15, "max_bin": 63},
+                    "weighted": True, "rounds": 100, "stride": 4},
+    "product": {"params": {k: GLOBAL_PARAMS[k] for k in ("objective", "learning_rate", "num_leaves")},
+                "weighted": True, "rounds": GLOBAL_ROUNDS, "stride": GLOBAL_STRIDE},
     "gbm_l2w": {"weighted": True},
     "gbm_logw": {"kind": "log", "weighted": True},
 }

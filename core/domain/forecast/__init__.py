@@ -2,7 +2,7 @@
 
 from core.domain.forecast.ensemble import forecast_season
 from core.domain.forecast.reforecast import apply_markdown_response, markdown_multiplier, reforecast
-from core.domain.forecast.series import WeeklySeries, category_weekly_series
+from core.domain.forecast.series import WeeklySeries, category_weekly_series, store_category_panel
 
 __all__ = [
     "WeeklySeries",
@@ -11,4 +11,5 @@ __all__ = [
     "forecast_season",
     "markdown_multiplier",
     "reforecast",
+    "store_category_panel",
 ]

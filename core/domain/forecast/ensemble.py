@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from core.domain.forecast.backtest import holdout_weeks, score
+from core.domain.forecast.global_model import WEIGHT as GLOBAL_WEIGHT
+from core.domain.forecast.global_model import Panel, global_forecast
 from core.domain.forecast.intervals import (
     _offset,
     calibrated_bounds,
@@ -79,16 +81,17 @@ def _season_grid(series: pd.Series, season_start: date, horizon_weeks: int) -> t
     return series, gap + horizon_weeks, notes
 
 
-def ensemble_paths(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
+def ensemble_paths(y: np.ndarray, grid: pd.DatetimeIndex, steps: int, panel: Panel | None = None, name: str = ""
                    ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
     """Member forecasts for `steps` weeks after history `y` (grid covers history + steps)."""
-    paths, z, notes, _ = _members(y, grid, steps)
+    paths, z, notes, _ = _members(y, grid, steps, panel, name)
     return paths, z, notes
 
 
-def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
+def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int, panel: Panel | None = None, name: str = ""
              ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], float]:
-    """(member paths, realigned history, notes, log level shift of the seasonal average)."""
+    """(member paths, realigned history, notes, log level shift of the seasonal average); with a panel,
+    the global member (core/domain/forecast/global_model.py) beside the two per-series members."""
     from statsforecast.models import AutoETS, Naive
 
     notes: list[str] = []
@@ -102,6 +105,11 @@ def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
         members["seasonal_avg"], shift, years = seasonal_blend(z, steps, weekly_noise(y))
         if years == 1:
             notes.append(f"{n} weeks of history: the seasonal average uses one year only")
+        path, why = global_forecast(y, grid, steps, panel, name)
+        if path is not None:
+            members["global"] = path
+        elif why:
+            notes.append(why)
     else:
         # Too short for a yearly pattern: say so and fall back to level models.
         notes.append(
@@ -116,22 +124,29 @@ def _members(y: np.ndarray, grid: pd.DatetimeIndex, steps: int
 
 
 def member_weights(members: dict[str, np.ndarray]) -> dict[str, float]:
-    """Equal weights: weights from each member's rolling-origin backtest error were measured and
-    did not beat them (docs/forecasting.md, "what was tried"), so the weights are reported, not fitted."""
-    return {name: 1.0 / len(members) for name in members}
+    """Equal weights for the per-series members: weights from each member's rolling-origin backtest error
+    were measured and did not beat them (docs/forecasting.md, "what was tried"). The global member,
+    when there is one, takes GLOBAL_WEIGHT, learned across the series of the many-series benchmark
+    (docs/planning-rules.md §4.2), and the others share the rest equally."""
+    if "global" not in members:
+        return {name: 1.0 / len(members) for name in members}
+    share = (1.0 - GLOBAL_WEIGHT) / (len(members) - 1)
+    return {name: GLOBAL_WEIGHT if name == "global" else share for name in members}
 
 
 def combine(members: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
     return np.sum([weights[name] * path for name, path in members.items()], axis=0)
 
 
-def run_backtest(y: np.ndarray, grid: pd.DatetimeIndex, horizon_weeks: int) -> dict[str, dict[str, float | int | str]]:
-    """Refit without the last H weeks of `y` and score those weeks (core/domain/forecast/backtest.py)."""
+def run_backtest(y: np.ndarray, grid: pd.DatetimeIndex, horizon_weeks: int, panel: Panel | None = None,
+                 name: str = "") -> dict[str, dict[str, float | int | str]]:
+    """Refit without the last H weeks of `y` (and of the panel) and score those weeks
+    (core/domain/forecast/backtest.py)."""
     held = holdout_weeks(horizon_weeks)
     cut = len(y) - held
     if cut < MIN_WEEKS:
         return {}
-    members, _, _ = ensemble_paths(y[:cut], grid[: len(y)], held)
+    members, _, _ = ensemble_paths(y[:cut], grid[: len(y)], held, panel, name)
     actual = y[cut:]
     origin = grid[cut].date().isoformat()
     out: dict[str, dict[str, float | int | str]] = {}
@@ -143,11 +158,15 @@ def run_backtest(y: np.ndarray, grid: pd.DatetimeIndex, horizon_weeks: int) -> d
 
 
 def forecast_season(
-    series: pd.Series, *, season_start: date, horizon_weeks: int, category: str, backtest: bool = True
+    series: pd.Series, *, season_start: date, horizon_weeks: int, category: str, backtest: bool = True,
+    panel: Panel | None = None,
 ) -> ForecastResult:
     """Weekly forecast of the season's weeks with members' totals and an 80% interval per week.
 
-    `backtest=False` skips the held-out check (it refits the ensemble once more).
+    `backtest=False` skips the held-out check (it refits the ensemble once more). `panel`: weekly
+    series of the same history ({name: series} or a DataFrame of columns, e.g. `store_category_panel`),
+    from which the global member is trained (docs/planning-rules.md §4.2); the series being forecast
+    is matched by `category` or added. Without a panel the forecast is the per-series ensemble.
     """
     if horizon_weeks < 1:
         raise ValueError(f"horizon_weeks = {horizon_weeks}: allowed 1..52")
@@ -157,7 +176,7 @@ def forecast_season(
     history, steps, notes = _season_grid(series, season_start, horizon_weeks)
     y = np.clip(history.to_numpy(dtype=float), 0.0, None)
     grid = pd.date_range(history.index[0], periods=len(y) + steps, freq="7D")
-    members, z, member_notes, shift = _members(y, grid, steps)
+    members, z, member_notes, shift = _members(y, grid, steps, panel, category)
     notes += member_notes
     weights = member_weights(members)
     path = combine(members, weights)
@@ -181,7 +200,7 @@ def forecast_season(
         members={name: float(sum(v)) for name, v in member_weekly.items()},
         member_weekly=member_weekly,
         warnings=notes,
-        backtest=run_backtest(y, grid, horizon_weeks) if backtest else {},
+        backtest=run_backtest(y, grid, horizon_weeks, panel, category) if backtest else {},
         noise_sigma=weekly_noise(y),
         weights=weights,
         level_shift=shift,

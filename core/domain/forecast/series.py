@@ -67,3 +67,25 @@ def category_weekly_series(history: pd.DataFrame, category: str) -> WeeklySeries
     values.index.name = "week_start"
     values.name = category
     return WeeklySeries(values=values.astype(float), warnings=warnings)
+
+
+def store_category_panel(history: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every store x category weekly series ("<store> | <category>") and every category total (keyed by the
+    category, as `category_weekly_series` builds it) of a HistoryFrame: the panel the forecast's global
+    member is trained across (docs/planning-rules.md §4.2). A store's series runs on its category's
+    complete weeks; a week without rows for the store counts 0, negative quantities count 0."""
+    panel: dict[str, pd.Series] = {}
+    for category in sorted(history["category"].astype(str).unique()):
+        try:
+            total = category_weekly_series(history, category).values
+        except ValueError:
+            continue  # no complete week: nothing to train on
+        panel[category] = total
+        rows = history[history["category"].astype(str) == category]
+        table = rows.assign(quantity=rows["quantity"].astype(float).clip(lower=0.0),
+                            week_start=pd.to_datetime(rows["week_start"]))
+        wide = table.pivot_table(index="week_start", columns="store_id", values="quantity", aggfunc="sum")
+        wide = wide.reindex(total.index).fillna(0.0)
+        for store in wide.columns:
+            panel[f"{store} | {category}"] = wide[store].astype(float)
+    return panel
