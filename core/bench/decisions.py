@@ -135,7 +135,7 @@ def lost_while_dc(run: Any) -> tuple[int, int]:
 def replay_season(ds: Dataset, category: str, start: date, sets: dict[str, dict[str, Any]]) -> Replayed:
     """Each named set of SeasonParameters overrides on the season's actual demand (see module docstring)."""
     from core.domain.clustering import cluster_stores
-    from core.domain.forecast import category_weekly_series, forecast_season
+    from core.domain.forecast import category_weekly_series, forecast_season, store_category_panel
     from core.domain.simulation import parameter_set, path_metrics, prepare_season, replay_cut, simulate
 
     rows = ds.history[ds.history["category"] == category].reset_index(drop=True)
@@ -143,7 +143,8 @@ def replay_season(ds: Dataset, category: str, start: date, sets: dict[str, dict[
     ids = ds.stores["store_id"].astype(str).tolist()
     units = cut.demand(ids)
     fc = forecast_season(category_weekly_series(cut.history, category).values, season_start=start,
-                         horizon_weeks=HORIZON, category=category, backtest=False)
+                         horizon_weeks=HORIZON, category=category, backtest=False,
+                         panel=store_category_panel(cut.history, category))
     clusters = cluster_stores(ds.stores, cut.history, category, 3)
     out = Replayed(ds.name, category, start, float(units.sum()), {}, {}, {}, {}, {})
     for name, overrides in sets.items():
@@ -230,7 +231,7 @@ def replay_all(quick: bool = False, sets: dict[str, dict[str, Any]] | None = Non
 def bench_order_options(runs: int = 5) -> float:
     """order_options_s: decide_order on the demo season's forecast, warm (median of `runs`)."""
     from core.demo import CATEGORIES, SEASON_START, demo_csv_bytes
-    from core.domain.forecast import category_weekly_series, forecast_season
+    from core.domain.forecast import category_weekly_series, forecast_season, store_category_panel
     from core.domain.ingest import parse_history
     from core.domain.money import Money
     from core.domain.order import decide_order, plausible_season_cap
@@ -240,7 +241,8 @@ def bench_order_options(runs: int = 5) -> float:
     p = make_parameters({"category": CATEGORIES[0], "season_start": SEASON_START.isoformat(), "unit_cost": 20.0,
                          "unit_price": 50.0, "salvage_value": 10.0})
     fc = forecast_season(category_weekly_series(history, p.category).values, season_start=p.season_start,
-                         horizon_weeks=p.horizon_weeks, category=p.category, backtest=False)
+                         horizon_weeks=p.horizon_weeks, category=p.category, backtest=False,
+                         panel=store_category_panel(history, p.category))
     money = Money(unit_price=50.0, unit_cost=20.0, salvage_value=10.0)
     times = []
     for _ in range(runs + 1):

@@ -166,8 +166,9 @@ def load_sets(root: Path = DATA_ROOT, names: tuple[str, ...] = SETS, max_series:
 
 # ------------------------------------------------------------------------------------------ scoring
 def season_rows(dataset: str, name: str, series: pd.Series, forecast=None, origins: int = ORIGINS,
-                step: int = ORIGIN_STEP) -> list[dict]:
-    """One row per origin: errors, weekly interval hits, season P10..P90 hit, seconds."""
+                step: int = ORIGIN_STEP, panel: dict[str, pd.Series] | None = None) -> list[dict]:
+    """One row per origin: errors, weekly interval hits, season P10..P90 hit, seconds. `panel`: the data
+    set's series, from which the forecast trains its global member (cut at each origin by the forecast)."""
     from core.domain.forecast import forecast_season
     from core.domain.forecast.distribution import season_demand
     from core.domain.forecast.intervals import _offset, error_persistence
@@ -182,8 +183,9 @@ def season_rows(dataset: str, name: str, series: pd.Series, forecast=None, origi
             break
         history = series.iloc[:origin]
         started, cpu = time.perf_counter(), time.process_time()
+        extra = {"panel": panel} if panel is not None else {}
         fc = forecast(history, season_start=series.index[origin].date(), horizon_weeks=HORIZON,
-                      category=name, backtest=False)
+                      category=name, backtest=False, **extra)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         actual = values[origin:end]
         plan = np.array([w.plan for w in fc.weeks])
@@ -231,21 +233,30 @@ def summarise(frame: pd.DataFrame) -> dict[str, float]:
 
 def run_forecast_benchmark(root: Path = DATA_ROOT, *, names: tuple[str, ...] = SETS,
                            max_series: int | None = DEFAULT_MAX_SERIES, origins: int = ORIGINS,
-                           forecast=None) -> dict:
-    """{"sets": {data set: figures}, "pooled": mean of the data sets' figures, "notes": [...]}."""
+                           forecast=None, panel: bool = True) -> dict:
+    """{"sets": {data set: figures}, "pooled": mean of the data sets' figures, "notes": [...]}.
+
+    `panel`: each forecast gets the data set's series as its panel (the global member is trained across
+    them at each origin, once: the trained model is shared by the series of that origin); the global
+    training's CPU time, spread over the forecasts it served, is `global_cpu_ms_per_series`."""
+    from core.domain.forecast.global_model import TRAINING
+
     notes: list[str] = []
     sets = load_sets(root, names, max_series, notes)
-    frames = {}
+    frames, training = {}, {}
     for dataset, series in sets.items():
         rows = []
-        for name, s in series.items():
-            rows += season_rows(dataset, name, s.rename(name), forecast, origins)
+        before = TRAINING["cpu_seconds"]
+        named = {name: s.rename(name) for name, s in series.items()}
+        for name, s in named.items():
+            rows += season_rows(dataset, name, s, forecast, origins, panel=named if panel else None)
         frames[dataset] = pd.DataFrame(rows)
-    figures = {k: summarise(f) for k, f in frames.items() if len(f)}
+        training[dataset] = 1000 * (TRAINING["cpu_seconds"] - before) / max(1, len(rows))
+    figures = {k: {**summarise(f), "global_cpu_ms_per_series": training[k]} for k, f in frames.items() if len(f)}
     pooled = {}
     if figures:
         for key in ("weekly_wape", "season_wape", "bias", "coverage_weekly", "coverage_week1", "coverage_season",
-                    "ms_per_series", "cpu_ms_per_series"):
+                    "ms_per_series", "cpu_ms_per_series", "global_cpu_ms_per_series"):
             pooled[key] = float(np.mean([f[key] for f in figures.values()]))
         pooled["series"] = int(sum(f["series"] for f in figures.values()))
         pooled["seasons"] = int(sum(f["seasons"] for f in figures.values()))
@@ -284,13 +295,15 @@ def calibration(frames: dict[str, pd.DataFrame]) -> dict:
 
 def table(result: dict) -> str:
     lines = ["| data set | series | seasons | weekly WAPE | season WAPE | bias | weekly 80% cover | "
-             "week-1 cover | season P10..P90 cover | ms/series | CPU ms/series |", "|---" * 11 + "|"]
+             "week-1 cover | season P10..P90 cover | ms/series | CPU ms/series | global CPU ms/series |",
+             "|---" * 12 + "|"]
     rows = list(result["sets"].items()) + ([("pooled (mean)", result["pooled"])] if result["pooled"] else [])
     for name, f in rows:
         lines.append(f"| {name} | {f['series']} | {f['seasons']} | {f['weekly_wape']:.2%} | {f['season_wape']:.2%} | "
                      f"{f['bias']:+.2%} | {f['coverage_weekly']:.1%} | {f['coverage_week1']:.1%} | "
                      f"{f['coverage_season']:.1%} | {f['ms_per_series']:.1f} | "
-                     f"{f.get('cpu_ms_per_series', float('nan')):.1f} |")
+                     f"{f.get('cpu_ms_per_series', float('nan')):.1f} | "
+                     f"{f.get('global_cpu_ms_per_series', float('nan')):.1f} |")
     return "\n".join(lines + [f"note: {n}" for n in result["notes"]])
 
 
@@ -301,9 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sets", default=",".join(SETS), help="comma-separated data sets")
     p.add_argument("--data", type=Path, default=DATA_ROOT)
     p.add_argument("--calibrate", action="store_true", help="print the error quantiles and week correlation")
+    p.add_argument("--no-panel", action="store_true", help="forecast each series alone (no global member)")
     args = p.parse_args(argv)
     result = run_forecast_benchmark(args.data, names=tuple(args.sets.split(",")),
-                                    max_series=None if args.full else args.max_series)
+                                    max_series=None if args.full else args.max_series, panel=not args.no_panel)
     print(table(result))
     if args.calibrate:
         print(calibration(result["frames"]))

@@ -25,7 +25,7 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
     week's fiscal label (core/domain/fiscal.py) as "fiscal" to its row."""
     from core.domain.calendar import week_span, weekday_name
     from core.domain.fiscal import CALENDARS, fiscal_label
-    from core.domain.forecast import category_weekly_series, forecast_season
+    from core.domain.forecast import category_weekly_series, forecast_season, store_category_panel
     from core.domain.ingest import parse_history
 
     told: list[str] = [] if notes is None else notes
@@ -66,7 +66,8 @@ def forecast_document(history_csv: Path, categories: list[str], start: date, wee
         for w in series.warnings:
             tell(category, w)
         try:
-            fc = forecast_season(series.values, season_start=start, horizon_weeks=weeks, category=category)
+            fc = forecast_season(series.values, season_start=start, horizon_weeks=weeks, category=category,
+                                 panel=store_category_panel(upload.frame, category))
         except ValueError as exc:
             raise PlannerError(f"--category {category!r}: {exc}") from None
         for w in fc.warnings:

@@ -68,11 +68,14 @@ def _history_key(frame: pd.DataFrame) -> str:
 
 
 def _forecast(history: pd.DataFrame, category: str, start: date, horizon: int) -> Any:
-    from core.domain.forecast import category_weekly_series, forecast_season
+    from core.domain.forecast import category_weekly_series, forecast_season, store_category_panel
 
     series = category_weekly_series(history, category).values
     try:
-        return forecast_season(series, season_start=start, horizon_weeks=horizon, category=category, backtest=False)
+        # The same forecast as the pre-season's: the global member trained across the category's
+        # store series (docs/planning-rules.md §4.2).
+        return forecast_season(series, season_start=start, horizon_weeks=horizon, category=category, backtest=False,
+                               panel=store_category_panel(history, category))
     except ValueError as exc:
         raise PlannerError(f"forecast for {category!r} from {start.isoformat()}: {exc}") from None
 

@@ -51,7 +51,7 @@ MIN_PANEL = 4  # series with a year of history before the origin, at least
 MAX_STEPS = 26  # weeks ahead the global member forecasts at most (benchmarked on 12)
 WEIGHT = 0.15  # of the global member in the plan (docs/forecasting.md); the per-series members share the rest
 _MODELS: OrderedDict[tuple, object] = OrderedDict()
-_CACHE_SIZE = 8
+_CACHE_SIZE = 16  # a history's categories x (forecast, backtest), with room
 TRAINING = {"trainings": 0, "cpu_seconds": 0.0}  # what the global models cost so far (benchmark reports)
 
 Panel: TypeAlias = Mapping[str, pd.Series] | pd.DataFrame

@@ -69,13 +69,16 @@ def category_weekly_series(history: pd.DataFrame, category: str) -> WeeklySeries
     return WeeklySeries(values=values.astype(float), warnings=warnings)
 
 
-def store_category_panel(history: pd.DataFrame) -> dict[str, pd.Series]:
+def store_category_panel(history: pd.DataFrame, category: str | None = None) -> dict[str, pd.Series]:
     """Every store x category weekly series ("<store> | <category>") and every category total (keyed by the
-    category, as `category_weekly_series` builds it) of a HistoryFrame: the panel the forecast's global
-    member is trained across (docs/planning-rules.md §4.2). A store's series runs on its category's
-    complete weeks; a week without rows for the store counts 0, negative quantities count 0."""
+    category, as `category_weekly_series` builds it) of a HistoryFrame, of `category` only when given: the
+    panel the forecast's global member is trained across (docs/planning-rules.md §4.2). A store's series
+    runs on its category's complete weeks; a week without rows for the store counts 0, negative
+    quantities count 0. The pre-season, the command line and the lab pass one category's panel, so the
+    forecast is the same whichever part of the history the caller loaded."""
     panel: dict[str, pd.Series] = {}
-    for category in sorted(history["category"].astype(str).unique()):
+    known = sorted(history["category"].astype(str).unique())
+    for category in [c for c in known if category is None or c == category]:
         try:
             total = category_weekly_series(history, category).values
         except ValueError:

@@ -43,14 +43,15 @@ def season_money(ctx: WorkflowContext) -> Any:
 
 
 def forecast_step(ctx: WorkflowContext, history: Any) -> StepResult:
-    from core.domain.forecast import category_weekly_series, forecast_season
+    from core.domain.forecast import category_weekly_series, forecast_season, store_category_panel
     from core.domain.order import decide_order, plausible_season_cap
     from core.domain.price_response import resolve_price_response
 
     p = ctx.parameters
     series = category_weekly_series(history, p.category)
+    # The global member is trained across the category's store series (docs/planning-rules.md §4.2).
     fc = forecast_season(series.values, season_start=p.season_start, horizon_weeks=p.horizon_weeks,
-                         category=p.category)
+                         category=p.category, panel=store_category_panel(history, p.category))
     warnings = list(getattr(series, "warnings", []) or []) + list(fc.warnings)
     safety = float(p.safety_stock if p.safety_stock is not None else 0.0)
     ctx = ctx.model_copy(deep=True)

@@ -61,7 +61,9 @@ def test_status_document_carries_the_backtest(sqlite_url: str) -> None:
     ds = svc.import_dataset(history=history_csv(), history_name="h.csv", stores=stores_csv(), stores_name="s.csv")
     doc = svc.start_workflow(params(), dataset_id=ds.id)
     backtest = doc.forecast["backtest"]
-    assert set(backtest) == {"ensemble", "mstl", "seasonal_avg"}
+    # The pre-season passes the history's store x category panel: the global member is scored too.
+    assert set(backtest) == {"ensemble", "mstl", "seasonal_avg", "global"}
+    assert doc.forecast["weights"]["global"] == 0.15
     # horizon_weeks 6 in these parameters: six held-out weeks ending with the history's last week (2025-02-24).
     assert backtest["ensemble"]["weeks"] == 6 and backtest["ensemble"]["origin"] == "2025-01-20"
     assert 0 <= backtest["ensemble"]["wape"] < 0.5
