@@ -17,7 +17,8 @@ Figures (seconds unless named otherwise; medians of several runs):
   compare_*_s        core.bench.lab: 8 parameter sets x 200 Monte Carlo seasons / x 3 past seasons
   walmart_*          core.bench.walmart.run_walmart_benchmark when ../shared/data/walmart exists
   forecast_sets      core.bench.forecast_sets: the many-series benchmark per data set (weekly and season WAPE,
-                     bias, weekly 80% and season P10..P90 coverage, ms/series) and pooled (`bench_*`);
+                     bias, weekly 80% and season P10..P90 coverage, ms/series, the global member's training
+                     CPU per forecast: each forecast gets its data set's series as the panel) and pooled (`bench_*`);
                      FORECAST_SETS_SERIES series per data set by default (quick: fewer), --forecast-full for all
   profit_vs_oracle_*, lost_sales_share, lost_while_dc_holds_share (each with seed_ beside it), order_options_s
                      core.bench.decisions: real past seasons of both data sets replayed through the simulator
