@@ -47,7 +47,8 @@ PARAMS = {"objective": "l1", "learning_rate": 0.15, "num_leaves": 15, "min_data_
 ROUNDS = 60  # 100 at a learning rate of 0.1: the same pooled figures, 1.7x the training time
 STRIDE = 4  # every 4th origin: as accurate as every 2nd on the benchmark, at half the training time
 MAX_ROWS = 20_000  # training rows at most (the stride grows for a larger panel)
-MIN_PANEL = 4  # series with a year of history before the origin, at least
+MIN_PANEL = 4  # distinct series with a year of history before the origin, at least
+COPY_TOLERANCE = 1e-3  # of the series' mean week: closer than this in every week, two series are one
 MAX_STEPS = 26  # weeks ahead the global member forecasts at most (benchmarked on 12)
 WEIGHT = 0.15  # of the global member in the plan (docs/forecasting.md); the per-series members share the rest
 _MODELS: OrderedDict[tuple, object] = OrderedDict()
@@ -183,6 +184,24 @@ def _panel_before(panel: Panel, cut: pd.Timestamp) -> dict[str, tuple[pd.Timesta
     return out
 
 
+def distinct(series: dict[str, tuple[pd.Timestamp, np.ndarray]], first: str
+             ) -> dict[str, tuple[pd.Timestamp, np.ndarray]]:
+    """The series less copies: a series on the same weeks as one kept, whose every week over its mean is
+    within COPY_TOLERANCE of the kept one's, teaches the model nothing new (a total written as equal
+    part rows, a single store that is its category). `first` is kept first."""
+    kept: dict[str, tuple[pd.Timestamp, np.ndarray]] = {}
+    shapes: dict[tuple[pd.Timestamp, int], list[np.ndarray]] = {}
+    for name in [first] + [k for k in series if k != first]:
+        start, y = series[name]
+        shape = y / max(float(y.mean()), 1e-9)
+        group = shapes.setdefault((start, len(y)), [])
+        if any(float(np.max(np.abs(shape - other))) < COPY_TOLERANCE for other in group):
+            continue
+        group.append(shape)
+        kept[name] = series[name]
+    return kept
+
+
 def _key(series: dict[str, tuple[pd.Timestamp, np.ndarray]], steps: int) -> tuple:
     digest = hashlib.blake2b(digest_size=16)
     for name in sorted(series):
@@ -220,6 +239,8 @@ def global_forecast(y: np.ndarray, grid: pd.DatetimeIndex, steps: int, panel: Pa
     series = _panel_before(panel, cut)
     if name not in series:
         series[name] = (pd.Timestamp(grid[0]), np.asarray(y, dtype=float))
+    series = distinct(series, name)
     if len(series) < MIN_PANEL:
-        return None, f"global member left out: {len(series)} series with a year of history (at least {MIN_PANEL})"
+        return None, (f"global member left out: {len(series)} distinct series with a year of history "
+                      f"(at least {MIN_PANEL})")
     return predict(_model(series, steps), np.asarray(y, dtype=float), pd.Timestamp(grid[0]), steps), None

@@ -82,7 +82,22 @@ def test_too_small_a_panel_is_said_and_left_out() -> None:
     start = history.index[-1].date() + pd.Timedelta(days=7)
     fc = forecast_season(history, season_start=start, horizon_weeks=12, category="s1", backtest=False, panel=panel)
     assert "global" not in fc.members and fc.weights == {"mstl": 0.5, "seasonal_avg": 0.5}
-    assert any("global member left out: 2 series" in w for w in fc.warnings)
+    assert any("global member left out: 2 distinct series" in w for w in fc.warnings)
+
+
+def test_copies_count_once() -> None:
+    """A total written as equal part rows (what a file may hold) is one series, not a panel of eleven."""
+    index = pd.date_range(START, periods=182, freq="7D")
+    total = pd.Series(1000.0 * _pattern(index) * np.exp(np.random.default_rng(1).normal(0, 0.05, 182)), index=index)
+    panel = {"total": total, **{f"P{k} | total": (total / 10).round(1) for k in range(10)}}
+    history = total.iloc[: 3 * YEAR + 12].rename("total")
+    start = history.index[-1].date() + pd.Timedelta(days=7)
+    fc = forecast_season(history, season_start=start, horizon_weeks=12, category="total", backtest=False, panel=panel)
+    assert "global" not in fc.members
+    assert any("global member left out: 1 distinct series" in w for w in fc.warnings)
+    noisy = {**panel, **_panel(3)}  # three more shapes: four distinct series, the copies still count once
+    fc = forecast_season(history, season_start=start, horizon_weeks=12, category="total", backtest=False, panel=noisy)
+    assert fc.weights["global"] == 0.15
 
 
 def test_store_category_panel_sums_to_the_category() -> None:
