@@ -1,9 +1,10 @@
 """The global member: one gradient-boosted model (LightGBM) trained across a panel of weekly series
 (docs/planning-rules.md §4.2; chosen on the many-series benchmark, docs/forecasting.md).
 
-The per-series members see one history each. Given a panel (the store x category series of the same
-history, with the category totals), one model is trained across all of its series on the weeks before
-the forecast origin and predicts the series being forecast directly for h = 1..steps weeks ahead:
+The per-series members see one history each. Given a panel (the product passes the category's store
+series and its total, `store_category_panel`), one model is trained across all of its series (copies
+counted once, `distinct`) on the weeks before the forecast origin and predicts the series being
+forecast directly for h = 1..steps weeks ahead:
 
 - one model, the horizon h a feature: every feature that carries the yearly pattern is read at the
   target week (the same week 51, 52, 53 and 104 weeks before it), known for every h < 52; only the
@@ -18,8 +19,8 @@ the forecast origin and predicts the series being forecast directly for h = 1..s
 - training rows: every series, every STRIDE-th origin with a year before it (more when the panel
   would give over MAX_ROWS rows), every h whose target week lies before the forecast origin.
 
-lightgbm is imported on first use only. Trained models are kept per panel and origin (`_MODELS`), so
-the categories of one history share one training.
+lightgbm is imported on first use only. Trained models are kept per panel, origin and horizon
+(`_MODELS`, the last 16), so the series of one panel and a forecast asked again share one training.
 """
 
 from __future__ import annotations
