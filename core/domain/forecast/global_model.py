@@ -52,7 +52,7 @@ MIN_PANEL = 4  # distinct series with a year of history before the origin, at le
 COPY_TOLERANCE = 1e-3  # of the series' mean week: closer than this in every week, two series are one
 MAX_STEPS = 26  # weeks ahead the global member forecasts at most (benchmarked on 12)
 WEIGHT = 0.15  # of the global member in the plan (docs/forecasting.md); the per-series members share the rest
-_MODELS: OrderedDict[tuple, object] = OrderedDict()
+_MODELS: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
 _CACHE_SIZE = 16  # a history's categories x (forecast, backtest), with room
 TRAINING = {"trainings": 0, "cpu_seconds": 0.0}  # what the global models cost so far (benchmark reports)
 
@@ -212,20 +212,23 @@ def _key(series: dict[str, tuple[pd.Timestamp, np.ndarray]], steps: int) -> tupl
     return steps, digest.hexdigest()
 
 
-def _model(series: dict[str, tuple[pd.Timestamp, np.ndarray]], steps: int):
+def _model(series: dict[str, tuple[pd.Timestamp, np.ndarray]], steps: int, name: str) -> tuple[object, int]:
+    """(booster or None, distinct series) for the panel before the origin; trained once per panel."""
     key = _key(series, steps)
     if key in _MODELS:
         _MODELS.move_to_end(key)
         return _MODELS[key]
-    started = time.process_time()
-    stride = auto_stride([len(y) for _, y in series.values()], steps)
-    model = fit(list(series.values()), steps, stride=stride)
-    TRAINING["trainings"] += 1
-    TRAINING["cpu_seconds"] += time.process_time() - started
-    _MODELS[key] = model
+    kept = distinct(series, name)
+    model = None
+    if len(kept) >= MIN_PANEL:
+        started = time.process_time()
+        model = fit(list(kept.values()), steps, stride=auto_stride([len(y) for _, y in kept.values()], steps))
+        TRAINING["trainings"] += 1
+        TRAINING["cpu_seconds"] += time.process_time() - started
+    _MODELS[key] = (model, len(kept))
     while len(_MODELS) > _CACHE_SIZE:
         _MODELS.popitem(last=False)
-    return model
+    return _MODELS[key]
 
 
 def global_forecast(y: np.ndarray, grid: pd.DatetimeIndex, steps: int, panel: Panel | None, name: str
@@ -240,8 +243,7 @@ def global_forecast(y: np.ndarray, grid: pd.DatetimeIndex, steps: int, panel: Pa
     series = _panel_before(panel, cut)
     if name not in series:
         series[name] = (pd.Timestamp(grid[0]), np.asarray(y, dtype=float))
-    series = distinct(series, name)
-    if len(series) < MIN_PANEL:
-        return None, (f"global member left out: {len(series)} distinct series with a year of history "
-                      f"(at least {MIN_PANEL})")
-    return predict(_model(series, steps), np.asarray(y, dtype=float), pd.Timestamp(grid[0]), steps), None
+    model, count = _model(series, steps, name)
+    if model is None:
+        return None, f"global member left out: {count} distinct series with a year of history (at least {MIN_PANEL})"
+    return predict(model, np.asarray(y, dtype=float), pd.Timestamp(grid[0]), steps), None
