@@ -222,7 +222,8 @@ def _model(series: dict[str, tuple[pd.Timestamp, np.ndarray]], steps: int, name:
     model = None
     if len(kept) >= MIN_PANEL:
         started = time.process_time()
-        model = fit(list(kept.values()), steps, stride=auto_stride([len(y) for _, y in kept.values()], steps))
+        rows = [kept[k] for k in sorted(kept)]  # the rows' order by name: the model depends on the key only
+        model = fit(rows, steps, stride=auto_stride([len(y) for _, y in rows], steps))
         TRAINING["trainings"] += 1
         TRAINING["cpu_seconds"] += time.process_time() - started
     _MODELS[key] = (model, len(kept))
