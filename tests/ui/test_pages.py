@@ -223,8 +223,10 @@ def test_forecast_page_shows_each_members_weight_and_backtest_error(app: AppTest
     forecast = service.status(wf).forecast.model_dump(mode="json")
     open_page(app, "forecast", wf)
     table = [d.value for d in app.dataframe if "weight" in d.value][0]
-    assert list(table["model"]) == ["mstl", "seasonal_avg", "ensemble"]
-    assert list(table["weight"]) == ["50%", "50%", "100%"]
+    # The demo's history holds the category's store series: the global member joins the two per-series ones.
+    assert list(table["model"]) == ["mstl", "seasonal_avg", "global", "ensemble"]
+    assert forecast["weights"] == {"mstl": 0.425, "seasonal_avg": 0.425, "global": 0.15}
+    assert list(table["weight"])[2:] == ["15%", "100%"]
     for _, row in table.iterrows():
         figures = forecast["backtest"][row["model"]]
         assert row["backtest WAPE"] == f"{figures['wape'] * 100:.1f}%"
