@@ -128,10 +128,11 @@ def collect(root: Path = DATA_ROOT, max_series: int | None = DEFAULT_MAX_SERIES,
     return pd.DataFrame(rows)
 
 
-def evaluate(frame: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
-    """Weekly WAPE, season WAPE, bias per data set (+ mean over data sets) of sum_k w_k path_k."""
+def evaluate(frame: pd.DataFrame, weights: dict[str, float], sort: bool = True) -> pd.DataFrame:
+    """Weekly WAPE, season WAPE, bias per data set (+ mean over data sets) of sum_k w_k path_k; the data
+    sets in name order, or as they first appear in `frame` with `sort=False`."""
     out = {}
-    for dataset, f in frame.groupby("dataset"):
+    for dataset, f in frame.groupby("dataset", sort=sort):
         plan = np.sum([w * np.stack(f[f"p_{k}"].to_numpy()) for k, w in weights.items()], axis=0)
         actual = np.stack(f["actual"].to_numpy())
         a = actual.sum()

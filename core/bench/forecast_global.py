@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.bench.forecast_candidates import evaluate as candidates_evaluate
 from core.bench.forecast_sets import DATA_ROOT, HORIZON, ORIGIN_STEP, ORIGINS, SETS, load_sets
 from core.domain.forecast.global_model import PARAMS as GLOBAL_PARAMS
 from core.domain.forecast.global_model import ROUNDS as GLOBAL_ROUNDS
@@ -144,18 +145,8 @@ def add_global(frame: pd.DataFrame, sets: dict[str, dict[str, pd.Series]], label
 
 
 def evaluate(frame: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
-    """Weekly WAPE, season WAPE, bias per data set (+ mean over data sets) of sum_k w_k path_k."""
-    out = {}
-    for dataset, f in frame.groupby("dataset", sort=False):
-        plan = np.sum([w * np.stack(f[f"p_{k}"].to_numpy()) for k, w in weights.items()], axis=0)
-        actual = np.stack(f["actual"].to_numpy())
-        a = actual.sum()
-        out[dataset] = {"weekly_wape": np.abs(plan - actual).sum() / a,
-                        "season_wape": np.abs(plan.sum(1) - actual.sum(1)).sum() / a,
-                        "bias": (plan.sum() - a) / a}
-    table = pd.DataFrame(out).T
-    table.loc["mean"] = table.mean()
-    return table
+    """The candidates' scoring (forecast_candidates.evaluate), data sets in the order of the benchmark."""
+    return candidates_evaluate(frame, weights, sort=False)
 
 
 def learned_weight(frame: pd.DataFrame, member: str, base: str = "ensemble", step: float = 0.1
