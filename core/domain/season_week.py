@@ -31,7 +31,7 @@ from core.domain.models import ForecastResult, MarkdownProposal, VarianceRecord
 from core.domain.money import Money
 from core.domain.params import SeasonParameters
 from core.domain.replenishment import replenishment_quantities, service_level, skip_reason
-from core.domain.variance import assess_variance, relative_variance
+from core.domain.variance import assess_variance, beyond, relative_variance
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def decide_week(s: WeekState) -> WeekDecision:
         shares_by_store = {sid: float(t) for sid, t in zip(s.store_ids, s.totals)}
     est = demand_behind_stockouts(s.store_weekly_sold, s.store_weekly_received, s.plans)
     demand, week_demand, demand_variance = _seen_demand(s, est)
-    hidden = demand_variance is not None and round(abs(demand_variance), 9) > p.variance_threshold
+    hidden = demand_variance is not None and beyond(demand_variance, p.variance_threshold)
 
     def assess(projected: list[float] | None = None) -> VarianceRecord:
         rec = assess_variance(week, start=s.forecast.weeks[week - 1].start, actuals=list(s.actuals),

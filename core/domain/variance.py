@@ -38,6 +38,12 @@ def relative_variance(actual: float, plan: float) -> float:
     return (actual - plan) / plan
 
 
+def beyond(variance: float, threshold: float) -> bool:
+    """|variance| > threshold, compared on 9 decimals so float noise (e.g. 0.30000000000000004) cannot make
+    "exactly at the threshold" count as above it (module docstring)."""
+    return round(abs(variance), 9) > threshold
+
+
 def store_variances(
     week_plan: float, store_actuals: Mapping[str, float], store_shares: Mapping[str, float]
 ) -> dict[str, float]:
@@ -89,15 +95,12 @@ def assess_variance(
     variance = relative_variance(actual, plan)
     vs_original = relative_variance(actual, orig)
     cumulative = relative_variance(float(sum(actuals)), float(sum(plans)))
-    # Compare on 9 decimals so float noise (e.g. 0.30000000000000004) cannot make "exactly at the
-    # threshold" count as above it.
-    magnitude = round(abs(variance), 9)
-    reforecast = magnitude > variance_threshold
+    reforecast = beyond(variance, variance_threshold)
 
     projected = float(sum(actuals)) + _rest_of_season(actual, plan, remaining_plan, projected_remaining)
-    emergency = variance > 0 and magnitude > emergency_threshold and projected > available_stock
+    emergency = variance > 0 and beyond(variance, emergency_threshold) and projected > available_stock
     emergency_qty = ceil_clean(projected - available_stock) if emergency else 0
-    shortfall = variance < 0 and magnitude > emergency_threshold
+    shortfall = variance < 0 and beyond(variance, emergency_threshold)
 
     per_store = store_variances(plan, store_actuals or {}, store_shares or {}) if store_shares else {}
     return VarianceRecord(
